@@ -1,0 +1,33 @@
+/* vg_alloc.c - allocation wrappers with failure injection for tests. */
+#include "core/vg_alloc.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static long g_fail_after = -1;
+
+static int should_fail(void)
+{
+    if (g_fail_after < 0) return 0;
+    if (g_fail_after == 0) return 1;
+    g_fail_after--;
+    return 0;
+}
+
+void vg_alloc_fail_after(long n) { g_fail_after = n; }
+
+void *vg_malloc(size_t n) { return should_fail() ? NULL : malloc(n ? n : 1); }
+void *vg_calloc(size_t count, size_t size)
+{
+    return should_fail() ? NULL : calloc(count ? count : 1, size ? size : 1);
+}
+void *vg_realloc(void *p, size_t n) { return should_fail() ? NULL : realloc(p, n ? n : 1); }
+void vg_free(void *p) { free(p); }
+
+char *vg_strdup(const char *s)
+{
+    size_t n = strlen(s) + 1;
+    char *d = vg_malloc(n);
+    if (d) memcpy(d, s, n);
+    return d;
+}
