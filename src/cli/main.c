@@ -1,0 +1,40 @@
+/* main.c - `vigil` entry point: dispatches to the subcommands. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+
+static void usage(FILE *out)
+{
+    fputs("usage: vigil <command> [options]\n"
+          "\n"
+          "commands:\n"
+          "  analyze   read capture files (pcap, pcapng) and write EVE JSON events\n"
+          "  version   print the version\n"
+          "  help      print this help\n"
+          "\n"
+          "Run 'vigil <command> --help' for a command's options.\n"
+          "Exit codes: 0 ok, 1 runtime failure, 2 usage error, 3 no input could be read.\n",
+          out);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return CLI_EXIT_USAGE;
+    }
+    const char *cmd = argv[1];
+    if (strcmp(cmd, "analyze") == 0) return cli_analyze(argc - 1, argv + 1);
+    if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
+        printf("vigil %s\n", VIGIL_VERSION);
+        return CLI_EXIT_OK;
+    }
+    if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
+        usage(stdout);
+        return CLI_EXIT_OK;
+    }
+    fprintf(stderr, "vigil: unknown command '%s'\n", cmd);
+    usage(stderr);
+    return CLI_EXIT_USAGE;
+}

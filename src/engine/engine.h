@@ -1,0 +1,63 @@
+/* engine.h - the pipeline driver: a worker owns one decode context, one flow table and the event
+ * writer, and runs every packet through decode → flow → (stream → app → detect/tamper/intel) →
+ * output. engine_analyze_files feeds it the frames of capture files in order. */
+#ifndef VG_ENGINE_H
+#define VG_ENGINE_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "decode/decode.h"
+#include "flow/flow.h"
+#include "output/eve.h"
+#include "output/json_writer.h"
+
+struct engine_config {
+    struct decode_config decode;
+    struct flow_config flow;
+    bool progress; /* a progress line on stderr */
+};
+
+/* Per-event-type counts for the summary. */
+enum { ENG_EV_FLOW, ENG_EV_ANOMALY, ENG_EV_STATS, ENG_EV_COUNT };
+
+struct worker {
+    struct decode_ctx *dec;
+    struct flow_table *flows;
+    struct eve_sink *eve;
+    struct jw jw;
+    struct vg_ts now;        /* time of the latest packet */
+    int64_t last_expire_sec; /* packet-time second of the last housekeeping pass */
+    uint64_t pcap_cnt;
+    uint64_t events[ENG_EV_COUNT];
+    uint64_t write_errors;
+};
+
+/* worker_init builds the per-worker state; events go to eve (not owned). */
+int worker_init(struct worker *w, const struct engine_config *cfg, struct eve_sink *eve);
+/* worker_packet runs one packet through the whole pipeline (the function that reads as the
+ * pipeline; see worker.c). */
+void worker_packet(struct worker *w, struct packet *p);
+/* worker_finish ends every flow (reason shutdown) and writes the final stats event. */
+void worker_finish(struct worker *w, const struct eve_stats_in *extra);
+void worker_fini(struct worker *w);
+
+struct engine_result {
+    uint64_t files_ok, files_failed;
+    uint64_t capture_errors;
+    uint64_t frames, bytes;
+    bool interrupted;
+};
+
+/* Set by the CLI's SIGINT/SIGTERM handler: reading stops, and everything is flushed. */
+extern volatile sig_atomic_t engine_stop_requested;
+
+/* engine_analyze_files reads every file in order through one worker writing to eve, then finishes
+ * it. Messages about bad input go to stderr naming the file and the record. */
+int engine_analyze_files(const struct engine_config *cfg, char *const *files, int nfiles,
+                         struct eve_sink *eve, struct worker *w, struct engine_result *res);
+
+void engine_config_default(struct engine_config *cfg);
+
+#endif

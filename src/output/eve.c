@@ -1,0 +1,247 @@
+/* eve.c - EVE event builders. Field names and shapes follow Suricata's EVE output
+ * (etc/schema.json); see docs/eve.md for vigil's own keys. */
+#include "output/eve.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "core/vg_anomaly.h"
+
+const char *eve_proto_name(uint8_t proto, char *buf8)
+{
+    switch (proto) {
+    case 1: return "ICMP";
+    case 2: return "IGMP";
+    case 6: return "TCP";
+    case 17: return "UDP";
+    case 47: return "GRE";
+    case 50: return "ESP";
+    case 51: return "AH";
+    case 58: return "IPv6-ICMP";
+    case 89: return "OSPF";
+    case 103: return "PIM";
+    case 112: return "VRRP";
+    case 132: return "SCTP";
+    }
+    snprintf(buf8, 8, "%u", proto);
+    return buf8;
+}
+
+static void put_ts(struct jw *w, const char *key, struct vg_ts ts)
+{
+    char b[VG_TS_BUFLEN];
+    size_t n = vg_ts_format(ts, b);
+    jw_strn(w, key, b, n);
+}
+
+static bool has_ports(uint8_t proto) { return proto == 6 || proto == 17 || proto == 132; }
+
+/* The tuple of an event, in the orientation given (client → server for flows). */
+static void put_tuple(struct jw *w, const struct vg_addr *src, uint16_t sport,
+                      const struct vg_addr *dst, uint16_t dport, uint8_t proto)
+{
+    char a[VG_ADDR_STRLEN], p8[8];
+    jw_str(w, "src_ip", vg_addr_str(src, a));
+    if (has_ports(proto)) jw_uint(w, "src_port", sport);
+    jw_str(w, "dest_ip", vg_addr_str(dst, a));
+    if (has_ports(proto)) jw_uint(w, "dest_port", dport);
+    jw_str(w, "proto", eve_proto_name(proto, p8));
+}
+
+static void put_tcp_flags(struct jw *w, const char *key, uint8_t fl)
+{
+    char b[3];
+    static const char hex[] = "0123456789abcdef";
+    b[0] = hex[fl >> 4];
+    b[1] = hex[fl & 15];
+    b[2] = 0;
+    jw_str(w, key, b);
+}
+
+static void put_vlan(struct jw *w, const uint16_t *vlan, unsigned n)
+{
+    if (!n) return;
+    jw_arr_open(w, "vlan");
+    for (unsigned i = 0; i < n; i++) jw_uint(w, NULL, vlan[i]);
+    jw_arr_close(w);
+}
+
+void eve_flow(struct jw *w, const struct flow *f)
+{
+    jw_obj_open(w, NULL);
+    put_ts(w, "timestamp", f->last);
+    jw_uint(w, "flow_id", f->flow_id);
+    jw_str(w, "event_type", "flow");
+    put_vlan(w, f->vlan, f->vlan_cnt);
+    put_tuple(w, &f->src, f->sport, &f->dst, f->dport, f->proto);
+    if (f->proto == 1 || f->proto == 58) {
+        jw_uint(w, "icmp_type", f->icmp_type);
+        jw_uint(w, "icmp_code", f->icmp_code);
+        if (f->resp_icmp_seen) {
+            jw_uint(w, "response_icmp_type", f->resp_icmp_type);
+            jw_uint(w, "response_icmp_code", f->resp_icmp_code);
+        }
+    }
+    jw_obj_open(w, "flow");
+    jw_uint(w, "pkts_toserver", f->pkts[FLOW_TOSERVER]);
+    jw_uint(w, "pkts_toclient", f->pkts[FLOW_TOCLIENT]);
+    jw_uint(w, "bytes_toserver", f->bytes[FLOW_TOSERVER]);
+    jw_uint(w, "bytes_toclient", f->bytes[FLOW_TOCLIENT]);
+    put_ts(w, "start", f->start);
+    put_ts(w, "end", f->last);
+    jw_uint(w, "age", (uint64_t)(f->last.sec - f->start.sec));
+    jw_str(w, "state", flow_state_str(f));
+    jw_str(w, "reason", flow_end_reason_str(f->end_reason));
+    jw_bool(w, "alerted", f->alerted);
+    jw_obj_close(w);
+    if (f->proto == 6) {
+        uint8_t all = f->tcp_flags[0] | f->tcp_flags[1];
+        jw_obj_open(w, "tcp");
+        put_tcp_flags(w, "tcp_flags", all);
+        put_tcp_flags(w, "tcp_flags_ts", f->tcp_flags[FLOW_TOSERVER]);
+        put_tcp_flags(w, "tcp_flags_tc", f->tcp_flags[FLOW_TOCLIENT]);
+        static const struct {
+            uint8_t bit;
+            const char *name;
+        } names[] = {{VG_TCP_FIN, "fin"}, {VG_TCP_SYN, "syn"}, {VG_TCP_RST, "rst"},
+                     {VG_TCP_PSH, "psh"}, {VG_TCP_ACK, "ack"}, {VG_TCP_URG, "urg"},
+                     {VG_TCP_ECE, "ecn"}, {VG_TCP_CWR, "cwr"}};
+        for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+            if (all & names[i].bit) jw_bool(w, names[i].name, true);
+        jw_str(w, "state", flow_tcp_state_str(f->tcp_state));
+        jw_obj_close(w);
+    }
+    jw_obj_close(w);
+}
+
+void eve_anomaly(struct jw *w, const struct packet *p, const struct flow *f, int anom)
+{
+    jw_obj_open(w, NULL);
+    put_ts(w, "timestamp", p->ts);
+    if (f) jw_uint(w, "flow_id", f->flow_id);
+    jw_uint(w, "pcap_cnt", p->pcap_cnt);
+    jw_str(w, "event_type", "anomaly");
+    put_vlan(w, p->vlan, p->vlan_cnt > VG_PKT_MAX_VLAN ? VG_PKT_MAX_VLAN : p->vlan_cnt);
+    if (p->ip_ver) put_tuple(w, &p->src, p->sport, &p->dst, p->dport, p->proto);
+    jw_obj_open(w, "anomaly");
+    jw_str(w, "type", vg_anomaly_type(anom));
+    jw_str(w, "event", vg_anomaly_name(anom));
+    jw_obj_close(w);
+    jw_obj_close(w);
+}
+
+/* Writes the Suricata-known anomaly counters as stats.decoder.event.<layer>.<name>, grouped by
+ * layer (the table lists each layer's entries together). */
+static void put_decoder_events(struct jw *w, const struct decode_counters *d)
+{
+    jw_obj_open(w, "event");
+    char layer[32] = "";
+    bool open = false;
+    for (int i = 0; i < VG_ANOMALY_COUNT; i++) {
+        if (!vg_anomaly_suricata_known(i)) continue;
+        const char *name = vg_anomaly_name(i); /* "decoder.<layer>.<event>" */
+        const char *l = strchr(name, '.');
+        const char *e = l ? strchr(l + 1, '.') : NULL;
+        if (!l || !e || (size_t)(e - l - 1) >= sizeof layer) continue;
+        if (strncmp(layer, l + 1, (size_t)(e - l - 1)) != 0 || layer[e - l - 1] != '\0') {
+            if (open) jw_obj_close(w);
+            memcpy(layer, l + 1, (size_t)(e - l - 1));
+            layer[e - l - 1] = '\0';
+            jw_obj_open(w, layer);
+            open = true;
+        }
+        jw_uint(w, e + 1, d->anomalies[i]);
+    }
+    if (open) jw_obj_close(w);
+    jw_obj_close(w);
+}
+
+void eve_stats(struct jw *w, const struct eve_stats_in *in)
+{
+    jw_obj_open(w, NULL);
+    put_ts(w, "timestamp", in->ts);
+    jw_str(w, "event_type", "stats");
+    jw_obj_open(w, "stats");
+    jw_uint(w, "uptime", in->uptime_s);
+    const struct decode_counters *d = in->dec;
+    if (d) {
+        jw_obj_open(w, "decoder");
+        jw_uint(w, "pkts", d->pkts);
+        jw_uint(w, "bytes", d->bytes);
+        jw_uint(w, "invalid", d->invalid);
+        jw_uint(w, "ethernet", d->ethernet);
+        jw_uint(w, "vlan", d->vlan);
+        jw_uint(w, "vlan_qinq", d->vlan_qinq);
+        jw_uint(w, "mpls", d->mpls);
+        jw_uint(w, "pppoe", d->pppoe);
+        jw_uint(w, "ppp", d->ppp);
+        jw_uint(w, "sll", d->sll);
+        jw_uint(w, "sll2", d->sll2);
+        jw_uint(w, "null", d->null);
+        jw_uint(w, "raw", d->raw);
+        jw_uint(w, "ipv4", d->ipv4);
+        jw_uint(w, "ipv6", d->ipv6);
+        jw_uint(w, "tcp", d->tcp);
+        jw_uint(w, "udp", d->udp);
+        jw_uint(w, "icmpv4", d->icmpv4);
+        jw_uint(w, "icmpv6", d->icmpv6);
+        jw_uint(w, "gre", d->gre);
+        jw_uint(w, "vxlan", d->vxlan);
+        jw_uint(w, "avg_pkt_size", d->pkts ? d->bytes / d->pkts : 0);
+        put_decoder_events(w, d);
+        jw_obj_close(w);
+        jw_obj_open(w, "defrag");
+        jw_obj_open(w, "ipv4");
+        jw_uint(w, "fragments", d->frag_ipv4);
+        jw_uint(w, "reassembled", d->reasm_ipv4);
+        jw_obj_close(w);
+        jw_obj_open(w, "ipv6");
+        jw_uint(w, "fragments", d->frag_ipv6);
+        jw_uint(w, "reassembled", d->reasm_ipv6);
+        jw_obj_close(w);
+        jw_uint(w, "max_trackers_reached", d->frag_memcap_drops);
+        jw_uint(w, "memuse", d->frag_memuse);
+        jw_obj_close(w);
+    }
+    const struct flow_counters *fc = in->flow;
+    if (fc) {
+        jw_obj_open(w, "flow");
+        jw_uint(w, "total", fc->total);
+        jw_uint(w, "active", fc->active);
+        jw_uint(w, "tcp", fc->tcp);
+        jw_uint(w, "udp", fc->udp);
+        jw_uint(w, "icmpv4", fc->icmpv4);
+        jw_uint(w, "icmpv6", fc->icmpv6);
+        jw_uint(w, "memcap", fc->memcap_hits);
+        jw_obj_close(w);
+    }
+    jw_obj_close(w); /* stats */
+
+    /* vigil's own counters: everything Suricata's schema has no place for. */
+    jw_obj_open(w, "vigil");
+    jw_obj_open(w, "stats");
+    if (d) {
+        jw_obj_open(w, "anomalies");
+        for (int i = 0; i < VG_ANOMALY_COUNT; i++)
+            if (d->anomalies[i]) jw_uint(w, vg_anomaly_name(i), d->anomalies[i]);
+        jw_obj_close(w);
+        jw_uint(w, "ipv4_checksum_bad", d->ipv4_csum_bad);
+        jw_uint(w, "l4_checksum_bad", d->l4_csum_bad);
+        jw_uint(w, "unsupported_linktype", d->unsupported_linktype);
+        jw_uint(w, "defrag_timeouts", d->frag_timeouts);
+        jw_uint(w, "defrag_memcap_drops", d->frag_memcap_drops);
+    }
+    if (fc) {
+        jw_uint(w, "flows_ended_timeout", fc->ended_timeout);
+        jw_uint(w, "flows_ended_forced", fc->ended_forced);
+        jw_uint(w, "flows_ended_shutdown", fc->ended_shutdown);
+        jw_uint(w, "flows_ended_tcp_reuse", fc->ended_tcp_reuse);
+        jw_uint(w, "packets_without_flow", fc->no_flow);
+    }
+    jw_uint(w, "capture_errors", in->capture_errors);
+    jw_uint(w, "files_ok", in->files_ok);
+    jw_uint(w, "files_failed", in->files_failed);
+    jw_obj_close(w);
+    jw_obj_close(w);
+    jw_obj_close(w);
+}

@@ -1,0 +1,130 @@
+/* test_output.c - JSON writer escaping and structure, EVE timestamps, EVE flow event shape. */
+#include <string.h>
+
+#include "core/vg_time.h"
+#include "output/eve.h"
+#include "output/json_writer.h"
+#include "vg_test.h"
+
+static char out[4096];
+
+static const char *str_of(const void *s, size_t n)
+{
+    struct jw w;
+    jw_init(&w);
+    jw_strn(&w, NULL, s, n);
+    memcpy(out, w.buf, w.len);
+    out[w.len] = 0;
+    jw_fini(&w);
+    return out;
+}
+
+static void test_escape(void)
+{
+    CHECK_STR(str_of("abc", 3), "\"abc\"");
+    CHECK_STR(str_of("a\"b\\c", 5), "\"a\\\"b\\\\c\"");
+    CHECK_STR(str_of("\n\r\t\b\f", 5), "\"\\n\\r\\t\\b\\f\"");
+    CHECK_STR(str_of("\x00\x01\x1f", 3), "\"\\u0000\\u0001\\u001f\"");
+    CHECK_STR(str_of("\x7f", 1), "\"\x7f\"");
+    /* valid UTF-8 copied: é (2 bytes), € (3), 😀 (4) */
+    CHECK_STR(str_of("\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80", 9), "\"\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\"");
+    /* invalid: stray continuation, overlong, surrogate, > U+10FFFF, truncated, 0xff */
+    CHECK_STR(str_of("\x80", 1), "\"\\u0080\"");
+    CHECK_STR(str_of("\xc0\xaf", 2), "\"\\u00c0\\u00af\"");
+    CHECK_STR(str_of("\xed\xa0\x80", 3), "\"\\u00ed\\u00a0\\u0080\"");
+    CHECK_STR(str_of("\xf4\x90\x80\x80", 4), "\"\\u00f4\\u0090\\u0080\\u0080\"");
+    CHECK_STR(str_of("\xe2\x82", 2), "\"\\u00e2\\u0082\"");
+    CHECK_STR(str_of("a\xffz", 3), "\"a\\u00ffz\"");
+}
+
+static void test_structure(void)
+{
+    struct jw w;
+    jw_init(&w);
+    jw_obj_open(&w, NULL);
+    jw_str(&w, "a", "x");
+    jw_uint(&w, "b", 18446744073709551615ull);
+    jw_int(&w, "c", -9223372036854775807ll - 1);
+    jw_arr_open(&w, "d");
+    jw_uint(&w, NULL, 1);
+    jw_bool(&w, NULL, true);
+    jw_null(&w, NULL);
+    jw_obj_open(&w, NULL);
+    jw_obj_close(&w);
+    jw_arr_close(&w);
+    jw_double(&w, "e", 0.5, 2);
+    jw_double(&w, "f", 0.0 / 0.0, 2);
+    jw_obj_close(&w);
+    memcpy(out, w.buf, w.len);
+    out[w.len] = 0;
+    CHECK_STR(out, "{\"a\":\"x\",\"b\":18446744073709551615,\"c\":-9223372036854775808,"
+                   "\"d\":[1,true,null,{}],\"e\":0.50,\"f\":null}");
+    /* reset reuses the buffer */
+    jw_reset(&w);
+    jw_obj_open(&w, NULL);
+    jw_obj_close(&w);
+    CHECK_EQ_U(w.len, 2);
+    /* nesting deeper than the limit marks the writer failed instead of overflowing */
+    jw_reset(&w);
+    for (int i = 0; i < JW_MAX_DEPTH + 5; i++) jw_arr_open(&w, NULL);
+    CHECK(w.oom);
+    jw_fini(&w);
+}
+
+static void test_timestamp(void)
+{
+    char b[VG_TS_BUFLEN];
+    vg_ts_format((struct vg_ts){0, 0}, b);
+    CHECK_STR(b, "1970-01-01T00:00:00.000000+0000");
+    vg_ts_format((struct vg_ts){1455383734, 123456789}, b);
+    CHECK_STR(b, "2016-02-13T17:15:34.123456+0000");
+    vg_ts_format((struct vg_ts){951782400, 0}, b); /* 2000-02-29, a leap day */
+    CHECK_STR(b, "2000-02-29T00:00:00.000000+0000");
+    vg_ts_format((struct vg_ts){4102444799, 999999999}, b);
+    CHECK_STR(b, "2099-12-31T23:59:59.999999+0000");
+}
+
+static void test_flow_event(void)
+{
+    struct flow f;
+    memset(&f, 0, sizeof f);
+    f.src.family = f.dst.family = 4;
+    f.src.a[0] = 192, f.src.a[1] = 0, f.src.a[2] = 2, f.src.a[3] = 1;
+    f.dst.a[0] = 198, f.dst.a[1] = 51, f.dst.a[2] = 100, f.dst.a[3] = 7;
+    f.sport = 40000;
+    f.dport = 80;
+    f.proto = 6;
+    f.flow_id = 42;
+    f.start = (struct vg_ts){100, 0};
+    f.last = (struct vg_ts){103, 500000000};
+    f.pkts[0] = 3, f.pkts[1] = 2, f.bytes[0] = 300, f.bytes[1] = 200;
+    f.tcp_flags[0] = VG_TCP_SYN | VG_TCP_ACK;
+    f.tcp_flags[1] = VG_TCP_SYN | VG_TCP_ACK | VG_TCP_FIN;
+    f.tcp_state = FLOW_TCP_FIN_WAIT1;
+    f.end_reason = FLOW_END_SHUTDOWN;
+    struct jw w;
+    jw_init(&w);
+    eve_flow(&w, &f);
+    memcpy(out, w.buf, w.len);
+    out[w.len] = 0;
+    CHECK_STR(out,
+              "{\"timestamp\":\"1970-01-01T00:01:43.500000+0000\",\"flow_id\":42,"
+              "\"event_type\":\"flow\",\"src_ip\":\"192.0.2.1\",\"src_port\":40000,"
+              "\"dest_ip\":\"198.51.100.7\",\"dest_port\":80,\"proto\":\"TCP\",\"flow\":{"
+              "\"pkts_toserver\":3,\"pkts_toclient\":2,\"bytes_toserver\":300,"
+              "\"bytes_toclient\":200,\"start\":\"1970-01-01T00:01:40.000000+0000\","
+              "\"end\":\"1970-01-01T00:01:43.500000+0000\",\"age\":3,\"state\":\"established\","
+              "\"reason\":\"shutdown\",\"alerted\":false},\"tcp\":{\"tcp_flags\":\"13\","
+              "\"tcp_flags_ts\":\"12\",\"tcp_flags_tc\":\"13\",\"fin\":true,\"syn\":true,"
+              "\"ack\":true,\"state\":\"fin_wait1\"}}");
+    jw_fini(&w);
+}
+
+int main(void)
+{
+    RUN(test_escape);
+    RUN(test_structure);
+    RUN(test_timestamp);
+    RUN(test_flow_event);
+    return vg_test_done("output");
+}
