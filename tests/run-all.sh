@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Runs every test suite of vigil and prints one line per suite plus the total as
+# "all: N passed, N failed". Suites print their own "<suite>: N passed, N failed" line; a suite that
+# dies without printing one counts as one failure.
+#   tests/run-all.sh                 everything (needs build/, build-asan/, build-fuzz/)
+#   tests/run-all.sh --only unit     unit tests of build/ only
+# Environment: VIGIL_CORPUS (default ../shared/corpus), FUZZ_SECONDS (default 20 per harness).
+set -u
+cd "$(dirname "$0")/.."
+only=""
+[ "${1:-}" = "--only" ] && only=${2:-}
+export VIGIL_CORPUS=${VIGIL_CORPUS:-../shared/corpus}
+PY=/usr/bin/python3
+total_pass=0; total_fail=0
+log=$(mktemp); trap 'rm -f "$log"' EXIT
+
+run_suite() { # run_suite LABEL CMD...
+  local label=$1; shift
+  local t0=$SECONDS
+  "$@" >"$log" 2>&1
+  local rc=$?
+  local line
+  line=$(grep -E '^[A-Za-z0-9_:. -]*: [0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1)
+  local p=0 f=0
+  if [ -n "$line" ]; then
+    p=$(echo "$line" | sed -E 's/.*: ([0-9]+) passed, ([0-9]+) failed.*/\1/')
+    f=$(echo "$line" | sed -E 's/.*: ([0-9]+) passed, ([0-9]+) failed.*/\2/')
+  fi
+  if [ $rc -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
+  total_pass=$((total_pass + p)); total_fail=$((total_fail + f))
+  printf '%-28s %6d passed %4d failed  (%ds)\n' "$label" "$p" "$f" $((SECONDS - t0))
+  if [ "$f" -ne 0 ] || [ $rc -ne 0 ]; then
+    echo "---- $label output (last 60 lines) ----"; tail -n 60 "$log"; echo "----"
+  fi
+}
+
+for kind in build build-asan; do
+  [ "$only" = "unit" ] && [ $kind = build-asan ] && continue
+  for t in "$kind"/test_*; do
+    [ -x "$t" ] || continue
+    run_suite "unit $(basename "$t") [$kind]" "$t"
+  done
+done
+
+if [ "$only" != "unit" ]; then
+  run_suite "generator reproducible" bash tests/tools/check_gen_reproducible.sh
+  run_suite "pcap cases" env VIGIL_BIN=build/vigil $PY tests/tools/run_pcap_tests.py
+  run_suite "pcap cases [asan]" env VIGIL_BIN=build-asan/vigil $PY tests/tools/run_pcap_tests.py
+  run_suite "flows vs tshark" env VIGIL_BIN=build/vigil $PY tests/tools/crosscheck_tshark.py
+  run_suite "decode vs tshark" env VIGIL_BIN=build/decode_dump $PY tests/tools/decode_vs_tshark.py
+  run_suite "corpus sweep [asan]" bash tests/tools/corpus_sweep.sh build-asan/vigil
+  run_suite "fuzzers" bash tests/run-fuzzers.sh "${FUZZ_SECONDS:-20}"
+fi
+
+echo "all: $total_pass passed, $total_fail failed"
+[ $total_fail -eq 0 ]
