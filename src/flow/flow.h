@@ -45,6 +45,9 @@ enum flow_tcp_state { FLOW_TCP_NONE, FLOW_TCP_SYN_SENT, FLOW_TCP_SYN_RECV, FLOW_
 /* Packet direction relative to the flow. */
 enum { FLOW_TOSERVER = 0, FLOW_TOCLIENT = 1 };
 
+struct stream_tcp;   /* stream/stream.h: TCP state and reassembly of this flow */
+struct tamper_flow;  /* tamper/tamper.h: baselines and findings of this flow */
+
 struct flow {
     /* Key, oriented client → server. */
     struct vg_addr src, dst;
@@ -66,6 +69,10 @@ struct flow {
     bool resp_icmp_seen;
     bool alerted;
     uint64_t first_pcap_cnt;
+
+    /* Per-flow state of later stages, owned by those modules and freed from the flow-end hook. */
+    struct stream_tcp *tcp;
+    struct tamper_flow *tamper;
 
     /* Table bookkeeping (flow_table.c only). */
     uint32_t lru_prev, lru_next;
