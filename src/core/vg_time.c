@@ -1,7 +1,7 @@
 /* vg_time.c - EVE timestamp formatting, without locale or time-zone look-ups on the hot path. */
 #include "core/vg_time.h"
 
-#include <stdio.h>
+#include <string.h>
 
 /* Civil-from-days (Howard Hinnant's public-domain algorithm): days since 1970-01-01 to Y-M-D. */
 static void civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
@@ -17,6 +17,17 @@ static void civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
     *y = (int64_t)yoe + era * 400 + (*m <= 2);
 }
 
+/* Writes n decimal digits of v, zero-padded, and returns the end. */
+static char *put_digits(char *o, uint64_t v, int n)
+{
+    for (int i = n - 1; i >= 0; i--) {
+        o[i] = (char)('0' + v % 10);
+        v /= 10;
+    }
+    return o + n;
+}
+
+/* Hand-formatted: snprintf was the top entry of the profile when writing flow events. */
 size_t vg_ts_format(struct vg_ts ts, char *buf)
 {
     int64_t days = ts.sec / 86400, rem = ts.sec % 86400;
@@ -27,8 +38,23 @@ size_t vg_ts_format(struct vg_ts ts, char *buf)
     int64_t y;
     unsigned m, d;
     civil_from_days(days, &y, &m, &d);
-    int n = snprintf(buf, VG_TS_BUFLEN, "%04lld-%02u-%02uT%02u:%02u:%02u.%06u+0000", (long long)y, m,
-                     d, (unsigned)(rem / 3600), (unsigned)(rem / 60 % 60), (unsigned)(rem % 60),
-                     ts.nsec / 1000);
-    return n < 0 ? 0 : (size_t)n;
+    if (y < 0 || y > 9999) { /* not representable in 4 digits: clamp, never overflow buf */
+        y = y < 0 ? 0 : 9999;
+    }
+    char *o = buf;
+    o = put_digits(o, (uint64_t)y, 4);
+    *o++ = '-';
+    o = put_digits(o, m, 2);
+    *o++ = '-';
+    o = put_digits(o, d, 2);
+    *o++ = 'T';
+    o = put_digits(o, (uint64_t)(rem / 3600), 2);
+    *o++ = ':';
+    o = put_digits(o, (uint64_t)(rem / 60 % 60), 2);
+    *o++ = ':';
+    o = put_digits(o, (uint64_t)(rem % 60), 2);
+    *o++ = '.';
+    o = put_digits(o, ts.nsec / 1000 % 1000000, 6);
+    memcpy(o, "+0000", 6);
+    return (size_t)(o + 5 - buf);
 }
