@@ -18,16 +18,20 @@ struct capture_frame {
     const uint8_t *data;
     uint32_t caplen;
     uint32_t wirelen;
-    struct vg_ts ts;
+    struct vg_ts ts;    /* pcapng SPBs carry none: they get the previous frame's (0 if first) */
     int linktype;       /* LINKTYPE_* of the frame's interface */
-    uint32_t iface;     /* pcapng interface id; 0 for pcap */
-    uint64_t record_no; /* 1-based number of this packet record within the file */
+    uint32_t iface;     /* pcapng interface id within its section (SHB); 0 for pcap */
+    uint64_t record_no; /* 1-based number of this packet record within the file; malformed records
+                         * that were skipped keep their number, so it is the position in the file
+                         * (Wireshark's frame number while the file is well formed and has no
+                         * pcapng custom blocks, which Wireshark also lists as frames) */
 };
 
 struct capture_stats {
     uint64_t frames;       /* frames returned */
     uint64_t bytes;        /* sum of caplen */
-    uint64_t errors;       /* malformed records met (each also reported by a message) */
+    uint64_t errors;       /* malformed records met: each one also returned as an error with a
+                            * message, except caplen > snaplen (frame returned, logged once) */
     uint64_t skipped_blocks; /* pcapng blocks of types that carry no packets, or unknown ones */
 };
 
@@ -57,9 +61,13 @@ const char *capture_errmsg(const struct capture *c);
 const char *capture_path(const struct capture *c);
 const struct capture_stats *capture_stats(const struct capture *c);
 
-/* Bytes of the file consumed so far and the file size, for progress reporting. */
+/* Bytes of the file consumed so far and the file size, for progress reporting. The size is 0 when
+ * it is not known (a pipe or FIFO, read with read() rather than mapped). */
 uint64_t capture_offset(const struct capture *c);
 uint64_t capture_size(const struct capture *c);
+
+/* The file format, "pcap" or "pcapng" (static string). */
+const char *capture_format(const struct capture *c);
 
 void capture_close(struct capture *c); /* NULL is a no-op */
 
