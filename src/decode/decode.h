@@ -29,6 +29,12 @@ struct decode_counters {
     uint64_t ipv4, ipv6, tcp, udp, icmpv4, icmpv6, gre, vxlan, other_l4;
     uint64_t ipv4_csum_bad, l4_csum_bad;
     uint64_t unsupported_linktype;
+    /* Added with the decoders: frames counted but not decoded further, and the rarer tunnels. */
+    uint64_t llc;          /* 802.3 length frames (LLC/SNAP, STP, ...) and SLL non-EtherType frames */
+    uint64_t arp;          /* ARP frames; not decoded yet (eth_type says 0x0806) */
+    uint64_t vlan_qinqinq; /* packets with three VLAN tags (Suricata's decoder.vlan_qinqinq) */
+    uint64_t gre_pptp;     /* GRE version 1 (PPTP, RFC 2637): counted, payload not decoded */
+    uint64_t geneve, erspan;
     /* defragmentation (Suricata's stats.defrag.*) */
     uint64_t frag_ipv4, frag_ipv6;            /* fragments seen */
     uint64_t reasm_ipv4, reasm_ipv6;          /* datagrams reassembled */

@@ -81,6 +81,10 @@ struct packet {
 
     /* Filled by decode_packet(). */
     uint32_t flags;
+    /* The frame as the caller handed it in (data/caplen on entry). Reassembly switches `data` to a
+     * datagram; these keep pointing at the captured bytes (evidence pcaps, hex dumps). */
+    const uint8_t *frame;
+    uint32_t frame_len;
     uint8_t vlan_cnt;
     uint16_t vlan[VG_PKT_MAX_VLAN];
     uint16_t l2_off;        /* start of the Ethernet header, when there is one */
@@ -94,7 +98,8 @@ struct packet {
     uint8_t ttl;            /* TTL or hop limit */
     uint16_t ip_id;         /* IPv4 identification; IPv6: low 16 bits of the fragment id, else 0 */
     bool df;                /* IPv4 don't-fragment */
-    uint8_t ip_hlen;        /* IPv4 header length in bytes; IPv6 40 + extension headers */
+    uint16_t ip_hlen;       /* IPv4 header length in bytes; IPv6 40 + extension headers (was
+                             * uint8_t: IPv6 extension headers can exceed 255 bytes) */
     uint8_t proto;          /* L4 protocol number after IPv6 extension headers */
 
     uint16_t l4_off;

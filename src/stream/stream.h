@@ -29,6 +29,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/vg_anomaly.h"
 #include "decode/packet.h"
 #include "flow/flow.h"
 
@@ -74,6 +75,11 @@ struct stream_fact {
     bool first_delivered;          /* the first contestant had already been delivered in order */
     bool at_close;                 /* the overlap touches the sequence of a FIN seen in this dir */
 };
+/* Notes on facts (stream module): for STREAM_FACT_SYNACK_RACE, first.seq/second.seq are the two
+ * SYN/ACKs' sequence numbers (the competing ISNs) and no data is attached. For data overlaps,
+ * first.pcap_cnt == 0 means the held bytes' metadata is no longer known (the ring of records is
+ * bounded); first.seq/len then describe the held range. Delivery policy: "first wins" - bytes
+ * already held are never replaced by a later contestant (see src/stream/README.md). */
 
 #define STREAM_MAX_FACTS 4
 
@@ -98,7 +104,17 @@ struct stream_dir_info {
     bool fin_seen, rst_seen;
     uint32_t fin_seq;
     uint64_t delivered;      /* bytes delivered in order */
+    /* Added by the stream module (not in the first contract): */
+    bool window_known;       /* false before this side's first ACK, or when the window scale is
+                                unknown (handshake not seen) */
+    uint32_t window;         /* last window advertised by this direction's sender, scaled */
+    bool midstream;          /* the flow was picked up without its handshake */
+    uint64_t offset;         /* stream offset of next_seq: delivered + skipped (gap) bytes */
 };
+
+/* The stream anomaly ids are one contiguous block of vg_anomaly.h. */
+#define STREAM_ANOM_FIRST ANOM_STREAM_3WHS_SYNACK_WRONG_ACK
+#define STREAM_ANOM_COUNT (ANOM_STREAM_MEMCAP - ANOM_STREAM_3WHS_SYNACK_WRONG_ACK + 1)
 
 struct stream_counters {
     uint64_t sessions, midstream_pickups;
@@ -110,6 +126,15 @@ struct stream_counters {
     uint64_t memcap_hits, flow_memcap_hits;
     uint64_t memuse, memuse_max;           /* bytes currently / at most in use */
     uint64_t invalid;                      /* segments outside the window, bad ACKs, ... */
+    /* Added by the stream module (not in the first contract): */
+    uint64_t ssn_memcap_drops;    /* flows left untracked: no state could be had under memcap */
+    uint64_t midstream_refused;   /* packets of flows not picked up (config.midstream = false) */
+    uint64_t queue_full;          /* times max_queued_segs / the buffer bound forced a skip */
+    uint64_t keepalives, zero_window_probes; /* recognised and ignored for reassembly */
+    uint64_t unverified_bytes;    /* old payload bytes no longer held: could not be compared */
+    uint64_t facts_dropped;       /* overlap facts beyond STREAM_MAX_FACTS in one result */
+    uint64_t meta_evicted;        /* metadata records overwritten in a full ring */
+    uint64_t anomalies[STREAM_ANOM_COUNT]; /* per stream anomaly, index id - STREAM_ANOM_FIRST */
 };
 
 struct stream_ctx;

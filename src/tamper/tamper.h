@@ -1,12 +1,34 @@
 /* tamper.h - path-integrity detectors: someone on the path changed the traffic.
  *
- * This header is a starting contract; the tamper module's owner extends it (finding structure,
- * baselines). Fixed points the engine relies on:
- *   - tamper_ctx_new/free (per worker), tamper_packet (every packet that has a flow, after stream),
- *     tamper_flow_end (from the flow-end hook: emits the flow's held findings through the callback,
- *     then frees flow->tamper), tamper_counters.
- *   - Findings are held per flow, one per (class, subtype) with a repeat count, and emitted when the
- *     flow ends (so each carries its final count); see docs/tamper.md.
+ * The engine calls, per worker:
+ *   - tamper_ctx_new/free;
+ *   - tamper_packet for every packet that has a flow, after stream_packet (TCP packets come with
+ *     their struct stream_result, others with NULL);
+ *   - tamper_flow_end from the flow-end hook: it judges the flow's held findings, emits each one
+ *     through the callback (eve_tamper_alert writes the EVE alert), then frees flow->tamper;
+ *   - tamper_counters for the stats event.
+ *
+ * What is detected (docs/tamper.md has the signals and how to confirm each by hand):
+ *   - class "tcp_injection_race": two versions of the same TCP sequence range from one direction
+ *     (QUANTUM INSERT and HoneyBadger-style injection). Subtypes: handshake_hijack (two SYN/ACKs),
+ *     segment_veto (same seq, same length, different bytes), sloppy_injection (same seq, different
+ *     length), coalesce_injection (out-of-order coalescing: contestants start at different
+ *     sequence numbers, the first was queued out of order, or the overlap lies in bytes that a
+ *     gap-filling segment released), close_injection (the overlap touches a FIN's sequence, or a
+ *     sender's data lies past its own FIN).
+ *   - class "forged_rst" (Weaver, Sommer, Paxson, "Detecting Forged TCP Reset Packets", NDSS
+ *     2009): data_after_rst, rst_seq_jump, rst_ack_change, rst_race.
+ * Each finding carries both contestants, a verdict per contestant ("forged", "genuine",
+ * "unknown") from comparing each one with the sender's baseline built WITHOUT the contestants (see
+ * tamper_baseline.c), a 0-100 confidence and the reasons behind it.
+ *
+ * Findings are held per flow, one per signature (class, subtype) with a repeat count; the first
+ * occurrence is the one reported. They are judged and emitted when the flow ends, so each carries
+ * its final count and a baseline that includes the packets that followed the race.
+ *
+ * Memory: per-flow state comes from a pool and findings from a second pool, both sized at
+ * tamper_ctx_new (calloc'd once, pages mapped lazily by the kernel); exhaustion is counted
+ * (tamper_counters) and the flow or finding is skipped, never fatal.
  */
 #ifndef VG_TAMPER_H
 #define VG_TAMPER_H
@@ -18,20 +40,172 @@
 #include "flow/flow.h"
 #include "stream/stream.h"
 
-struct tamper_ctx;
-struct tamper_finding; /* defined below by the module owner */
+/* Built-in signatures, gid 1 (EVE-EXTENSIONS.md: sids 8,800,000-8,899,999). One row per
+ * (class, subtype): X(id, sid, rev, class, subtype, severity, signature text).
+ * Severity 1 for different-bytes races; 2 for forged resets, whose evidence is behavioural and
+ * weaker (a middlebox may send them on purpose). */
+#define TAMPER_SIG_MAP(X)                                                                          \
+    X(TAMPER_SIG_HANDSHAKE_HIJACK, 8800001, 1, "tcp_injection_race", "handshake_hijack", 1,      \
+      "VIGIL TAMPER TCP injection race: handshake hijack")                                       \
+    X(TAMPER_SIG_SEGMENT_VETO, 8800002, 1, "tcp_injection_race", "segment_veto", 1,              \
+      "VIGIL TAMPER TCP injection race: segment veto")                                           \
+    X(TAMPER_SIG_SLOPPY_INJECTION, 8800003, 1, "tcp_injection_race", "sloppy_injection", 1,      \
+      "VIGIL TAMPER TCP injection race: sloppy injection")                                       \
+    X(TAMPER_SIG_COALESCE_INJECTION, 8800004, 1, "tcp_injection_race", "coalesce_injection", 1,  \
+      "VIGIL TAMPER TCP injection race: out-of-order coalesce injection")                        \
+    X(TAMPER_SIG_CLOSE_INJECTION, 8800005, 1, "tcp_injection_race", "close_injection", 1,        \
+      "VIGIL TAMPER TCP injection race: injection at connection close")                          \
+    X(TAMPER_SIG_RST_DATA_AFTER, 8800006, 1, "forged_rst", "data_after_rst", 2,                  \
+      "VIGIL TAMPER forged TCP reset: sender continued after its reset")                         \
+    X(TAMPER_SIG_RST_SEQ_JUMP, 8800007, 1, "forged_rst", "rst_seq_jump", 2,                      \
+      "VIGIL TAMPER forged TCP reset: reset sequence jumps past data sent")                      \
+    X(TAMPER_SIG_RST_ACK_CHANGE, 8800008, 1, "forged_rst", "rst_ack_change", 2,                  \
+      "VIGIL TAMPER forged TCP reset: resets with differing acknowledgements")                   \
+    X(TAMPER_SIG_RST_RACE, 8800009, 1, "forged_rst", "rst_race", 2,                              \
+      "VIGIL TAMPER forged TCP reset: reset raced by data at its sequence")
+
+enum tamper_sig {
+#define TAMPER_SIG_ENUM(id, sid, rev, cls, sub, sev, msg) id,
+    TAMPER_SIG_MAP(TAMPER_SIG_ENUM)
+#undef TAMPER_SIG_ENUM
+    TAMPER_SIG_COUNT
+};
+
+#define TAMPER_GID 1
+#define TAMPER_CATEGORY "Traffic tampering"
+
+/* Signature table lookups; an out-of-range id gives 0 / "" (never NULL). */
+uint32_t tamper_sig_sid(int sig);
+uint32_t tamper_sig_rev(int sig);
+const char *tamper_sig_class(int sig);
+const char *tamper_sig_subtype(int sig);
+int tamper_sig_severity(int sig);
+const char *tamper_sig_msg(int sig);
+
+enum tamper_verdict { TAMPER_VERDICT_UNKNOWN, TAMPER_VERDICT_GENUINE, TAMPER_VERDICT_FORGED };
+const char *tamper_verdict_str(int verdict); /* "unknown", "genuine", "forged" */
+
+/* Fields in which a contestant departs from its sender's baseline (bit mask), in EVE order. */
+#define TAMPER_FIELD_MAP(X)                                                                        \
+    X(TAMPER_DEP_TTL, 0, "ttl")                                                                    \
+    X(TAMPER_DEP_IP_ID, 1, "ip_id")                                                                \
+    X(TAMPER_DEP_DF, 2, "df")                                                                      \
+    X(TAMPER_DEP_TCP_OPTIONS, 3, "tcp_options")                                                    \
+    X(TAMPER_DEP_WINDOW, 4, "window")                                                              \
+    X(TAMPER_DEP_TS, 5, "ts")
+
+enum tamper_field {
+#define TAMPER_FIELD_ENUM(id, bit, name) id = 1u << (bit),
+    TAMPER_FIELD_MAP(TAMPER_FIELD_ENUM)
+#undef TAMPER_FIELD_ENUM
+};
+#define TAMPER_FIELD_COUNT 6
+const char *tamper_field_name(unsigned bit_index); /* 0..5 -> "ttl" ... "ts"; else "" */
+
+/* Payload bytes kept per contestant; longer payloads are cut and marked payload_truncated. */
+#define TAMPER_PAYLOAD_MAX 4096
+#define TAMPER_MAX_REASONS 8
+#define TAMPER_REASON_LEN 192
+
+/* One version of the contested sequence range (or the RST / FIN / data packet of a forged_rst or
+ * close finding), as it looked on the wire. */
+struct tamper_contestant {
+    uint64_t pcap_cnt;
+    struct vg_ts ts;
+    uint32_t seq;         /* absolute sequence number (tshark: tcp.seq_raw) */
+    uint32_t ack;         /* absolute ack number; meaningful when tcp_flags has ACK (0 if unknown) */
+    uint32_t len;         /* TCP payload length on the wire */
+    uint8_t ttl;
+    uint8_t tcp_flags;
+    uint16_t ip_id;
+    bool df;
+    uint16_t window;      /* raw window field */
+    struct vg_tcp_opts opts;
+    uint8_t verdict;      /* enum tamper_verdict */
+    uint8_t departs;      /* enum tamper_field bits */
+    bool payload_truncated; /* payload holds fewer bytes than len (cap, or only partly held) */
+    uint32_t payload_seq; /* sequence number of payload[0] */
+    uint32_t payload_len;
+    uint8_t payload[TAMPER_PAYLOAD_MAX];
+};
+
+/* The sender's baseline as reported with a finding (what the contestants were judged against). */
+struct tamper_baseline_summary {
+    uint32_t samples;     /* packets of the sender in the flow, contestants excluded */
+    uint32_t samples_before; /* of those, sent before the first contestant */
+    uint8_t n_ttl;
+    uint8_t ttl[4];       /* TTL values seen, most frequent first */
+    uint8_t initial_ttl;  /* 32/64/128/255 inferred from ttl[0]; 0 when unknown */
+    uint8_t hops;         /* initial_ttl - ttl[0] */
+    const char *ip_id;    /* "incrementing", "zero", "random", "copies_peer", "unknown" */
+    int8_t df;            /* -1 unknown, 0, 1 (majority) */
+    bool has_options;
+    uint8_t layout_len;   /* most frequent option layout of non-SYN segments */
+    uint8_t layout[16];
+    bool has_window;
+    uint16_t window;      /* most frequent raw window of non-SYN segments */
+    int16_t wscale;       /* from the sender's SYN / SYN-ACK; -1 when not seen */
+    uint32_t ts_hz;       /* timestamp clock estimate; 0 when unknown */
+};
+
+struct tamper_finding {
+    int sig;              /* enum tamper_sig */
+    int dir;              /* FLOW_TOSERVER / FLOW_TOCLIENT: the contestants' direction */
+    uint32_t count;       /* occurrences of this signature in the flow (>= 1) */
+    uint8_t confidence;   /* 0-100 */
+    /* Races: the overlapping range and how many of its bytes differ (0 when not applicable). */
+    uint32_t ov_seq, ov_len, diff_bytes;
+    struct tamper_contestant c[2]; /* c[0] arrived first */
+    struct tamper_baseline_summary baseline;
+    uint8_t n_reasons;
+    char reasons[TAMPER_MAX_REASONS][TAMPER_REASON_LEN];
+};
 
 typedef void (*tamper_emit_fn)(const struct flow *f, const struct tamper_finding *fd, void *ud);
 
+struct tamper_config {
+    uint32_t max_flows;     /* TCP flows with tamper state at once; default 65536 */
+    uint32_t max_findings;  /* findings held at once (all flows); default 4096 */
+    uint32_t race_window_ms; /* "shortly after" for rst_race; default 1000 */
+    uint32_t reorder_ms;    /* data after a RST within this time and below its seq is tolerated as
+                             * reordering; default 200 */
+};
+
+struct tamper_counters {
+    uint64_t flows;            /* flows that got tamper state */
+    uint64_t no_state_pkts;    /* TCP packets seen without tamper state (flow pool exhausted) */
+    uint64_t finding_pool_exhausted; /* findings dropped for want of a slot */
+    uint64_t facts;            /* stream facts received */
+    uint64_t findings[TAMPER_SIG_COUNT]; /* distinct findings emitted, per signature */
+    uint64_t repeats;          /* occurrences folded into an existing finding's count */
+};
+
+struct tamper_ctx;
+
+void tamper_config_default(struct tamper_config *cfg);
+
+/* tamper_ctx_new allocates the context and its pools (cfg NULL: defaults). NULL on OOM.
+ * tamper_ctx_free(NULL) is a no-op; flows must have been ended first (their state lives in the
+ * pools being freed). */
 struct tamper_ctx *tamper_ctx_new(void);
+struct tamper_ctx *tamper_ctx_new_with(const struct tamper_config *cfg);
 void tamper_ctx_free(struct tamper_ctx *ctx);
 
 /* tamper_packet: p has flow f (never NULL here) in direction dir; sr is the stream result for TCP
- * packets and NULL otherwise. */
+ * packets and NULL otherwise. Allocates f->tamper from the pool on the first TCP packet. The
+ * payload pointers of sr and p are used only during the call (contestant bytes are copied). */
 void tamper_packet(struct tamper_ctx *ctx, struct flow *f, const struct packet *p, int dir,
                    const struct stream_result *sr);
 
-/* tamper_flow_end emits f's findings (if any) through emit, then frees f->tamper. */
+/* tamper_flow_end judges and emits f's findings (if any) through emit (which may be NULL to drop
+ * them), in signature order, then returns f->tamper to the pool and sets it NULL. The finding
+ * passed to emit is valid only during the call. */
 void tamper_flow_end(struct tamper_ctx *ctx, struct flow *f, tamper_emit_fn emit, void *ud);
+
+const struct tamper_counters *tamper_counters(const struct tamper_ctx *ctx);
+
+/* tamper_options_str writes an option layout as "MSS,NOP,WS,NOP,NOP,TS" into buf (size n, at
+ * least 1) and returns buf; an empty layout gives "". */
+const char *tamper_options_str(const uint8_t *layout, unsigned len, char *buf, unsigned n);
 
 #endif

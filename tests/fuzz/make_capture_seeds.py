@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""make_seeds.py - writes the tiny seed files of tests/fuzz/seeds/capture/ for fuzz_capture.
+"""make_capture_seeds.py - writes the tiny seed files of tests/fuzz/seeds/capture/ for fuzz_capture.
 
 Each seed exercises one reader path so that the fuzzer starts from valid structure:
   pcap_le_usec.pcap    little-endian microsecond pcap, 2 records (one caplen > snaplen)
@@ -8,7 +8,7 @@ Each seed exercises one reader path so that the fuzzer starts from valid structu
                        PB, NRB, ISB, custom block
   pcapng_2sect.pcapng  two sections of opposite byte order, each with an IDB and an EPB
 
-Run from anywhere: /usr/bin/python3 tests/fuzz/make_seeds.py
+Run from anywhere: /usr/bin/python3 tests/fuzz/make_capture_seeds.py
 """
 import os
 import struct
