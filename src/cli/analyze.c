@@ -79,9 +79,10 @@ static void print_summary(const struct worker *w, const struct engine_result *re
     printf("\n  flows     %llu (tcp %llu, udp %llu, icmp %llu, other %llu)\n",
            (unsigned long long)fc->total, (unsigned long long)fc->tcp, (unsigned long long)fc->udp,
            (unsigned long long)(fc->icmpv4 + fc->icmpv6), (unsigned long long)fc->other);
-    printf("  events    flow %llu, anomaly %llu, stats %llu -> %s\n",
-           (unsigned long long)w->events[ENG_EV_FLOW], (unsigned long long)w->events[ENG_EV_ANOMALY],
-           (unsigned long long)w->events[ENG_EV_STATS], eve_path);
+    printf("  events    alert %llu, flow %llu, anomaly %llu, stats %llu -> %s\n",
+           (unsigned long long)w->events[ENG_EV_ALERT], (unsigned long long)w->events[ENG_EV_FLOW],
+           (unsigned long long)w->events[ENG_EV_ANOMALY], (unsigned long long)w->events[ENG_EV_STATS],
+           eve_path);
     uint64_t total = 0;
     for (int i = 0; i < VG_ANOMALY_COUNT; i++) total += d->anomalies[i];
     printf("  anomalies %llu\n", (unsigned long long)total);

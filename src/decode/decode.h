@@ -50,7 +50,8 @@ struct decode_ctx;
 void decode_config_default(struct decode_config *cfg);
 
 /* decode_ctx_new makes a per-worker decode context (defragmentation state and counters).
- * cfg may be NULL for defaults. Returns NULL on allocation failure. */
+ * cfg may be NULL for defaults; a zero field of cfg also takes its default. All memory (the
+ * defrag memcap included) is allocated here, none per packet. Returns NULL on allocation failure. */
 struct decode_ctx *decode_ctx_new(const struct decode_config *cfg);
 void decode_ctx_free(struct decode_ctx *ctx); /* NULL is a no-op */
 

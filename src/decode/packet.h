@@ -87,7 +87,8 @@ struct packet {
     uint32_t frame_len;
     uint8_t vlan_cnt;
     uint16_t vlan[VG_PKT_MAX_VLAN];
-    uint16_t l2_off;        /* start of the Ethernet header, when there is one */
+    uint16_t l2_off;        /* start of the (innermost) Ethernet header, when there is one; a
+                             * reassembly clears has_eth (that header is in `frame`, not `data`) */
     bool has_eth;
     uint16_t eth_type;      /* last EtherType before L3 (after VLAN/MPLS/PPPoE) */
 

@@ -21,6 +21,7 @@ void engine_config_default(struct engine_config *cfg)
     memset(cfg, 0, sizeof *cfg);
     decode_config_default(&cfg->decode);
     flow_config_default(&cfg->flow);
+    stream_config_default(&cfg->stream);
 }
 
 static double mono_now(void)

@@ -12,19 +12,24 @@
 #include "flow/flow.h"
 #include "output/eve.h"
 #include "output/json_writer.h"
+#include "stream/stream.h"
+#include "tamper/tamper.h"
 
 struct engine_config {
     struct decode_config decode;
     struct flow_config flow;
+    struct stream_config stream;
     bool progress; /* a progress line on stderr */
 };
 
 /* Per-event-type counts for the summary. */
-enum { ENG_EV_FLOW, ENG_EV_ANOMALY, ENG_EV_STATS, ENG_EV_COUNT };
+enum { ENG_EV_FLOW, ENG_EV_ANOMALY, ENG_EV_ALERT, ENG_EV_STATS, ENG_EV_COUNT };
 
 struct worker {
     struct decode_ctx *dec;
     struct flow_table *flows;
+    struct stream_ctx *stream;
+    struct tamper_ctx *tamper;
     struct eve_sink *eve;
     struct jw jw;
     struct vg_ts now;        /* time of the latest packet */
@@ -32,6 +37,7 @@ struct worker {
     uint64_t pcap_cnt;
     uint64_t events[ENG_EV_COUNT];
     uint64_t write_errors;
+    uint32_t flow_alerts; /* alerts written for the flow that is ending (flow-end hook) */
 };
 
 /* worker_init builds the per-worker state; events go to eve (not owned). */

@@ -215,6 +215,19 @@ void eve_stats(struct jw *w, const struct eve_stats_in *in)
         jw_uint(w, "memcap", fc->memcap_hits);
         jw_obj_close(w);
     }
+    const struct stream_counters *sc = in->stream;
+    if (sc) {
+        jw_obj_open(w, "tcp");
+        jw_uint(w, "sessions", sc->sessions);
+        jw_uint(w, "midstream_pickups", sc->midstream_pickups);
+        jw_uint(w, "ssn_memcap_drop", sc->ssn_memcap_drops);
+        jw_uint(w, "segment_memcap_drop", sc->queue_drops);
+        jw_uint(w, "reassembly_gap", sc->gaps);
+        jw_uint(w, "overlap", sc->retransmissions + sc->overlaps_different);
+        jw_uint(w, "overlap_diff_data", sc->overlaps_different);
+        jw_uint(w, "memuse", sc->memuse);
+        jw_obj_close(w);
+    }
     jw_obj_close(w); /* stats */
 
     /* vigil's own counters: everything Suricata's schema has no place for. */
@@ -237,6 +250,39 @@ void eve_stats(struct jw *w, const struct eve_stats_in *in)
         jw_uint(w, "flows_ended_shutdown", fc->ended_shutdown);
         jw_uint(w, "flows_ended_tcp_reuse", fc->ended_tcp_reuse);
         jw_uint(w, "packets_without_flow", fc->no_flow);
+    }
+    if (sc) {
+        jw_obj_open(w, "stream");
+        jw_uint(w, "segments", sc->segments);
+        jw_uint(w, "retransmissions", sc->retransmissions);
+        jw_uint(w, "retransmitted_bytes", sc->retransmitted_bytes);
+        jw_uint(w, "synack_races", sc->synack_races);
+        jw_uint(w, "gap_bytes", sc->gap_bytes);
+        jw_uint(w, "queued_segments", sc->queued_segments);
+        jw_uint(w, "queue_full", sc->queue_full);
+        jw_uint(w, "memcap_hits", sc->memcap_hits);
+        jw_uint(w, "flow_memcap_hits", sc->flow_memcap_hits);
+        jw_uint(w, "memuse_max", sc->memuse_max);
+        jw_uint(w, "invalid", sc->invalid);
+        jw_uint(w, "keepalives", sc->keepalives);
+        jw_uint(w, "zero_window_probes", sc->zero_window_probes);
+        jw_uint(w, "unverified_bytes", sc->unverified_bytes);
+        jw_uint(w, "facts_dropped", sc->facts_dropped);
+        jw_obj_close(w);
+    }
+    const struct tamper_counters *tc = in->tamper;
+    if (tc) {
+        jw_obj_open(w, "tamper");
+        jw_uint(w, "flows", tc->flows);
+        jw_uint(w, "facts", tc->facts);
+        jw_uint(w, "repeats", tc->repeats);
+        jw_uint(w, "no_state_pkts", tc->no_state_pkts);
+        jw_uint(w, "finding_pool_exhausted", tc->finding_pool_exhausted);
+        jw_obj_open(w, "findings");
+        for (int i = 0; i < TAMPER_SIG_COUNT; i++)
+            if (tc->findings[i]) jw_uint(w, tamper_sig_subtype(i), tc->findings[i]);
+        jw_obj_close(w);
+        jw_obj_close(w);
     }
     jw_uint(w, "capture_errors", in->capture_errors);
     jw_uint(w, "files_ok", in->files_ok);

@@ -14,6 +14,8 @@
 #include "decode/decode.h"
 #include "flow/flow.h"
 #include "output/json_writer.h"
+#include "stream/stream.h"
+#include "tamper/tamper.h"
 
 struct eve_sink;
 
@@ -41,6 +43,8 @@ struct eve_stats_in {
     uint64_t uptime_s;
     const struct decode_counters *dec;
     const struct flow_counters *flow;
+    const struct stream_counters *stream;
+    const struct tamper_counters *tamper;
     uint64_t capture_errors, files_ok, files_failed;
     uint64_t events_by_type[8]; /* unused for now */
 };

@@ -1,0 +1,186 @@
+/* eve_tamper.c - EVE alert events for tamper findings (EVE-EXTENSIONS.md, docs/tamper.md).
+ * Everything outside the `tamper` key follows Suricata's alert event (etc/schema.json). */
+#include "output/eve_tamper.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <openssl/evp.h>
+
+#include "core/vg_addr.h"
+#include "core/vg_time.h"
+
+static void put_ts(struct jw *w, const char *key, struct vg_ts ts)
+{
+    char b[VG_TS_BUFLEN];
+    size_t n = vg_ts_format(ts, b);
+    jw_strn(w, key, b, n);
+}
+
+static const char *proto_name(uint8_t proto, char *buf8)
+{
+    switch (proto) {
+    case 6: return "TCP";
+    case 17: return "UDP";
+    case 1: return "ICMP";
+    case 58: return "IPv6-ICMP";
+    }
+    snprintf(buf8, 8, "%u", proto);
+    return buf8;
+}
+
+static void put_hex8(struct jw *w, const char *key, uint8_t v)
+{
+    static const char hex[] = "0123456789abcdef";
+    char b[3] = {hex[v >> 4], hex[v & 15], 0};
+    jw_str(w, key, b);
+}
+
+static void put_payload(struct jw *w, const struct tamper_contestant *c)
+{
+    /* On the stack (about 10 KiB): workers are threads, so no static scratch. */
+    unsigned char b64[4 * ((TAMPER_PAYLOAD_MAX + 2) / 3) + 1];
+    char printable[TAMPER_PAYLOAD_MAX];
+    uint32_t n = c->payload_len > TAMPER_PAYLOAD_MAX ? TAMPER_PAYLOAD_MAX : c->payload_len;
+    b64[0] = '\0';
+    int bl = n ? EVP_EncodeBlock(b64, c->payload, (int)n) : 0;
+    jw_strn(w, "payload", b64, bl > 0 ? (size_t)bl : 0);
+    /* Suricata's PrintStringsToBuffer: isprint() bytes, CR and LF kept, the rest '.' */
+    for (uint32_t i = 0; i < n; i++) {
+        unsigned char ch = c->payload[i];
+        printable[i] = (isprint(ch) || ch == '\n' || ch == '\r') ? (char)ch : '.';
+    }
+    jw_strn(w, "payload_printable", printable, n);
+    jw_bool(w, "payload_truncated", c->payload_truncated || c->payload_len > TAMPER_PAYLOAD_MAX);
+    if (n && c->payload_seq != c->seq) jw_uint(w, "payload_seq", c->payload_seq);
+}
+
+static void put_contestant(struct jw *w, const struct tamper_contestant *c)
+{
+    char opts[128];
+    jw_obj_open(w, NULL);
+    jw_str(w, "verdict", tamper_verdict_str(c->verdict));
+    jw_uint(w, "pcap_cnt", c->pcap_cnt);
+    put_ts(w, "timestamp", c->ts);
+    jw_uint(w, "seq", c->seq);
+    if (c->tcp_flags & VG_TCP_ACK) jw_uint(w, "ack", c->ack);
+    jw_uint(w, "len", c->len);
+    put_hex8(w, "tcp_flags", c->tcp_flags);
+    jw_uint(w, "ttl", c->ttl);
+    jw_uint(w, "ip_id", c->ip_id);
+    jw_bool(w, "df", c->df);
+    tamper_options_str(c->opts.layout, c->opts.layout_len, opts, sizeof opts);
+    jw_str(w, "tcp_options", opts);
+    jw_uint(w, "window", c->window);
+    if (c->opts.has_ts) {
+        jw_uint(w, "tsval", c->opts.ts_val);
+        jw_uint(w, "tsecr", c->opts.ts_ecr);
+    }
+    jw_arr_open(w, "departs");
+    for (unsigned i = 0; i < TAMPER_FIELD_COUNT; i++)
+        if (c->departs & (1u << i)) jw_str(w, NULL, tamper_field_name(i));
+    jw_arr_close(w);
+    put_payload(w, c);
+    jw_obj_close(w);
+}
+
+static void put_baseline(struct jw *w, const struct tamper_baseline_summary *b)
+{
+    char opts[128];
+    jw_obj_open(w, "baseline");
+    jw_arr_open(w, "ttl");
+    for (unsigned i = 0; i < b->n_ttl && i < 4; i++) jw_uint(w, NULL, b->ttl[i]);
+    jw_arr_close(w);
+    if (b->n_ttl) {
+        jw_uint(w, "initial_ttl", b->initial_ttl);
+        jw_uint(w, "hops", b->hops);
+    }
+    jw_str(w, "ip_id", b->ip_id ? b->ip_id : "unknown");
+    if (b->df >= 0) jw_bool(w, "df", b->df == 1);
+    if (b->has_options) {
+        tamper_options_str(b->layout, b->layout_len, opts, sizeof opts);
+        jw_str(w, "tcp_options", opts);
+    }
+    if (b->has_window) jw_uint(w, "window", b->window);
+    if (b->wscale >= 0) jw_uint(w, "wscale", (uint64_t)b->wscale);
+    if (b->ts_hz) jw_uint(w, "ts_hz", b->ts_hz);
+    jw_uint(w, "samples", b->samples);
+    jw_uint(w, "samples_before_race", b->samples_before);
+    jw_obj_close(w);
+}
+
+void eve_tamper_alert(struct jw *w, const struct flow *f, const struct tamper_finding *fd)
+{
+    char a[VG_ADDR_STRLEN], p8[8];
+    const struct tamper_contestant *last = &fd->c[1];
+    bool toserver = fd->dir == FLOW_TOSERVER;
+    const struct vg_addr *src = toserver ? &f->src : &f->dst, *dst = toserver ? &f->dst : &f->src;
+    uint16_t sport = toserver ? f->sport : f->dport, dport = toserver ? f->dport : f->sport;
+    const char *dirs = toserver ? "to_server" : "to_client";
+
+    jw_obj_open(w, NULL);
+    put_ts(w, "timestamp", last->ts);
+    jw_uint(w, "flow_id", f->flow_id);
+    jw_uint(w, "pcap_cnt", last->pcap_cnt);
+    jw_str(w, "event_type", "alert");
+    if (f->vlan_cnt) {
+        jw_arr_open(w, "vlan");
+        for (unsigned i = 0; i < f->vlan_cnt && i < 2; i++) jw_uint(w, NULL, f->vlan[i]);
+        jw_arr_close(w);
+    }
+    jw_str(w, "src_ip", vg_addr_str(src, a));
+    jw_uint(w, "src_port", sport);
+    jw_str(w, "dest_ip", vg_addr_str(dst, a));
+    jw_uint(w, "dest_port", dport);
+    jw_str(w, "proto", proto_name(f->proto, p8));
+    jw_str(w, "direction", dirs);
+
+    jw_obj_open(w, "alert");
+    jw_str(w, "action", "allowed");
+    jw_uint(w, "gid", TAMPER_GID);
+    jw_uint(w, "signature_id", tamper_sig_sid(fd->sig));
+    jw_uint(w, "rev", tamper_sig_rev(fd->sig));
+    jw_str(w, "signature", tamper_sig_msg(fd->sig));
+    jw_str(w, "category", TAMPER_CATEGORY);
+    jw_uint(w, "severity", (uint64_t)tamper_sig_severity(fd->sig));
+    jw_obj_close(w);
+
+    jw_obj_open(w, "flow");
+    jw_uint(w, "pkts_toserver", f->pkts[FLOW_TOSERVER]);
+    jw_uint(w, "pkts_toclient", f->pkts[FLOW_TOCLIENT]);
+    jw_uint(w, "bytes_toserver", f->bytes[FLOW_TOSERVER]);
+    jw_uint(w, "bytes_toclient", f->bytes[FLOW_TOCLIENT]);
+    put_ts(w, "start", f->start);
+    jw_str(w, "src_ip", vg_addr_str(&f->src, a));
+    jw_uint(w, "src_port", f->sport);
+    jw_str(w, "dest_ip", vg_addr_str(&f->dst, a));
+    jw_uint(w, "dest_port", f->dport);
+    jw_obj_close(w);
+
+    jw_obj_open(w, "tamper");
+    jw_str(w, "class", tamper_sig_class(fd->sig));
+    jw_str(w, "subtype", tamper_sig_subtype(fd->sig));
+    jw_uint(w, "confidence", fd->confidence);
+    jw_arr_open(w, "reasons");
+    for (unsigned i = 0; i < fd->n_reasons && i < TAMPER_MAX_REASONS; i++)
+        jw_strn(w, NULL, fd->reasons[i], strnlen(fd->reasons[i], TAMPER_REASON_LEN));
+    jw_arr_close(w);
+    jw_str(w, "direction", dirs);
+    if (fd->ov_len) {
+        jw_obj_open(w, "overlap");
+        jw_uint(w, "seq", fd->ov_seq);
+        jw_uint(w, "len", fd->ov_len);
+        jw_uint(w, "differing_bytes", fd->diff_bytes);
+        jw_obj_close(w);
+    }
+    jw_arr_open(w, "contestants");
+    put_contestant(w, &fd->c[0]);
+    put_contestant(w, &fd->c[1]);
+    jw_arr_close(w);
+    put_baseline(w, &fd->baseline);
+    jw_uint(w, "count", fd->count);
+    jw_obj_close(w);
+
+    jw_obj_close(w);
+}

@@ -1,0 +1,970 @@
+/* test_tamper.c - unit tests of the tamper module: tamper_packet driven with synthetic packets and
+ * stream facts (as the stream module would report them), findings collected at tamper_flow_end,
+ * and the EVE alert written by eve_tamper_alert. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/vg_alloc.h"
+#include "output/eve_tamper.h"
+#include "output/json_writer.h"
+#include "tamper/tamper.h"
+#include "vg_test.h"
+
+/* ---- fixture: one TCP connection, client 10.0.0.1:40000 -> server 93.184.216.34:80 ---------- */
+
+struct side {
+    uint8_t ttl;
+    bool df;
+    uint16_t id;      /* next IP ID */
+    uint16_t win;
+    bool ts;
+    uint32_t tsval0;  /* TS clock at t = 0, 1000 Hz */
+    uint32_t nxt;     /* next sequence number */
+    uint32_t last_tsval;
+};
+
+#define MAXGOT 10
+struct fx {
+    struct tamper_ctx *ctx;
+    struct flow f;
+    uint64_t cnt;
+    int64_t t_us;
+    struct side s[2];
+    int n_got;
+    struct tamper_finding got[MAXGOT];
+    char json[MAXGOT][40000];
+};
+
+static struct fx X;
+
+static void fx_init_cfg(const struct tamper_config *cfg)
+{
+    if (X.ctx) tamper_ctx_free(X.ctx);
+    memset(&X, 0, sizeof X);
+    X.ctx = cfg ? tamper_ctx_new_with(cfg) : tamper_ctx_new();
+    X.f.src.family = X.f.dst.family = 4;
+    memcpy(X.f.src.a, "\x0a\x00\x00\x01", 4);
+    memcpy(X.f.dst.a, "\x5d\xb8\xd8\x22", 4);
+    X.f.sport = 40000;
+    X.f.dport = 80;
+    X.f.proto = 6;
+    X.f.flow_id = 1234567;
+    X.f.start.sec = 1700000000;
+    X.t_us = 0;
+    X.s[FLOW_TOSERVER] = (struct side){64, true, 0x1000, 502, true, 100000, 1000, 0};
+    X.s[FLOW_TOCLIENT] = (struct side){54, true, 0x4000, 235, true, 900000, 5000, 0};
+}
+
+static void fx_init(void) { fx_init_cfg(NULL); }
+
+static struct vg_ts now_ts(void)
+{
+    struct vg_ts ts = {1700000000 + X.t_us / 1000000, (uint32_t)(X.t_us % 1000000) * 1000};
+    return ts;
+}
+
+/* A packet as the genuine sender of direction dir would send it (advances its IP ID; the caller
+ * decides seq/ack). */
+static struct packet genuine(int dir, uint8_t flags, uint32_t seq, uint32_t ack, const void *data,
+                             uint32_t len)
+{
+    struct side *s = &X.s[dir], *peer = &X.s[dir ^ 1];
+    struct packet p;
+    memset(&p, 0, sizeof p);
+    X.t_us += 1000;
+    p.pcap_cnt = ++X.cnt;
+    p.ts = now_ts();
+    p.ip_ver = 4;
+    p.proto = 6;
+    p.src = dir == FLOW_TOSERVER ? X.f.src : X.f.dst;
+    p.dst = dir == FLOW_TOSERVER ? X.f.dst : X.f.src;
+    p.sport = dir == FLOW_TOSERVER ? X.f.sport : X.f.dport;
+    p.dport = dir == FLOW_TOSERVER ? X.f.dport : X.f.sport;
+    p.ttl = s->ttl;
+    p.df = s->df;
+    p.ip_id = s->id++;
+    p.tcp_flags = flags;
+    p.tcp_seq = seq;
+    p.tcp_ack = ack;
+    p.tcp_win = (flags & VG_TCP_SYN) ? 64240 : s->win;
+    if (s->ts) {
+        p.tcp_opts.has_ts = true;
+        p.tcp_opts.ts_val = s->tsval0 + (uint32_t)(X.t_us / 1000);
+        p.tcp_opts.ts_ecr = (flags & VG_TCP_ACK) ? peer->last_tsval : 0;
+        s->last_tsval = p.tcp_opts.ts_val;
+        if (flags & VG_TCP_SYN) {
+            static const uint8_t syn_lay[] = {2, 4, 8, 1, 3};
+            memcpy(p.tcp_opts.layout, syn_lay, sizeof syn_lay);
+            p.tcp_opts.layout_len = sizeof syn_lay;
+            p.tcp_opts.has_mss = p.tcp_opts.has_wscale = p.tcp_opts.sack_perm = true;
+            p.tcp_opts.mss = 1460;
+            p.tcp_opts.wscale = 7;
+        } else {
+            static const uint8_t lay[] = {1, 1, 8};
+            memcpy(p.tcp_opts.layout, lay, sizeof lay);
+            p.tcp_opts.layout_len = sizeof lay;
+        }
+    }
+    p.payload = len ? data : NULL;
+    p.payload_len = len;
+    return p;
+}
+
+/* The same packet as a typical injector crafts it: another TTL, IP ID 1, no DF, no options,
+ * window 8192 (the Fox-IT QUANTUMINSERT captures). */
+static struct packet forged(int dir, uint8_t flags, uint32_t seq, uint32_t ack, const void *data,
+                            uint32_t len)
+{
+    struct packet p = genuine(dir, flags, seq, ack, data, len);
+    X.s[dir].id--; /* the genuine sender's counter did not move */
+    p.ttl = 58;
+    p.ip_id = 1;
+    p.df = false;
+    memset(&p.tcp_opts, 0, sizeof p.tcp_opts);
+    p.tcp_win = 8192;
+    return p;
+}
+
+static struct stream_seg_meta meta_of(const struct packet *p)
+{
+    struct stream_seg_meta m;
+    memset(&m, 0, sizeof m);
+    m.pcap_cnt = p->pcap_cnt;
+    m.ts = p->ts;
+    m.seq = p->tcp_seq;
+    m.len = p->payload_len;
+    m.ttl = p->ttl;
+    m.tcp_flags = p->tcp_flags;
+    m.ip_id = p->ip_id;
+    m.df = p->df;
+    m.window = p->tcp_win;
+    m.opts = p->tcp_opts;
+    return m;
+}
+
+static void flow_note(const struct packet *p, int dir)
+{
+    X.f.pkts[dir]++;
+    X.f.bytes[dir] += 54 + p->payload_len;
+    X.f.last = p->ts;
+}
+
+/* Feeds p with a stream result that delivers its payload in order (unless deliver is false). */
+static void feed_sr(struct packet *p, int dir, struct stream_result *sr)
+{
+    flow_note(p, dir);
+    tamper_packet(X.ctx, &X.f, p, dir, sr);
+}
+
+static void feed(struct packet *p, int dir, bool deliver)
+{
+    struct stream_result sr;
+    memset(&sr, 0, sizeof sr);
+    sr.dir = dir;
+    if (deliver && p->payload_len) {
+        sr.data = p->payload;
+        sr.data_len = p->payload_len;
+    }
+    feed_sr(p, dir, &sr);
+}
+
+/* Feeds `second` with an overlap fact against `first`. */
+static void feed_overlap(struct packet *first, struct packet *second, int dir, bool first_delivered,
+                         bool at_close)
+{
+    struct stream_result sr;
+    memset(&sr, 0, sizeof sr);
+    sr.dir = dir;
+    sr.n_facts = 1;
+    struct stream_fact *fa = &sr.facts[0];
+    fa->kind = STREAM_FACT_DATA_OVERLAP;
+    fa->dir = dir;
+    fa->first = meta_of(first);
+    fa->second = meta_of(second);
+    uint32_t s = first->tcp_seq > second->tcp_seq ? first->tcp_seq : second->tcp_seq;
+    uint32_t e1 = first->tcp_seq + first->payload_len, e2 = second->tcp_seq + second->payload_len;
+    uint32_t e = e1 < e2 ? e1 : e2;
+    fa->ov_seq = s;
+    fa->ov_len = e - s;
+    uint32_t diff = 0;
+    for (uint32_t q = s; q < e; q++)
+        if (((const uint8_t *)first->payload)[q - first->tcp_seq] !=
+            ((const uint8_t *)second->payload)[q - second->tcp_seq])
+            diff++;
+    fa->diff_bytes = diff;
+    fa->first_data = first->payload;
+    fa->first_data_len = first->payload_len;
+    fa->first_data_seq = first->tcp_seq;
+    fa->second_data = second->payload;
+    fa->second_data_len = second->payload_len;
+    fa->first_delivered = first_delivered;
+    fa->at_close = at_close;
+    feed_sr(second, dir, &sr);
+}
+
+static void emit_cb(const struct flow *f, const struct tamper_finding *fd, void *ud)
+{
+    (void)ud;
+    if (X.n_got >= MAXGOT) return;
+    X.got[X.n_got] = *fd;
+    struct jw w;
+    jw_init(&w);
+    eve_tamper_alert(&w, f, fd);
+    size_t n = w.len < sizeof X.json[0] - 1 ? w.len : sizeof X.json[0] - 1;
+    memcpy(X.json[X.n_got], w.buf, n);
+    X.json[X.n_got][n] = '\0';
+    jw_fini(&w);
+    X.n_got++;
+}
+
+static void end_flow(void)
+{
+    tamper_flow_end(X.ctx, &X.f, emit_cb, NULL);
+    if (getenv("TAMPER_TEST_DUMP"))
+        for (int i = 0; i < X.n_got; i++) fprintf(stderr, "[%s] %s\n", vg_test_current, X.json[i]);
+}
+
+static const struct tamper_finding *find_sig(int sig)
+{
+    for (int i = 0; i < X.n_got; i++)
+        if (X.got[i].sig == sig) return &X.got[i];
+    return NULL;
+}
+
+static bool has_reason(const struct tamper_finding *fd, const char *sub)
+{
+    for (unsigned i = 0; i < fd->n_reasons; i++)
+        if (strstr(fd->reasons[i], sub)) return true;
+    return false;
+}
+
+/* Client SYN, server SYN/ACK, client ACK + request. Afterwards X.s[*].nxt are the next seqs. */
+static const char REQ[] = "GET /index.html HTTP/1.1\r\nHost: example.com\r\n\r\n";
+static void handshake_and_request(void)
+{
+    struct side *c = &X.s[FLOW_TOSERVER], *s = &X.s[FLOW_TOCLIENT];
+    struct packet p = genuine(FLOW_TOSERVER, VG_TCP_SYN, c->nxt, 0, NULL, 0);
+    feed(&p, FLOW_TOSERVER, true);
+    c->nxt++;
+    p = genuine(FLOW_TOCLIENT, VG_TCP_SYN | VG_TCP_ACK, s->nxt, c->nxt, NULL, 0);
+    feed(&p, FLOW_TOCLIENT, true);
+    s->nxt++;
+    p = genuine(FLOW_TOSERVER, VG_TCP_ACK, c->nxt, s->nxt, NULL, 0);
+    feed(&p, FLOW_TOSERVER, true);
+    p = genuine(FLOW_TOSERVER, VG_TCP_ACK | VG_TCP_PSH, c->nxt, s->nxt, REQ, sizeof REQ - 1);
+    feed(&p, FLOW_TOSERVER, true);
+    c->nxt += sizeof REQ - 1;
+}
+
+/* More genuine server data after the race so that the baseline has packets on both sides. */
+static void server_tail(int n)
+{
+    static const char body[] = "0123456789abcdef0123456789abcdef";
+    for (int i = 0; i < n; i++) {
+        struct packet p = genuine(FLOW_TOCLIENT, VG_TCP_ACK, X.s[1].nxt, X.s[0].nxt, body, 32);
+        feed(&p, FLOW_TOCLIENT, true);
+        X.s[1].nxt += 32;
+        p = genuine(FLOW_TOSERVER, VG_TCP_ACK, X.s[0].nxt, X.s[1].nxt, NULL, 0);
+        feed(&p, FLOW_TOSERVER, true);
+    }
+}
+
+static const char INJ[] = "HTTP/1.1 302 Found\r\nLocation: http://evil.example/x.exe\r\n\r\n";
+static const char GEN[] = "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 5\r\n\r\n"
+                          "hello";
+
+/* ---- races ----------------------------------------------------------------------------------- */
+
+static void test_segment_veto_forged_first(void)
+{
+    fx_init();
+    handshake_and_request();
+    static char inj[sizeof GEN];
+    memset(inj, 'X', sizeof inj);
+    memcpy(inj, "HTTP/1.1 302 Found\r\n", 20);
+    uint32_t seq = X.s[1].nxt;
+    struct packet a = forged(FLOW_TOCLIENT, VG_TCP_ACK | VG_TCP_PSH, seq, X.s[0].nxt, inj,
+                             sizeof GEN - 1);
+    feed(&a, FLOW_TOCLIENT, true);
+    struct packet ack = genuine(FLOW_TOSERVER, VG_TCP_ACK, X.s[0].nxt, seq + sizeof GEN - 1, NULL, 0);
+    feed(&ack, FLOW_TOSERVER, true);
+    struct packet b = genuine(FLOW_TOCLIENT, VG_TCP_ACK | VG_TCP_PSH, seq, X.s[0].nxt, GEN,
+                              sizeof GEN - 1);
+    feed_overlap(&a, &b, FLOW_TOCLIENT, true, false);
+    X.s[1].nxt += sizeof GEN - 1;
+    server_tail(3);
+    end_flow();
+    CHECK_EQ_U(X.n_got, 1);
+    const struct tamper_finding *fd = find_sig(TAMPER_SIG_SEGMENT_VETO);
+    CHECK(fd != NULL);
+    if (!fd) return;
+    CHECK_EQ_U(fd->count, 1);
+    CHECK_EQ_U(fd->dir, FLOW_TOCLIENT);
+    CHECK_EQ_U(fd->c[0].pcap_cnt, a.pcap_cnt);
+    CHECK_EQ_U(fd->c[1].pcap_cnt, b.pcap_cnt);
+    CHECK_EQ_U(fd->c[0].verdict, TAMPER_VERDICT_FORGED);
+    CHECK_EQ_U(fd->c[1].verdict, TAMPER_VERDICT_GENUINE);
+    CHECK_EQ_U(fd->c[0].departs, TAMPER_DEP_TTL | TAMPER_DEP_IP_ID | TAMPER_DEP_DF |
+                                     TAMPER_DEP_TCP_OPTIONS | TAMPER_DEP_WINDOW);
+    CHECK_EQ_U(fd->c[1].departs, 0);
+    CHECK(fd->confidence >= 80 && fd->confidence <= 100);
+    CHECK(has_reason(fd, "overlapping bytes differ"));
+    CHECK(has_reason(fd, "starts an HTTP response"));
+    CHECK(has_reason(fd, "TTL 58"));
+    CHECK_EQ_U(fd->baseline.n_ttl, 1);
+    CHECK_EQ_U(fd->baseline.ttl[0], 54);
+    CHECK_EQ_U(fd->baseline.initial_ttl, 64);
+    CHECK_EQ_U(fd->baseline.hops, 10);
+    CHECK_STR(fd->baseline.ip_id, "incrementing");
+    CHECK_EQ_U(fd->baseline.wscale, 7);
+    CHECK_EQ_U(fd->baseline.df, 1);
+    CHECK_EQ_U(fd->c[0].payload_len, sizeof GEN - 1);
+    CHECK(memcmp(fd->c[1].payload, GEN, sizeof GEN - 1) == 0);
+    CHECK(!fd->c[0].payload_truncated);
+    CHECK(X.f.tamper == NULL);
+}
+
+/* The attacker lost the race: the genuine segment came first, the forged one second. */
+static void test_segment_veto_genuine_first(void)
+{
+    fx_init();
+    handshake_and_request();
+    static char inj[sizeof GEN];
+    memset(inj, 'Y', sizeof inj);
+    uint32_t seq = X.s[1].nxt;
+    struct packet a = genuine(FLOW_TOCLIENT, VG_TCP_ACK | VG_TCP_PSH, seq, X.s[0].nxt, GEN,
+                              sizeof GEN - 1);
+    feed(&a, FLOW_TOCLIENT, true);
+    struct packet b = forged(FLOW_TOCLIENT, VG_TCP_ACK | VG_TCP_PSH, seq, X.s[0].nxt, inj,
+                             sizeof GEN - 1);
+    feed_overlap(&a, &b, FLOW_TOCLIENT, true, false);
+    X.s[1].nxt += sizeof GEN - 1;
+    server_tail(2);
+    end_flow();
+    const struct tamper_finding *fd = find_sig(TAMPER_SIG_SEGMENT_VETO);
+    CHECK(fd != NULL);
+    if (!fd) return;
+    CHECK_EQ_U(fd->c[0].verdict, TAMPER_VERDICT_GENUINE);
+    CHECK_EQ_U(fd->c[1].verdict, TAMPER_VERDICT_FORGED);
+    CHECK(fd->c[1].departs & TAMPER_DEP_IP_ID);
+    CHECK(has_reason(fd, "starts an HTTP response")); /* the genuine response came first */
+}
+
+static void test_sloppy_injection(void)
+{
+    fx_init();
+    handshake_and_request();
+    uint32_t seq = X.s[1].nxt;
+    struct packet a = forged(FLOW_TOCLIENT, VG_TCP_ACK | VG_TCP_PSH, seq, X.s[0].nxt, INJ,
+                             sizeof INJ - 1);
+    feed(&a, FLOW_TOCLIENT, true);
+    struct packet b = genuine(FLOW_TOCLIENT, VG_TCP_ACK | VG_TCP_PSH, seq, X.s[0].nxt, GEN,
+                              sizeof GEN - 1);
+    feed_overlap(&a, &b, FLOW_TOCLIENT, true, false);
+    X.s[1].nxt = seq + sizeof INJ - 1;
+    server_tail(2);
+    end_flow();
+    const struct tamper_finding *fd = find_sig(TAMPER_SIG_SLOPPY_INJECTION);
+    CHECK(fd != NULL);
+    CHECK_EQ_U(X.n_got, 1);
+    if (!fd) return;
+    CHECK_EQ_U(fd->c[0].verdict, TAMPER_VERDICT_FORGED);
+    CHECK_EQ_U(fd->c[1].verdict, TAMPER_VERDICT_GENUINE);
+    CHECK(has_reason(fd, "lengths"));
+}
+
+static void test_coalesce_different_start(void)
+{
+    fx_init();
+    handshake_and_request();
+    uint32_t seq = X.s[1].nxt;
+    /* an injected segment parked ahead of a gap (not delivered), then a genuine one overlapping
+     * it from an earlier start */
+    struct packet a = forged(FLOW_TOCLIENT, VG_TCP_ACK, seq + 10, X.s[0].nxt, INJ, sizeof INJ - 1);
+    feed(&a, FLOW_TOCLIENT, false);
+    struct packet b = genuine(FLOW_TOCLIENT, VG_TCP_ACK, seq, X.s[0].nxt, GEN, sizeof GEN - 1);
+    feed_overlap(&a, &b, FLOW_TOCLIENT, false, false);
+    X.s[1].nxt = seq + sizeof GEN - 1;
+    server_tail(2);
+    end_flow();
+    const struct tamper_finding *fd = find_sig(TAMPER_SIG_COALESCE_INJECTION);
+    CHECK(fd != NULL);
+    if (!fd) return;
+    CHECK(has_reason(fd, "different sequence numbers"));
+    CHECK(has_reason(fd, "held out of order"));
+    CHECK_EQ_U(fd->c[0].verdict, TAMPER_VERDICT_FORGED);
+}
+
+/* HoneyBadger's ordered coalesce: a filler releases queued injected bytes; later the genuine
+ * sender's segment at the same sequence number overlaps them. */
+static void test_coalesce_released_by_filler(void)
+{
+    fx_init();
+    handshake_and_request();
+    uint32_t seq = X.s[1].nxt;
+    static const char tail[] = "Privacy is necessary for an open society";
+    /* HoneyBadger's injector copies the sender's last packet: TTL, DF, window, options, TS - and
+     * its IP ID, which an incrementing sender never repeats. */
+    struct packet q = genuine(FLOW_TOCLIENT, VG_TCP_ACK, seq + 12, X.s[0].nxt, tail, sizeof tail - 1);
+    X.s[1].id--;
+    q.ip_id = (uint16_t)(X.s[1].id - 1);
+    feed(&q, FLOW_TOCLIENT, false);
+    struct packet fill = genuine(FLOW_TOCLIENT, VG_TCP_ACK, seq, X.s[0].nxt, "meowmeowmeow", 12);
+    X.s[1].id--;
+    fill.ip_id = q.ip_id;
+    fill.tcp_opts.ts_val = q.tcp_opts.ts_val;
+    struct stream_result sr;
+    memset(&sr, 0, sizeof sr);
+    sr.dir = FLOW_TOCLIENT;
+    sr.data_len = 12 + sizeof tail - 1; /* the filler released the queued segment */
+    feed_sr(&fill, FLOW_TOCLIENT, &sr);
+    struct packet ack = genuine(FLOW_TOSERVER, VG_TCP_ACK, X.s[0].nxt, seq + sr.data_len, NULL, 0);
+    feed(&ack, FLOW_TOSERVER, true);
+    struct packet g = genuine(FLOW_TOCLIENT, VG_TCP_ACK | VG_TCP_PSH, seq, X.s[0].nxt, "3\n", 2);
+    feed_overlap(&fill, &g, FLOW_TOCLIENT, true, false);
+    X.s[1].nxt = seq + 2;
+    server_tail(1);
+    end_flow();
+    const struct tamper_finding *fd = find_sig(TAMPER_SIG_COALESCE_INJECTION);
+    CHECK(fd != NULL);
+    CHECK(find_sig(TAMPER_SIG_SLOPPY_INJECTION) == NULL);
+    if (!fd) return;
+    CHECK(has_reason(fd, "filled a gap"));
+    CHECK_EQ_U(fd->c[0].pcap_cnt, fill.pcap_cnt);
+    CHECK_EQ_U(fd->c[0].verdict, TAMPER_VERDICT_FORGED);
+    CHECK_EQ_U(fd->c[0].departs, TAMPER_DEP_IP_ID);
+    CHECK_EQ_U(fd->c[1].departs, 0);
+    CHECK_EQ_U(fd->c[1].verdict, TAMPER_VERDICT_GENUINE);
+}
+
+static void test_close_injection_at_close(void)
+{
+    fx_init();
+    handshake_and_request();
+    uint32_t seq = X.s[1].nxt;
+    struct packet a = forged(FLOW_TOCLIENT, VG_TCP_ACK | VG_TCP_FIN, seq, X.s[0].nxt, "bye!", 4);
+    feed(&a, FLOW_TOCLIENT, true);
+    struct packet b = genuine(FLOW_TOCLIENT, VG_TCP_ACK | VG_TCP_FIN, seq, X.s[0].nxt, "data", 4);
+    feed_overlap(&a, &b, FLOW_TOCLIENT, true, true);
+    end_flow();
+    const struct tamper_finding *fd = find_sig(TAMPER_SIG_CLOSE_INJECTION);
+    CHECK(fd != NULL);
+    CHECK_EQ_U(X.n_got, 1);
+    if (!fd) return;
+    CHECK(has_reason(fd, "FIN"));
+    CHECK_EQ_U(fd->c[0].verdict, TAMPER_VERDICT_FORGED);
+}
+
+/* A forged early FIN, then the genuine sender's data past it. */
+static void test_close_injection_data_past_fin(void)
+{
+    fx_init();
+    handshake_and_request();
+    uint32_t seq = X.s[1].nxt;
+    struct packet fin = forged(FLOW_TOCLIENT, VG_TCP_ACK | VG_TCP_FIN, seq, X.s[0].nxt, NULL, 0);
+    feed(&fin, FLOW_TOCLIENT, true);
+    struct packet d = genuine(FLOW_TOCLIENT, VG_TCP_ACK | VG_TCP_PSH, seq, X.s[0].nxt, GEN,
+                              sizeof GEN - 1);
+    feed(&d, FLOW_TOCLIENT, true);
+    X.s[1].nxt = seq + sizeof GEN - 1;
+    server_tail(2);
+    end_flow();
+    const struct tamper_finding *fd = find_sig(TAMPER_SIG_CLOSE_INJECTION);
+    CHECK(fd != NULL);
+    if (!fd) return;
+    CHECK(has_reason(fd, "past the sender's FIN"));
+    CHECK_EQ_U(fd->c[0].pcap_cnt, fin.pcap_cnt);
+    CHECK_EQ_U(fd->c[1].pcap_cnt, d.pcap_cnt);
+    CHECK_EQ_U(fd->c[0].verdict, TAMPER_VERDICT_FORGED);
+    CHECK_EQ_U(fd->c[1].verdict, TAMPER_VERDICT_GENUINE);
+    CHECK_EQ_U(fd->c[1].payload_len, sizeof GEN - 1);
+}
+
+/* Benign: FIN retransmitted (same position), data then FIN in separate segments reordered. */
+static void test_fin_benign(void)
+{
+    fx_init();
+    handshake_and_request();
+    uint32_t seq = X.s[1].nxt;
+    struct packet d = genuine(FLOW_TOCLIENT, VG_TCP_ACK, seq, X.s[0].nxt, GEN, sizeof GEN - 1);
+    struct packet fin = genuine(FLOW_TOCLIENT, VG_TCP_ACK | VG_TCP_FIN, seq + sizeof GEN - 1,
+                                X.s[0].nxt, NULL, 0);
+    feed(&fin, FLOW_TOCLIENT, false); /* the FIN overtook the data */
+    feed(&d, FLOW_TOCLIENT, true);
+    struct packet fin2 = genuine(FLOW_TOCLIENT, VG_TCP_ACK | VG_TCP_FIN, seq + sizeof GEN - 1,
+                                 X.s[0].nxt, NULL, 0);
+    feed(&fin2, FLOW_TOCLIENT, true);
+    end_flow();
+    CHECK_EQ_U(X.n_got, 0);
+}
+
+/* HoneyBadger's handshake hijack: a second SYN/ACK copying the client's IP ID and SYN options
+ * (TS echo 0). */
+static void test_handshake_hijack(void)
+{
+    fx_init();
+    X.s[1].df = true;
+    struct side *c = &X.s[0], *s = &X.s[1];
+    struct packet syn = genuine(FLOW_TOSERVER, VG_TCP_SYN, c->nxt, 0, NULL, 0);
+    feed(&syn, FLOW_TOSERVER, true);
+    c->nxt++;
+    struct packet sa = genuine(FLOW_TOCLIENT, VG_TCP_SYN | VG_TCP_ACK, s->nxt, c->nxt, NULL, 0);
+    sa.ip_id = 0; /* Linux answers SYNs with IP ID 0 */
+    feed(&sa, FLOW_TOCLIENT, true);
+    struct packet ack = genuine(FLOW_TOSERVER, VG_TCP_ACK, c->nxt, s->nxt + 1, NULL, 0);
+    feed(&ack, FLOW_TOSERVER, true);
+    struct packet sa2 = genuine(FLOW_TOCLIENT, VG_TCP_SYN | VG_TCP_ACK, 777777, c->nxt, NULL, 0);
+    X.s[1].id--;
+    sa2.ip_id = syn.ip_id;
+    sa2.ttl = 54;
+    sa2.tcp_opts = syn.tcp_opts; /* copied from the SYN: TS echo 0 */
+    struct stream_result sr;
+    memset(&sr, 0, sizeof sr);
+    sr.dir = FLOW_TOCLIENT;
+    sr.n_facts = 1;
+    sr.facts[0].kind = STREAM_FACT_SYNACK_RACE;
+    sr.facts[0].dir = FLOW_TOCLIENT;
+    sr.facts[0].first = meta_of(&sa);
+    sr.facts[0].second = meta_of(&sa2);
+    feed_sr(&sa2, FLOW_TOCLIENT, &sr);
+    s->nxt++;
+    {
+        struct packet p = genuine(FLOW_TOSERVER, VG_TCP_ACK | VG_TCP_PSH, c->nxt, s->nxt, REQ,
+                                  sizeof REQ - 1);
+        feed(&p, FLOW_TOSERVER, true);
+        c->nxt += sizeof REQ - 1;
+    }
+    server_tail(3);
+    end_flow();
+    const struct tamper_finding *fd = find_sig(TAMPER_SIG_HANDSHAKE_HIJACK);
+    CHECK(fd != NULL);
+    CHECK_EQ_U(X.n_got, 1);
+    if (!fd) return;
+    CHECK_EQ_U(fd->c[0].pcap_cnt, sa.pcap_cnt);
+    CHECK_EQ_U(fd->c[1].pcap_cnt, sa2.pcap_cnt);
+    CHECK_EQ_U(fd->c[0].verdict, TAMPER_VERDICT_GENUINE);
+    CHECK_EQ_U(fd->c[1].verdict, TAMPER_VERDICT_FORGED);
+    CHECK_EQ_U(fd->c[1].departs, TAMPER_DEP_IP_ID | TAMPER_DEP_TS);
+    CHECK(has_reason(fd, "copies one the peer just sent"));
+    CHECK(has_reason(fd, "TS echo 0"));
+    CHECK(has_reason(fd, "two SYN/ACKs"));
+}
+
+/* One field at a time decides the verdict. */
+static void one_field_case(int field)
+{
+    fx_init();
+    handshake_and_request();
+    static char inj[sizeof GEN];
+    memset(inj, 'Z', sizeof inj);
+    uint32_t seq = X.s[1].nxt;
+    struct packet a = genuine(FLOW_TOCLIENT, VG_TCP_ACK | VG_TCP_PSH, seq, X.s[0].nxt, inj,
+                              sizeof GEN - 1);
+    X.s[1].id--;
+    if (field == TAMPER_DEP_TTL) a.ttl = 61;
+    if (field == TAMPER_DEP_IP_ID) a.ip_id = 0x9999;
+    if (field == TAMPER_DEP_TCP_OPTIONS) {
+        static const uint8_t lay[] = {8, 1, 1};
+        memcpy(a.tcp_opts.layout, lay, 3);
+    }
+    feed(&a, FLOW_TOCLIENT, true);
+    struct packet b = genuine(FLOW_TOCLIENT, VG_TCP_ACK | VG_TCP_PSH, seq, X.s[0].nxt, GEN,
+                              sizeof GEN - 1);
+    feed_overlap(&a, &b, FLOW_TOCLIENT, true, false);
+    X.s[1].nxt += sizeof GEN - 1;
+    server_tail(3);
+    end_flow();
+    const struct tamper_finding *fd = find_sig(TAMPER_SIG_SEGMENT_VETO);
+    CHECK(fd != NULL);
+    if (!fd) return;
+    CHECK_EQ_U(fd->c[0].departs, (unsigned)field);
+    CHECK_EQ_U(fd->c[0].verdict, TAMPER_VERDICT_FORGED);
+    CHECK_EQ_U(fd->c[1].verdict, TAMPER_VERDICT_GENUINE);
+    CHECK_EQ_U(fd->c[1].departs, 0);
+}
+
+static void test_verdict_by_ttl(void) { one_field_case(TAMPER_DEP_TTL); }
+static void test_verdict_by_ip_id(void) { one_field_case(TAMPER_DEP_IP_ID); }
+static void test_verdict_by_options(void) { one_field_case(TAMPER_DEP_TCP_OPTIONS); }
+
+/* Both contestants look like the sender: verdicts unknown, and a reason says so. */
+static void test_neither_departs(void)
+{
+    fx_init();
+    handshake_and_request();
+    static char other[sizeof GEN];
+    memset(other, 'Q', sizeof other);
+    uint32_t seq = X.s[1].nxt;
+    struct packet a = genuine(FLOW_TOCLIENT, VG_TCP_ACK | VG_TCP_PSH, seq, X.s[0].nxt, other,
+                              sizeof GEN - 1);
+    feed(&a, FLOW_TOCLIENT, true);
+    struct packet b = genuine(FLOW_TOCLIENT, VG_TCP_ACK | VG_TCP_PSH, seq, X.s[0].nxt, GEN,
+                              sizeof GEN - 1);
+    feed_overlap(&a, &b, FLOW_TOCLIENT, true, false);
+    X.s[1].nxt += sizeof GEN - 1;
+    server_tail(2);
+    end_flow();
+    const struct tamper_finding *fd = find_sig(TAMPER_SIG_SEGMENT_VETO);
+    CHECK(fd != NULL);
+    if (!fd) return;
+    CHECK_EQ_U(fd->c[0].verdict, TAMPER_VERDICT_UNKNOWN);
+    CHECK_EQ_U(fd->c[1].verdict, TAMPER_VERDICT_UNKNOWN);
+    CHECK_EQ_U(fd->c[0].departs | fd->c[1].departs, 0);
+    CHECK(has_reason(fd, "neither contestant departs"));
+    CHECK(fd->confidence < 80);
+}
+
+/* The injector sends more packets than the genuine sender (BroCon 2015 capture): the baseline
+ * before the race still tells them apart. */
+static void test_injector_outnumbers(void)
+{
+    fx_init();
+    handshake_and_request();
+    static char inj[1400];
+    memset(inj, 'J', sizeof inj);
+    uint32_t seq = X.s[1].nxt;
+    struct packet first = forged(FLOW_TOCLIENT, VG_TCP_ACK | VG_TCP_PSH, seq, X.s[0].nxt, inj, 1400);
+    feed(&first, FLOW_TOCLIENT, true);
+    for (int i = 1; i < 6; i++) {
+        struct packet k = forged(FLOW_TOCLIENT, VG_TCP_ACK | VG_TCP_PSH, seq + 1400u * (unsigned)i,
+                                 X.s[0].nxt, inj, 1400);
+        feed(&k, FLOW_TOCLIENT, true);
+    }
+    struct packet g = genuine(FLOW_TOCLIENT, VG_TCP_ACK | VG_TCP_PSH, seq, X.s[0].nxt, GEN,
+                              sizeof GEN - 1);
+    feed_overlap(&first, &g, FLOW_TOCLIENT, true, false);
+    end_flow();
+    const struct tamper_finding *fd = find_sig(TAMPER_SIG_SLOPPY_INJECTION);
+    CHECK(fd != NULL);
+    if (!fd) return;
+    CHECK_EQ_U(fd->c[0].verdict, TAMPER_VERDICT_FORGED);
+    CHECK_EQ_U(fd->c[1].verdict, TAMPER_VERDICT_GENUINE);
+    CHECK(fd->c[0].departs & TAMPER_DEP_TTL);
+}
+
+/* Repeats fold into one finding with a count. */
+static void test_count(void)
+{
+    fx_init();
+    handshake_and_request();
+    static char inj[sizeof GEN];
+    memset(inj, 'R', sizeof inj);
+    uint32_t seq = X.s[1].nxt;
+    struct packet a = forged(FLOW_TOCLIENT, VG_TCP_ACK | VG_TCP_PSH, seq, X.s[0].nxt, inj,
+                             sizeof GEN - 1);
+    feed(&a, FLOW_TOCLIENT, true);
+    struct packet b = genuine(FLOW_TOCLIENT, VG_TCP_ACK | VG_TCP_PSH, seq, X.s[0].nxt, GEN,
+                              sizeof GEN - 1);
+    feed_overlap(&a, &b, FLOW_TOCLIENT, true, false);
+    struct packet b2 = genuine(FLOW_TOCLIENT, VG_TCP_ACK | VG_TCP_PSH, seq, X.s[0].nxt, GEN,
+                               sizeof GEN - 1);
+    feed_overlap(&a, &b2, FLOW_TOCLIENT, true, false);
+    end_flow();
+    CHECK_EQ_U(X.n_got, 1);
+    const struct tamper_finding *fd = find_sig(TAMPER_SIG_SEGMENT_VETO);
+    CHECK(fd != NULL);
+    if (!fd) return;
+    CHECK_EQ_U(fd->count, 2);
+    CHECK_EQ_U(fd->c[1].pcap_cnt, b.pcap_cnt); /* the first occurrence is reported */
+    CHECK(strstr(X.json[0], "\"count\":2") != NULL);
+    CHECK_EQ_U(tamper_counters(X.ctx)->repeats, 1);
+    CHECK_EQ_U(tamper_counters(X.ctx)->findings[TAMPER_SIG_SEGMENT_VETO], 1);
+}
+
+/* ---- forged resets ------------------------------------------------------------------------- */
+
+static void data_exchange(void)
+{
+    handshake_and_request();
+    server_tail(2);
+}
+
+static void test_rst_race(void)
+{
+    fx_init();
+    data_exchange();
+    uint32_t seq = X.s[1].nxt;
+    struct packet r = forged(FLOW_TOCLIENT, VG_TCP_RST | VG_TCP_ACK, seq, X.s[0].nxt, NULL, 0);
+    feed(&r, FLOW_TOCLIENT, true);
+    struct packet d = genuine(FLOW_TOCLIENT, VG_TCP_ACK | VG_TCP_PSH, seq, X.s[0].nxt, GEN,
+                              sizeof GEN - 1);
+    feed(&d, FLOW_TOCLIENT, true);
+    end_flow();
+    CHECK_EQ_U(X.n_got, 1);
+    const struct tamper_finding *fd = find_sig(TAMPER_SIG_RST_RACE);
+    CHECK(fd != NULL);
+    if (!fd) return;
+    CHECK_EQ_U(fd->c[0].pcap_cnt, r.pcap_cnt);
+    CHECK_EQ_U(fd->c[1].pcap_cnt, d.pcap_cnt);
+    CHECK_EQ_U(fd->c[0].verdict, TAMPER_VERDICT_FORGED);
+    CHECK_EQ_U(fd->c[1].verdict, TAMPER_VERDICT_GENUINE);
+    CHECK(fd->confidence <= 70);
+    CHECK_EQ_U(tamper_sig_severity(fd->sig), 2);
+    CHECK(strstr(X.json[0], "\"class\":\"forged_rst\"") != NULL);
+    CHECK(strstr(X.json[0], "\"severity\":2") != NULL);
+}
+
+static void test_rst_data_after(void)
+{
+    fx_init();
+    data_exchange();
+    uint32_t seq = X.s[1].nxt;
+    struct packet r = genuine(FLOW_TOCLIENT, VG_TCP_RST | VG_TCP_ACK, seq + 100, X.s[0].nxt, NULL, 0);
+    feed(&r, FLOW_TOCLIENT, true);
+    X.t_us += 3000000; /* 3 s later the "reset" sender retransmits old data */
+    struct packet d = genuine(FLOW_TOCLIENT, VG_TCP_ACK, seq, X.s[0].nxt, GEN, sizeof GEN - 1);
+    feed(&d, FLOW_TOCLIENT, true);
+    end_flow();
+    CHECK_EQ_U(X.n_got, 1);
+    CHECK(find_sig(TAMPER_SIG_RST_DATA_AFTER) != NULL);
+}
+
+static void test_rst_seq_jump(void)
+{
+    fx_init();
+    data_exchange();
+    uint32_t seq = X.s[1].nxt;
+    struct packet r1 = forged(FLOW_TOCLIENT, VG_TCP_RST, seq, 0, NULL, 0);
+    feed(&r1, FLOW_TOCLIENT, true);
+    struct packet r2 = forged(FLOW_TOCLIENT, VG_TCP_RST, seq + 1460, 0, NULL, 0);
+    feed(&r2, FLOW_TOCLIENT, true);
+    struct packet r3 = forged(FLOW_TOCLIENT, VG_TCP_RST, seq + 4380, 0, NULL, 0);
+    feed(&r3, FLOW_TOCLIENT, true);
+    end_flow();
+    CHECK_EQ_U(X.n_got, 1);
+    const struct tamper_finding *fd = find_sig(TAMPER_SIG_RST_SEQ_JUMP);
+    CHECK(fd != NULL);
+    if (!fd) return;
+    CHECK_EQ_U(fd->count, 2);
+    CHECK_EQ_U(fd->c[0].pcap_cnt, r1.pcap_cnt);
+    CHECK_EQ_U(fd->c[1].pcap_cnt, r2.pcap_cnt);
+}
+
+static void test_rst_ack_change(void)
+{
+    fx_init();
+    data_exchange();
+    uint32_t seq = X.s[1].nxt;
+    struct packet r1 = forged(FLOW_TOCLIENT, VG_TCP_RST | VG_TCP_ACK, seq, X.s[0].nxt, NULL, 0);
+    feed(&r1, FLOW_TOCLIENT, true);
+    struct packet r2 = forged(FLOW_TOCLIENT, VG_TCP_RST | VG_TCP_ACK, seq, X.s[0].nxt + 1000, NULL, 0);
+    feed(&r2, FLOW_TOCLIENT, true);
+    end_flow();
+    CHECK_EQ_U(X.n_got, 1);
+    CHECK(find_sig(TAMPER_SIG_RST_ACK_CHANGE) != NULL);
+}
+
+/* Benign: FIN exchange, then a RST at FIN+1 (and a second one answering a late segment). */
+static void test_rst_after_fin_benign(void)
+{
+    fx_init();
+    data_exchange();
+    struct packet f1 = genuine(FLOW_TOSERVER, VG_TCP_FIN | VG_TCP_ACK, X.s[0].nxt, X.s[1].nxt, NULL, 0);
+    feed(&f1, FLOW_TOSERVER, true);
+    X.s[0].nxt++;
+    struct packet f2 = genuine(FLOW_TOCLIENT, VG_TCP_FIN | VG_TCP_ACK, X.s[1].nxt, X.s[0].nxt, NULL, 0);
+    feed(&f2, FLOW_TOCLIENT, true);
+    X.s[1].nxt++;
+    struct packet r = genuine(FLOW_TOSERVER, VG_TCP_RST, X.s[0].nxt, 0, NULL, 0);
+    feed(&r, FLOW_TOSERVER, true);
+    struct packet late = genuine(FLOW_TOCLIENT, VG_TCP_FIN | VG_TCP_ACK, X.s[1].nxt - 1, X.s[0].nxt,
+                                 NULL, 0);
+    feed(&late, FLOW_TOCLIENT, true);
+    struct packet r2 = genuine(FLOW_TOSERVER, VG_TCP_RST, X.s[0].nxt, 0, NULL, 0);
+    feed(&r2, FLOW_TOSERVER, true);
+    end_flow();
+    CHECK_EQ_U(X.n_got, 0);
+}
+
+/* Benign: a SYN to a closed port answered by RST+ACK. */
+static void test_rst_answering_syn_benign(void)
+{
+    fx_init();
+    struct packet syn = genuine(FLOW_TOSERVER, VG_TCP_SYN, X.s[0].nxt, 0, NULL, 0);
+    feed(&syn, FLOW_TOSERVER, true);
+    struct packet r = genuine(FLOW_TOCLIENT, VG_TCP_RST | VG_TCP_ACK, 0, X.s[0].nxt + 1, NULL, 0);
+    feed(&r, FLOW_TOCLIENT, true);
+    struct packet syn2 = genuine(FLOW_TOSERVER, VG_TCP_SYN, X.s[0].nxt, 0, NULL, 0);
+    feed(&syn2, FLOW_TOSERVER, true);
+    end_flow();
+    CHECK_EQ_U(X.n_got, 0);
+}
+
+/* Benign: an abortive close (RST+ACK at the right seq) and socket-less RSTs answering the data
+ * that was in flight (same seq, no ACK bit), plus in-flight client data reordered behind. */
+static void test_rst_ack_correct_benign(void)
+{
+    fx_init();
+    data_exchange();
+    struct packet inflight = genuine(FLOW_TOSERVER, VG_TCP_ACK, X.s[0].nxt, X.s[1].nxt, "abc", 3);
+    X.s[0].nxt += 3;
+    struct packet r = genuine(FLOW_TOSERVER, VG_TCP_RST | VG_TCP_ACK, X.s[0].nxt, X.s[1].nxt, NULL, 0);
+    feed(&r, FLOW_TOSERVER, true);
+    feed(&inflight, FLOW_TOSERVER, true); /* reordered behind the RST: seq below it */
+    struct packet d = genuine(FLOW_TOCLIENT, VG_TCP_ACK, X.s[1].nxt, X.s[0].nxt - 3, GEN,
+                              sizeof GEN - 1);
+    feed(&d, FLOW_TOCLIENT, true);
+    struct packet r2 = genuine(FLOW_TOSERVER, VG_TCP_RST, X.s[0].nxt, 0, NULL, 0);
+    feed(&r2, FLOW_TOSERVER, true);
+    struct packet d2 = genuine(FLOW_TOCLIENT, VG_TCP_ACK, X.s[1].nxt + sizeof GEN - 1, X.s[0].nxt - 3,
+                               GEN, sizeof GEN - 1);
+    feed(&d2, FLOW_TOCLIENT, true);
+    struct packet r3 = genuine(FLOW_TOSERVER, VG_TCP_RST, X.s[0].nxt, 0, NULL, 0);
+    feed(&r3, FLOW_TOSERVER, true);
+    end_flow();
+    CHECK_EQ_U(X.n_got, 0);
+}
+
+/* ---- EVE output, pools, odds and ends ------------------------------------------------------ */
+
+static void test_eve_alert(void)
+{
+    fx_init();
+    handshake_and_request();
+    static char big_a[5000], big_b[5000];
+    memset(big_a, 'A', sizeof big_a);
+    memcpy(big_a, "HTTP/1.1 302 Found\r\n\x01\x02", 22);
+    memset(big_b, 'B', sizeof big_b);
+    uint32_t seq = X.s[1].nxt;
+    struct packet a = forged(FLOW_TOCLIENT, VG_TCP_ACK, seq, X.s[0].nxt, big_a, sizeof big_a);
+    feed(&a, FLOW_TOCLIENT, true);
+    struct packet b = genuine(FLOW_TOCLIENT, VG_TCP_ACK, seq, X.s[0].nxt, big_b, sizeof big_b);
+    feed_overlap(&a, &b, FLOW_TOCLIENT, true, false);
+    X.s[1].nxt += sizeof big_a;
+    server_tail(1);
+    end_flow();
+    CHECK_EQ_U(X.n_got, 1);
+    const char *j = X.json[0];
+    CHECK(strncmp(j, "{\"timestamp\":\"2023-11-14T22:13:20.", 34) == 0);
+    CHECK(strstr(j, "\"event_type\":\"alert\"") != NULL);
+    CHECK(strstr(j, "\"flow_id\":1234567") != NULL);
+    /* oriented by packet: the server sent the contestants */
+    CHECK(strstr(j, "\"src_ip\":\"93.184.216.34\",\"src_port\":80,\"dest_ip\":\"10.0.0.1\","
+                    "\"dest_port\":40000,\"proto\":\"TCP\",\"direction\":\"to_client\"") != NULL);
+    CHECK(strstr(j, "\"alert\":{\"action\":\"allowed\",\"gid\":1,\"signature_id\":8800002,\"rev\":1,"
+                    "\"signature\":\"VIGIL TAMPER TCP injection race: segment veto\","
+                    "\"category\":\"Traffic tampering\",\"severity\":1}") != NULL);
+    CHECK(strstr(j, "\"flow\":{\"pkts_toserver\":") != NULL);
+    CHECK(strstr(j, "\"tamper\":{\"class\":\"tcp_injection_race\",\"subtype\":\"segment_veto\","
+                    "\"confidence\":") != NULL);
+    CHECK(strstr(j, "\"contestants\":[{\"verdict\":\"forged\"") != NULL);
+    CHECK(strstr(j, "\"departs\":[\"ttl\",\"ip_id\",\"df\",\"tcp_options\",\"window\"]") != NULL);
+    CHECK(strstr(j, "\"tcp_options\":\"\"") != NULL);
+    CHECK(strstr(j, "\"tcp_options\":\"NOP,NOP,TS\"") != NULL);
+    /* base64 of "HTTP/1.1 302 Found\r\n\x01\x02AA" begins SFRUUC8xLjEgMzAyIEZvdW5kDQoBAkFB */
+    CHECK(strstr(j, "\"payload\":\"SFRUUC8xLjEgMzAyIEZvdW5kDQoBAkFB") != NULL);
+    CHECK(strstr(j, "\"payload_printable\":\"HTTP/1.1 302 Found\\r\\n..AAA") != NULL);
+    CHECK(strstr(j, "\"payload_truncated\":true") != NULL);
+    CHECK(strstr(j, "\"baseline\":{\"ttl\":[54],\"initial_ttl\":64,\"hops\":10,"
+                    "\"ip_id\":\"incrementing\",\"df\":true,\"tcp_options\":\"NOP,NOP,TS\"") != NULL);
+    CHECK(strstr(j, "\"count\":1}}") != NULL);
+    CHECK(X.got[0].c[0].payload_len == TAMPER_PAYLOAD_MAX);
+}
+
+static void test_finding_pool_exhausted(void)
+{
+    struct tamper_config cfg;
+    tamper_config_default(&cfg);
+    cfg.max_findings = 1;
+    fx_init_cfg(&cfg);
+    data_exchange();
+    uint32_t seq = X.s[1].nxt;
+    struct packet r1 = forged(FLOW_TOCLIENT, VG_TCP_RST | VG_TCP_ACK, seq, X.s[0].nxt, NULL, 0);
+    feed(&r1, FLOW_TOCLIENT, true);
+    struct packet r2 = forged(FLOW_TOCLIENT, VG_TCP_RST | VG_TCP_ACK, seq + 5000, X.s[0].nxt + 1000,
+                              NULL, 0);
+    feed(&r2, FLOW_TOCLIENT, true); /* seq jump and ack change: two signatures, one slot */
+    end_flow();
+    CHECK_EQ_U(X.n_got, 1);
+    CHECK_EQ_U(tamper_counters(X.ctx)->finding_pool_exhausted, 1);
+}
+
+static void test_flow_pool_exhausted(void)
+{
+    struct tamper_config cfg;
+    tamper_config_default(&cfg);
+    cfg.max_flows = 1;
+    fx_init_cfg(&cfg);
+    struct packet p = genuine(FLOW_TOSERVER, VG_TCP_SYN, 1, 0, NULL, 0);
+    feed(&p, FLOW_TOSERVER, true);
+    CHECK(X.f.tamper != NULL);
+    struct flow other = X.f;
+    other.tamper = NULL;
+    struct stream_result sr;
+    memset(&sr, 0, sizeof sr);
+    tamper_packet(X.ctx, &other, &p, FLOW_TOSERVER, &sr);
+    CHECK(other.tamper == NULL);
+    CHECK_EQ_U(tamper_counters(X.ctx)->no_state_pkts, 1);
+    end_flow();
+    tamper_packet(X.ctx, &other, &p, FLOW_TOSERVER, &sr); /* the slot came back */
+    CHECK(other.tamper != NULL);
+    tamper_flow_end(X.ctx, &other, NULL, NULL);
+    CHECK(other.tamper == NULL);
+}
+
+static void test_misc(void)
+{
+    tamper_ctx_free(NULL);
+    fx_init();
+    tamper_flow_end(X.ctx, &X.f, emit_cb, NULL); /* no state: no-op */
+    CHECK_EQ_U(X.n_got, 0);
+    struct packet p = genuine(FLOW_TOSERVER, VG_TCP_SYN, 1, 0, NULL, 0);
+    tamper_packet(X.ctx, &X.f, &p, FLOW_TOSERVER, NULL); /* non-TCP path: ignored */
+    CHECK(X.f.tamper == NULL);
+    char buf[64];
+    static const uint8_t lay[] = {2, 1, 3, 1, 1, 8, 4, 5, 99};
+    CHECK_STR(tamper_options_str(lay, sizeof lay, buf, sizeof buf),
+              "MSS,NOP,WS,NOP,NOP,TS,SACK_PERM,SACK,OPT99");
+    CHECK_STR(tamper_options_str(lay, 0, buf, sizeof buf), "");
+    CHECK_STR(tamper_options_str(lay, sizeof lay, buf, 8), "MSS,NOP");
+    CHECK_EQ_U(tamper_sig_sid(TAMPER_SIG_HANDSHAKE_HIJACK), 8800001);
+    CHECK_EQ_U(tamper_sig_sid(TAMPER_SIG_RST_RACE), 8800009);
+    CHECK_STR(tamper_sig_subtype(TAMPER_SIG_COALESCE_INJECTION), "coalesce_injection");
+    CHECK_STR(tamper_sig_class(99), "");
+    CHECK_EQ_U(tamper_sig_sid(-1), 0);
+    CHECK_STR(tamper_verdict_str(TAMPER_VERDICT_FORGED), "forged");
+    CHECK_STR(tamper_field_name(5), "ts");
+    CHECK_STR(tamper_field_name(6), "");
+    for (int s = 0; s < TAMPER_SIG_COUNT; s++) {
+        CHECK(strncmp(tamper_sig_msg(s), "VIGIL TAMPER ", 13) == 0);
+        CHECK_EQ_U(tamper_sig_severity(s), strcmp(tamper_sig_class(s), "forged_rst") == 0 ? 2 : 1);
+    }
+    /* allocation failure at start-up */
+    vg_alloc_fail_after(1);
+    CHECK(tamper_ctx_new() == NULL);
+    vg_alloc_fail_after(-1);
+    tamper_ctx_free(X.ctx);
+    X.ctx = NULL;
+}
+
+int main(void)
+{
+    RUN(test_segment_veto_forged_first);
+    RUN(test_segment_veto_genuine_first);
+    RUN(test_sloppy_injection);
+    RUN(test_coalesce_different_start);
+    RUN(test_coalesce_released_by_filler);
+    RUN(test_close_injection_at_close);
+    RUN(test_close_injection_data_past_fin);
+    RUN(test_fin_benign);
+    RUN(test_handshake_hijack);
+    RUN(test_verdict_by_ttl);
+    RUN(test_verdict_by_ip_id);
+    RUN(test_verdict_by_options);
+    RUN(test_neither_departs);
+    RUN(test_injector_outnumbers);
+    RUN(test_count);
+    RUN(test_rst_race);
+    RUN(test_rst_data_after);
+    RUN(test_rst_seq_jump);
+    RUN(test_rst_ack_change);
+    RUN(test_rst_after_fin_benign);
+    RUN(test_rst_answering_syn_benign);
+    RUN(test_rst_ack_correct_benign);
+    RUN(test_eve_alert);
+    RUN(test_finding_pool_exhausted);
+    RUN(test_flow_pool_exhausted);
+    RUN(test_misc);
+    if (X.ctx) tamper_ctx_free(X.ctx);
+    return vg_test_done("tamper");
+}
