@@ -74,7 +74,7 @@ void capture__snap_over(struct capture *c, uint64_t record_no, uint32_t caplen, 
     c->stats.errors++;
     if (c->warned_snap) return;
     c->warned_snap = true;
-    vg_warn("%s: record %" PRIu64 ": captured length %u exceeds the snapshot length %u (frame kept;"
+    vg_warn("%s: packet %" PRIu64 ": captured length %u exceeds the snapshot length %u (frame kept;"
             " further cases in this file are only counted)",
             c->path, record_no, caplen, snaplen);
 }

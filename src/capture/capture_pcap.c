@@ -66,7 +66,7 @@ static int pcap_fatal(struct capture *c, int status, const char *fmt, ...)
     va_end(ap);
     c->done = true;
     c->stats.errors++;
-    return capture__err(c, status, "record %" PRIu64 " (offset %" PRIu64 "): %s", c->record_no + 1,
+    return capture__err(c, status, "packet %" PRIu64 " (offset %" PRIu64 "): %s", c->record_no + 1,
                         c->off, what);
 }
 

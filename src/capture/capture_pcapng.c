@@ -108,15 +108,15 @@ static int ng_verr(struct capture *c, const struct ng_blk *b, int status, const 
     vsnprintf(what, sizeof what, fmt, ap);
     c->stats.errors++;
     if (b->known && ng_is_packet(b->type)) {
-        return capture__err(c, status, "record %" PRIu64 " (%s at offset %" PRIu64 "): %s",
+        return capture__err(c, status, "packet %" PRIu64 " (%s at offset %" PRIu64 "): %s",
                             c->record_no, ng_name(b->type), b->off, what);
     }
     if (b->known) {
         return capture__err(
-            c, status, "%s block (type 0x%08x) after record %" PRIu64 " (offset %" PRIu64 "): %s",
+            c, status, "%s block (type 0x%08x) after packet %" PRIu64 " (offset %" PRIu64 "): %s",
             ng_name(b->type), b->type, c->record_no, b->off, what);
     }
-    return capture__err(c, status, "block after record %" PRIu64 " (offset %" PRIu64 "): %s",
+    return capture__err(c, status, "block after packet %" PRIu64 " (offset %" PRIu64 "): %s",
                         c->record_no, b->off, what);
 }
 

@@ -160,6 +160,9 @@ int decode__ipv4(struct decode_ctx *ctx, struct packet *p, struct decode__cur *c
     uint32_t avail = c->end - c->off;
     if (totlen > avail) {
         p->flags |= VG_PKT_TRUNCATED;
+        /* A frame captured whole whose IP header claims more bytes is malformed (no flow, as in
+         * Suricata); a frame cut by the snapshot length is only truncated and still tracked. */
+        if (p->caplen >= p->wirelen) p->flags |= VG_PKT_INVALID;
         decode_add_anomaly(ctx, p, ANOM_IPV4_TRUNC_PKT);
     } else {
         c->end = c->off + totlen; /* drops Ethernet padding and a captured FCS */

@@ -146,6 +146,7 @@ int decode__ipv6(struct decode_ctx *ctx, struct packet *p, struct decode__cur *c
     bool cut = total > avail; /* this datagram is not all there (a snaplen, or a lying length) */
     if (cut) {
         p->flags |= VG_PKT_TRUNCATED;
+        if (p->caplen >= p->wirelen) p->flags |= VG_PKT_INVALID; /* see decode_ipv4.c */
         decode_add_anomaly(ctx, p, ANOM_IPV6_TRUNC_PKT);
     } else {
         c->end = c->off + total;

@@ -467,6 +467,7 @@ static void key_from_packet(struct defrag_key *k, const struct packet *p, uint8_
 static void switch_to_reasm(struct decode_ctx *ctx, struct packet *p, struct decode__cur *c,
                             uint32_t hlen, uint32_t total)
 {
+    p->reasm_l2_len = p->l3_off; /* the completing frame's link header, counted in flow bytes */
     p->data = ctx->reasm;
     p->caplen = total;
     /* Offsets are relative to data: the link header stayed behind in p->frame. */

@@ -85,6 +85,10 @@ struct packet {
      * datagram; these keep pointing at the captured bytes (evidence pcaps, hex dumps). */
     const uint8_t *frame;
     uint32_t frame_len;
+    /* Reassembled datagrams: link-layer bytes in front of the IP header of the frame that completed
+     * it. Flow byte counts add them, as Suricata counts the reassembled packet with the first
+     * fragment's link header. */
+    uint16_t reasm_l2_len;
     uint8_t vlan_cnt;
     uint16_t vlan[VG_PKT_MAX_VLAN];
     uint16_t l2_off;        /* start of the (innermost) Ethernet header, when there is one; a

@@ -376,7 +376,9 @@ static struct flow *lookup(struct flow_table *ft, const struct pkey *k, uint64_t
 
 struct flow *flow_table_get(struct flow_table *ft, const struct packet *p, int *dir)
 {
-    if (p->ip_ver == 0 || (p->flags & VG_PKT_FRAGMENT)) {
+    /* No flow for non-IP, unreassembled fragments and malformed packets (junk must not fill the
+     * table; Suricata does the same). */
+    if (p->ip_ver == 0 || (p->flags & (VG_PKT_FRAGMENT | VG_PKT_INVALID))) {
         ft->ctr.no_flow++;
         return NULL;
     }
@@ -399,7 +401,7 @@ struct flow *flow_table_get(struct flow_table *ft, const struct packet *p, int *
     }
     int d = *dir;
     f->pkts[d]++;
-    f->bytes[d] += p->caplen;
+    f->bytes[d] += p->caplen + p->reasm_l2_len;
     if (vg_ts_cmp(p->ts, f->last) > 0) f->last = p->ts;
     if (p->proto == 6) {
         f->tcp_flags[d] |= p->tcp_flags;

@@ -28,8 +28,10 @@ static void put_media_type(struct jw *w, const char *key, struct http_str s)
 {
     if (!s.p) return;
     size_t n = 0;
-    while (n < s.len && s.p[n] != ';') n++;
-    while (n && (s.p[n - 1] == ' ' || s.p[n - 1] == '\t')) n--;
+    while (n < s.len && s.p[n] != ';')
+        n++;
+    while (n && (s.p[n - 1] == ' ' || s.p[n - 1] == '\t'))
+        n--;
     jw_strn(w, key, s.p, n);
 }
 
@@ -70,7 +72,10 @@ static void http_object(struct jw *w, const struct http_tx *tx, unsigned opts)
     jw_obj_close(w);
 }
 
-void eve_http_fields(struct jw *w, const struct http_tx *tx) { http_object(w, tx, 0); }
+void eve_http_fields(struct jw *w, const struct http_tx *tx)
+{
+    http_object(w, tx, 0);
+}
 
 static const struct {
     uint32_t bit;
@@ -136,7 +141,8 @@ void eve_http_ex(struct jw *w, const struct flow *f, const struct http_tx *tx, u
     jw_str(w, "event_type", "http");
     if (f->vlan_cnt) {
         jw_arr_open(w, "vlan");
-        for (unsigned i = 0; i < f->vlan_cnt && i < 2; i++) jw_uint(w, NULL, f->vlan[i]);
+        for (unsigned i = 0; i < f->vlan_cnt && i < 2; i++)
+            jw_uint(w, NULL, f->vlan[i]);
         jw_arr_close(w);
     }
     jw_str(w, "src_ip", vg_addr_str(&f->src, a));

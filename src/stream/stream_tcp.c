@@ -137,7 +137,9 @@ static void third_ack(struct stream__call *c, uint32_t a)
     struct stream_half *o = c->o;
     if ((t->flags & TCP_SYNACK_ALT) && a == t->synack_alt + 1 && o->delivered == 0 && o->nq == 0) {
         half_restart(c, o, t->synack_alt);
-    } else if (SEQ_LT(a, o->isn + 1) || SEQ_GT(a, o->max_seq)) {
+    } else if (SEQ_LT(a, o->isn + 1) || a - (o->isn + 1) > STREAM_MAX_WINDOW) {
+        /* Acknowledges something before the server's SYN or beyond any window after it (an ACK
+         * beyond data we saw is only capture loss). */
         stream__add_anomaly(c->ctx, c->p, ANOM_STREAM_PKT_INVALID_ACK);
         c->ctx->ctr.invalid++;
     }

@@ -27,7 +27,8 @@ static void touch(const void *p, size_t n)
 {
     const uint8_t *b = p;
     uint32_t h = 0;
-    for (size_t i = 0; i < n; i++) h = h * 31 + b[i];
+    for (size_t i = 0; i < n; i++)
+        h = h * 31 + b[i];
     g_sink += h;
 }
 
@@ -60,7 +61,8 @@ struct run {
 static void mix(struct run *r, const void *p, size_t n)
 {
     const uint8_t *b = p;
-    for (size_t i = 0; i < n; i++) r->h = (r->h ^ b[i]) * 0x100000001b3ull;
+    for (size_t i = 0; i < n; i++)
+        r->h = (r->h ^ b[i]) * 0x100000001b3ull;
 }
 
 static void mix_str(struct run *r, struct http_str s)
@@ -70,7 +72,10 @@ static void mix_str(struct run *r, struct http_str s)
     if (s.p) mix(r, s.p, s.len);
 }
 
-static void mix_u64(struct run *r, uint64_t v) { mix(r, &v, sizeof v); }
+static void mix_u64(struct run *r, uint64_t v)
+{
+    mix(r, &v, sizeof v);
+}
 
 static void mix_headers(struct run *r, const struct http_header *h, unsigned n)
 {
@@ -119,20 +124,32 @@ static void on_tx(void *ud, const struct http_tx *tx)
     mix_u64(r, tx->flags);
     mix_u64(r, (uint64_t)tx->req_ts.sec ^ tx->req_ts.nsec);
     mix_u64(r, (uint64_t)tx->resp_ts.sec ^ tx->resp_ts.nsec);
-    const struct http_str *strs[] = {&tx->method, &tx->uri, &tx->protocol, &tx->host,
-                                     &tx->hostname, &tx->user_agent, &tx->referer, &tx->cookie,
+    const struct http_str *strs[] = {&tx->method,           &tx->uri,
+                                     &tx->protocol,         &tx->host,
+                                     &tx->hostname,         &tx->user_agent,
+                                     &tx->referer,          &tx->cookie,
                                      &tx->req_content_type, &tx->req_header_order,
-                                     &tx->resp_protocol, &tx->status_str, &tx->status_msg,
-                                     &tx->location, &tx->server, &tx->resp_content_type,
+                                     &tx->resp_protocol,    &tx->status_str,
+                                     &tx->status_msg,       &tx->location,
+                                     &tx->server,           &tx->resp_content_type,
                                      &tx->resp_header_order};
-    for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++) mix_str(r, *strs[i]);
+    for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++)
+        mix_str(r, *strs[i]);
     mix_headers(r, tx->req_headers, tx->n_req_headers);
     mix_headers(r, tx->resp_headers, tx->n_resp_headers);
-    uint64_t nums[] = {(uint64_t)tx->host_port, (uint64_t)tx->req_content_length,
-                       tx->req_headers_dropped, tx->req_body_wire, tx->req_body_len,
-                       tx->req_body_decoded, tx->req_body_kept, (uint64_t)tx->status,
-                       (uint64_t)tx->resp_content_length, tx->resp_headers_dropped,
-                       tx->resp_body_wire, tx->resp_body_len, tx->resp_body_decoded,
+    uint64_t nums[] = {(uint64_t)tx->host_port,
+                       (uint64_t)tx->req_content_length,
+                       tx->req_headers_dropped,
+                       tx->req_body_wire,
+                       tx->req_body_len,
+                       tx->req_body_decoded,
+                       tx->req_body_kept,
+                       (uint64_t)tx->status,
+                       (uint64_t)tx->resp_content_length,
+                       tx->resp_headers_dropped,
+                       tx->resp_body_wire,
+                       tx->resp_body_len,
+                       tx->resp_body_decoded,
                        tx->resp_body_kept};
     mix(r, nums, sizeof nums);
     if (tx->req_body) mix(r, tx->req_body, tx->req_body_kept);
@@ -187,7 +204,8 @@ static void replay(const struct http_config *cfg, const uint8_t *const stream[2]
             http_gap(st, p->dir, p->len);
         } else {
             size_t len = p->len;
-            while (merge && i + 1 < npc && !pc[i + 1].gap && pc[i + 1].dir == p->dir) len += pc[++i].len;
+            while (merge && i + 1 < npc && !pc[i + 1].gap && pc[i + 1].dir == p->dir)
+                len += pc[++i].len;
             (void)http_parse(st, p->dir, stream[p->dir] + p->off, len, ts, on_tx, r);
         }
         drain_anomalies(st, r);

@@ -3,7 +3,7 @@
  * Input: an 8-byte header choosing the configuration (small memcaps, retention, queue size,
  * mid-stream pick-up) and the initial sequence numbers, then records of 8 bytes each:
  *   [0] bits 0-1 flow (4 flows), bit 2 direction, bit 3 "resend the previous segment of this
- *       direction", bits 4-7 payload-length class
+ *       direction", bits 4-7 payload-length class (7: the delta is shifted left by 16 bits)
  *   [1] TCP flags
  *   [2..3] signed sequence delta from the sender's highest sequence so far
  *   [4..5] signed ACK delta from the receiver's highest sequence so far
@@ -153,6 +153,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         else if (cls >= 8)
             len *= 16;
         uint32_t seq = tr->hi[dir] + (uint32_t)(int32_t)sd;
+        if (cls == 7) seq = tr->hi[dir] + ((uint32_t)(uint16_t)sd << 16); /* far, anywhere */
         if (resend && tr->seen[dir]) {
             seq = tr->last_seq[dir];
             len = tr->last_len[dir];

@@ -459,8 +459,8 @@ static void test_pcap_caplen_over_snaplen(void)
     CHECK_EQ_U(a.frames, 3);
     CHECK_EQ_U(a.errors, 2000); /* no error returns, stats.errors == 2 */
     CHECK(has(err, "oversnap.pcap"));
-    CHECK(has(err, "record 2"));
-    CHECK(strstr(err, "record 3") == NULL); /* logged once per file */
+    CHECK(has(err, "packet 2"));
+    CHECK(strstr(err, "packet 3") == NULL); /* logged once per file */
     /* The frames themselves are intact. */
     struct capture *c = open_ok(&b, "oversnap.pcap");
     struct capture_frame f;
@@ -488,7 +488,7 @@ static void test_pcap_caplen_limit(void)
     CHECK_EQ_U(capture_next(c, &f), VG_OK);
     CHECK_EQ_U(capture_next(c, &f), VG_ERR_FORMAT);
     CHECK(has(capture_errmsg(c), "huge.pcap"));
-    CHECK(has(capture_errmsg(c), "record 2"));
+    CHECK(has(capture_errmsg(c), "packet 2"));
     CHECK(has(capture_errmsg(c), "1048577"));
     CHECK_EQ_U(capture_next(c, &f), VG_EOF);
     CHECK_EQ_U(capture_stats(c)->errors, 1);
@@ -518,7 +518,7 @@ static void test_pcap_truncated(void)
     CHECK_EQ_U(capture_next(c, &f), VG_OK);
     CHECK_EQ_U(capture_next(c, &f), VG_OK);
     CHECK_EQ_U(capture_next(c, &f), VG_ERR_TRUNCATED);
-    CHECK(has(capture_errmsg(c), "trunc-hdr.pcap: record 3"));
+    CHECK(has(capture_errmsg(c), "trunc-hdr.pcap: packet 3"));
     CHECK(has(capture_errmsg(c), "truncated record header"));
     CHECK(has(capture_errmsg(c), "8 of 16"));
     CHECK_EQ_U(capture_next(c, &f), VG_EOF);
@@ -533,7 +533,7 @@ static void test_pcap_truncated(void)
     CHECK_EQ_U(capture_next(c, &f), VG_OK);
     CHECK_EQ_U(capture_next(c, &f), VG_OK);
     CHECK_EQ_U(capture_next(c, &f), VG_ERR_TRUNCATED);
-    CHECK(has(capture_errmsg(c), "trunc-data.pcap: record 3"));
+    CHECK(has(capture_errmsg(c), "trunc-data.pcap: packet 3"));
     CHECK(has(capture_errmsg(c), "86 of 116"));
     CHECK_EQ_U(capture_next(c, &f), VG_EOF);
     capture_close(c);
@@ -798,7 +798,7 @@ static void test_ng_sections(void)
     CHECK_EQ_U(capture_next(c, &f), VG_OK);
     CHECK(frame_is(&f, 7, 1000000, 11, 11, 113, 0, 2, 2));
     CHECK_EQ_U(capture_next(c, &f), VG_ERR_FORMAT);
-    CHECK(has(capture_errmsg(c), "sections.pcapng: record 3"));
+    CHECK(has(capture_errmsg(c), "sections.pcapng: packet 3"));
     CHECK(has(capture_errmsg(c), "interface 1 is not declared"));
     CHECK_EQ_U(capture_next(c, &f), VG_OK);
     CHECK(frame_is(&f, 7, 2000000, 13, 13, 113, 0, 4, 4));
@@ -828,7 +828,7 @@ static void check_ng_spb_pb(bool be)
     if (!c) return;
     struct capture_frame f;
     CHECK_EQ_U(capture_next(c, &f), VG_ERR_FORMAT);
-    CHECK(has(capture_errmsg(c), "spb.pcapng: record 1"));
+    CHECK(has(capture_errmsg(c), "spb.pcapng: packet 1"));
     CHECK(has(capture_errmsg(c), "no interface declared"));
     CHECK_EQ_U(capture_next(c, &f), VG_OK);
     CHECK(frame_is(&f, 0, 0, 50, 50, 1, 0, 2, 1));
@@ -897,15 +897,15 @@ static void test_ng_bad_packets(void)
     CHECK_EQ_U(a.frames, 3);
     CHECK_EQ_U(a.errors, 2 + 4000); /* two error returns; stats: 2 skipped + 2 over snaplen */
     CHECK(has(err, "badpkt.pcapng"));
-    CHECK(has(err, "record 3"));
-    CHECK(strstr(err, "record 4") == NULL);
+    CHECK(has(err, "packet 3"));
+    CHECK(strstr(err, "packet 4") == NULL);
     struct capture *c = open_ok(&b, "badpkt.pcapng");
     struct capture_frame f;
     CHECK_EQ_U(capture_next(c, &f), VG_ERR_FORMAT);
-    CHECK(has(capture_errmsg(c), "badpkt.pcapng: record 1"));
+    CHECK(has(capture_errmsg(c), "badpkt.pcapng: packet 1"));
     CHECK(has(capture_errmsg(c), "interface 3 is not declared"));
     CHECK_EQ_U(capture_next(c, &f), VG_ERR_FORMAT);
-    CHECK(has(capture_errmsg(c), "badpkt.pcapng: record 2"));
+    CHECK(has(capture_errmsg(c), "badpkt.pcapng: packet 2"));
     CHECK(has(capture_errmsg(c), "captured length 40"));
     vg_log_set_level(VG_LOG_ERROR); /* the warning was checked above */
     CHECK_EQ_U(capture_next(c, &f), VG_OK);
@@ -951,7 +951,7 @@ static void test_ng_framing(void)
         c = open_ok(&b, "framing.pcapng");
         CHECK_EQ_U(capture_next(c, &f), VG_OK);
         CHECK_EQ_U(capture_next(c, &f), cases[i].status);
-        CHECK(has(capture_errmsg(c), "framing.pcapng: record 2"));
+        CHECK(has(capture_errmsg(c), "framing.pcapng: packet 2"));
         CHECK(has(capture_errmsg(c), cases[i].msg));
         CHECK_EQ_U(capture_next(c, &f), VG_EOF);
         CHECK_EQ_U(capture_stats(c)->errors, 1);
@@ -1020,12 +1020,12 @@ static void test_ng_big_blocks(void)
     struct capture *c = open_ok(&b, "big.pcapng");
     struct capture_frame f;
     CHECK_EQ_U(capture_next(c, &f), VG_ERR_LIMIT);
-    CHECK(has(capture_errmsg(c), "big.pcapng: record 1"));
+    CHECK(has(capture_errmsg(c), "big.pcapng: packet 1"));
     CHECK(has(capture_errmsg(c), "exceeds the limit"));
     CHECK_EQ_U(capture_next(c, &f), VG_OK);
     CHECK(frame_is(&f, 2, 0, 8, 8, 1, 0, 2, 2));
     CHECK_EQ_U(capture_next(c, &f), VG_ERR_LIMIT);
-    CHECK(has(capture_errmsg(c), "record 3"));
+    CHECK(has(capture_errmsg(c), "packet 3"));
     CHECK(has(capture_errmsg(c), "captured length 1048580"));
     CHECK_EQ_U(capture_next(c, &f), VG_OK);
     CHECK(frame_is(&f, 4, 0, 8, 8, 1, 0, 4, 4));
@@ -1144,7 +1144,7 @@ static void test_open_file(void)
         CHECK(frame_is(&f, 1, 1, 8, 8, 1, 0, 1, 1));
         CHECK_EQ_U(capture_next(c, &f), VG_ERR_TRUNCATED);
         CHECK(has(capture_errmsg(c), path));
-        CHECK(has(capture_errmsg(c), "record 2"));
+        CHECK(has(capture_errmsg(c), "packet 2"));
         CHECK_EQ_U(capture_next(c, &f), VG_EOF);
         capture_close(c);
     }
@@ -1235,7 +1235,7 @@ static void test_pipe_pcap(void)
     CHECK_EQ_U(got, n - 1);
     CHECK_EQ_U(st, VG_ERR_TRUNCATED);
     CHECK(has(capture_errmsg(c), "/proc/self/fd/"));
-    CHECK(has(capture_errmsg(c), "record 1100"));
+    CHECK(has(capture_errmsg(c), "packet 1100"));
     CHECK_EQ_U(capture_next(c, &f), VG_EOF);
     CHECK_EQ_U(capture_offset(c), last_start);
     close_pipe(c, rfd, pid);

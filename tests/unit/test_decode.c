@@ -1067,7 +1067,7 @@ static void test_defrag_ipv4(void)
     CHECK_EQ_U(p->caplen, dl);
     CHECK_EQ_U(p->ip_id, 0x4321);
     CHECK(p->frame == FR[2]);
-    CHECK(!p->has_eth); /* the Ethernet header stayed in the frame */
+    CHECK(!p->has_eth);               /* the Ethernet header stayed in the frame */
     CHECK_EQ_U(p->data[6] & 0x3f, 0); /* no MF, no offset in the built header */
     CHECK(memcmp(p->data + 20, dg + 20, dl - 20) == 0);
     CHECK_EQ_U(cnt()->reasm_ipv4, r4 + 1);

@@ -40,7 +40,10 @@ static void add(struct script *sc, int dir, const void *p, size_t n)
     s->n = n;
     s->gap = 0;
 }
-static void adds(struct script *sc, int dir, const char *str) { add(sc, dir, str, strlen(str)); }
+static void adds(struct script *sc, int dir, const char *str)
+{
+    add(sc, dir, str, strlen(str));
+}
 static void addgap(struct script *sc, int dir, size_t n)
 {
     struct step *s = &sc->s[sc->n++];
@@ -61,7 +64,8 @@ static void sb_put(struct sb *b, const void *s, size_t n)
 {
     if (b->n + n + 1 > b->cap) {
         size_t c = b->cap ? b->cap : 1024;
-        while (c < b->n + n + 1) c *= 2;
+        while (c < b->n + n + 1)
+            c *= 2;
         b->p = realloc(b->p, c);
         b->cap = c;
     }
@@ -129,8 +133,8 @@ static const struct http_header *dup_headers(const struct http_header *h, unsign
 static void dump_tx(struct sb *b, const struct http_tx *t)
 {
     sb_printf(b, "tx %llu req_ts=%lld.%u resp_ts=%lld.%u flags=%x", (unsigned long long)t->tx_id,
-              (long long)t->req_ts.sec, t->req_ts.nsec, (long long)t->resp_ts.sec,
-              t->resp_ts.nsec, t->flags);
+              (long long)t->req_ts.sec, t->req_ts.nsec, (long long)t->resp_ts.sec, t->resp_ts.nsec,
+              t->flags);
     sb_str(b, "method", t->method);
     sb_str(b, "uri", t->uri);
     sb_str(b, "proto", t->protocol);
@@ -171,7 +175,8 @@ static void dump_tx(struct sb *b, const struct http_tx *t)
               t->resp_body_kept);
     if (t->resp_body) sb_put(b, t->resp_body, t->resp_body_kept);
     sb_printf(b, " anoms=");
-    for (unsigned k = 0; k < t->n_anomalies; k++) sb_printf(b, "%s,", vg_anomaly_name(t->anomalies[k]));
+    for (unsigned k = 0; k < t->n_anomalies; k++)
+        sb_printf(b, "%s,", vg_anomaly_name(t->anomalies[k]));
     sb_printf(b, "+%u\n", t->n_anomalies_dropped);
 }
 
@@ -226,13 +231,17 @@ static void result_free(struct result *r)
 {
     for (int i = 0; i < r->ntx; i++) {
         struct http_tx *t = &r->tx[i];
-        const struct http_str *s[] = {&t->method, &t->uri, &t->protocol, &t->host, &t->hostname,
-                                      &t->user_agent, &t->referer, &t->cookie,
+        const struct http_str *s[] = {&t->method,           &t->uri,
+                                      &t->protocol,         &t->host,
+                                      &t->hostname,         &t->user_agent,
+                                      &t->referer,          &t->cookie,
                                       &t->req_content_type, &t->req_header_order,
-                                      &t->resp_protocol, &t->status_str, &t->status_msg,
-                                      &t->location, &t->server, &t->resp_content_type,
+                                      &t->resp_protocol,    &t->status_str,
+                                      &t->status_msg,       &t->location,
+                                      &t->server,           &t->resp_content_type,
                                       &t->resp_header_order};
-        for (size_t k = 0; k < sizeof s / sizeof s[0]; k++) free((void *)s[k]->p);
+        for (size_t k = 0; k < sizeof s / sizeof s[0]; k++)
+            free((void *)s[k]->p);
         free_headers(t->req_headers, t->n_req_headers);
         free_headers(t->resp_headers, t->n_resp_headers);
         free((void *)t->req_body);
@@ -251,7 +260,8 @@ static void take_anoms(struct http_state *st, struct result *r)
     uint16_t a[32];
     unsigned n;
     while ((n = http_take_anomalies(st, a, 32)) > 0)
-        for (unsigned k = 0; k < n; k++) r->sanom[a[k]] = 1;
+        for (unsigned k = 0; k < n; k++)
+            r->sanom[a[k]] = 1;
 }
 
 static void feed(struct http_state *st, int dir, const uint8_t *p, size_t n, struct vg_ts ts,
@@ -261,8 +271,8 @@ static void feed(struct http_state *st, int dir, const uint8_t *p, size_t n, str
     take_anoms(st, r);
 }
 
-static void run_script(const struct script *sc, const struct http_config *cfg, int mode, int at_step,
-                       size_t at, struct result *r)
+static void run_script(const struct script *sc, const struct http_config *cfg, int mode,
+                       int at_step, size_t at, struct result *r)
 {
     memset(r, 0, sizeof *r);
     struct http_state *st = http_state_new(cfg);
@@ -274,7 +284,8 @@ static void run_script(const struct script *sc, const struct http_config *cfg, i
             continue;
         }
         if (mode == MODE_BYTES) {
-            for (size_t k = 0; k < s->n; k++) feed(st, s->dir, s->p + k, 1, ts, r);
+            for (size_t k = 0; k < s->n; k++)
+                feed(st, s->dir, s->p + k, 1, ts, r);
         } else if (mode == MODE_SPLIT && i == at_step) {
             feed(st, s->dir, s->p, at, ts, r);
             feed(st, s->dir, s->p + at, s->n - at, ts, r);
@@ -512,7 +523,8 @@ static void test_gzip_deflate(void)
         size_t zn = zpack(g_text, sizeof g_text, g_z[v], sizeof g_z[v], wb[v]);
         CHECK(zn > 0 && zn < 1000);
         snprintf(g_hdr[v], sizeof g_hdr[v],
-                 "HTTP/1.1 200 OK\r\nContent-Encoding: %s\r\nContent-Length: %zu\r\n\r\n", ce[v], zn);
+                 "HTTP/1.1 200 OK\r\nContent-Encoding: %s\r\nContent-Length: %zu\r\n\r\n", ce[v],
+                 zn);
         struct script sc = {0};
         adds(&sc, TOSERVER, "GET /z HTTP/1.1\r\nHost: h\r\nAccept-Encoding: gzip, deflate\r\n\r\n");
         adds(&sc, TOCLIENT, g_hdr[v]);
@@ -537,10 +549,11 @@ static void test_gzip_deflate(void)
     static uint8_t bad[512];
     size_t zn = zpack(g_text, 200, bad, sizeof bad, 31);
     CHECK(zn > 20);
-    for (size_t k = 12; k < zn; k++) bad[k] ^= 0x5a;
+    for (size_t k = 12; k < zn; k++)
+        bad[k] ^= 0x5a;
     static char hdr[128];
-    snprintf(hdr, sizeof hdr, "HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: %zu\r\n\r\n",
-             zn);
+    snprintf(hdr, sizeof hdr,
+             "HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: %zu\r\n\r\n", zn);
     struct script sc = {0};
     adds(&sc, TOSERVER, "GET /bad HTTP/1.1\r\nHost: h\r\n\r\n");
     adds(&sc, TOCLIENT, hdr);
@@ -599,8 +612,8 @@ static void test_gzip_bomb(void)
     cfg.decomp_limit = 1000;
     size_t tn = zpack(g_text, 3000, g_z[0], sizeof g_z[0], 31);
     static char hdr2[128];
-    snprintf(hdr2, sizeof hdr2, "HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: %zu\r\n\r\n",
-             tn);
+    snprintf(hdr2, sizeof hdr2,
+             "HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: %zu\r\n\r\n", tn);
     struct script s2 = {0};
     adds(&s2, TOSERVER, "GET /t HTTP/1.1\r\nHost: h\r\n\r\n");
     adds(&s2, TOCLIENT, hdr2);
@@ -681,7 +694,8 @@ static void test_head_204_304(void)
     struct script sc = {0};
     adds(&sc, TOSERVER,
          "HEAD /big HTTP/1.1\r\nHost: h\r\n\r\nGET /nc HTTP/1.1\r\nHost: h\r\n\r\n"
-         "GET /nm HTTP/1.1\r\nHost: h\r\nIf-None-Match: \"x\"\r\n\r\nGET /last HTTP/1.1\r\nHost: h\r\n\r\n");
+         "GET /nm HTTP/1.1\r\nHost: h\r\nIf-None-Match: \"x\"\r\n\r\nGET /last HTTP/1.1\r\nHost: "
+         "h\r\n\r\n");
     adds(&sc, TOCLIENT,
          "HTTP/1.1 200 OK\r\nContent-Length: 123456\r\n\r\n"
          "HTTP/1.1 204 No Content\r\nContent-Length: 10\r\n\r\n"
@@ -735,7 +749,8 @@ static const uint8_t g_tls[] = {0x16, 0x03, 0x01, 0x00, 0x05, 0x01, 0x00, 0x00, 
 static void test_connect(void)
 {
     struct script sc = {0};
-    adds(&sc, TOSERVER, "CONNECT www.example.com:443 HTTP/1.1\r\nHost: www.example.com:443\r\n\r\n");
+    adds(&sc, TOSERVER,
+         "CONNECT www.example.com:443 HTTP/1.1\r\nHost: www.example.com:443\r\n\r\n");
     adds(&sc, TOCLIENT, "HTTP/1.1 200 Connection established\r\n\r\n");
     add(&sc, TOSERVER, g_tls, sizeof g_tls);
     add(&sc, TOCLIENT, g_tls, sizeof g_tls);
@@ -754,7 +769,8 @@ static void test_connect(void)
     CHECK_EQ_U(r.rc[0], VG_DECLINED);
     CHECK_EQ_U(r.rc[1], VG_DECLINED);
     int any = 0;
-    for (int k = 0; k < VG_ANOMALY_COUNT; k++) any |= r.sanom[k];
+    for (int k = 0; k < VG_ANOMALY_COUNT; k++)
+        any |= r.sanom[k];
     CHECK(!any);
     CHECK_EQ_U(r.c.tunnels, 1);
     result_free(&r);
@@ -846,7 +862,8 @@ static void test_header_too_long(void)
 
     /* too many fields */
     int m = snprintf(g_many, sizeof g_many, "GET /m HTTP/1.1\r\n");
-    for (int i = 0; i < 70; i++) m += snprintf(g_many + m, sizeof g_many - (size_t)m, "X-H%d: %d\r\n", i, i);
+    for (int i = 0; i < 70; i++)
+        m += snprintf(g_many + m, sizeof g_many - (size_t)m, "X-H%d: %d\r\n", i, i);
     snprintf(g_many + m, sizeof g_many - (size_t)m, "Host: h\r\n\r\n");
     struct script s2 = {0};
     adds(&s2, TOSERVER, g_many);
@@ -966,8 +983,17 @@ static void test_gap(void)
     CHECK(r.tx[0].flags & HTTP_TXF_REQ_INCOMPLETE);
     CHECK_STR(r.tx[1].uri.p, "/c");
     int any = 0;
-    for (int k = 0; k < VG_ANOMALY_COUNT; k++) any |= r.sanom[k];
+    for (int k = 0; k < VG_ANOMALY_COUNT; k++)
+        any |= r.sanom[k];
     CHECK(!any); /* resync skips junk quietly */
+    result_free(&r);
+
+    /* once back in step, junk is junk again */
+    adds(&s2, TOSERVER, "\x16\x03\x01 not http\r\n");
+    run_all(&s2, NULL, &r);
+    CHECK_EQ_U(r.ntx, 2);
+    CHECK(r.sanom[ANOM_HTTP_REQUEST_LINE_INVALID]);
+    CHECK_EQ_U(r.rc[0], VG_DECLINED);
     result_free(&r);
 
     /* a gap inside a header block: the partial request still pairs with its response */
@@ -975,7 +1001,9 @@ static void test_gap(void)
     adds(&s3, TOSERVER, "GET /p HTTP/1.1\r\nHost: h\r\nX-A: 1");
     addgap(&s3, TOSERVER, 100);
     adds(&s3, TOSERVER, "GET /q HTTP/1.1\r\nHost: h\r\n\r\n");
-    adds(&s3, TOCLIENT, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\nHTTP/1.1 201 OK\r\nContent-Length: 0\r\n\r\n");
+    adds(
+        &s3, TOCLIENT,
+        "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\nHTTP/1.1 201 OK\r\nContent-Length: 0\r\n\r\n");
     run_all(&s3, NULL, &r);
     CHECK_EQ_U(r.ntx, 2);
     CHECK_STR(r.tx[0].uri.p, "/p");
@@ -1063,8 +1091,9 @@ static void test_misc(void)
     /* a space inside the target, tab delimiters, status without reason, odd status */
     struct script s2 = {0};
     adds(&s2, TOSERVER, "GET /a b HTTP/1.1\r\nHost: h\r\n\r\nGET\t/t HTTP/1.1\r\nHost: h\r\n\r\n");
-    adds(&s2, TOCLIENT,
-         "HTTP/1.1 200\r\nContent-Length: 0\r\n\r\nHTTP/1.1 2XX Weird\r\nContent-Length: 0\r\n\r\n");
+    adds(
+        &s2, TOCLIENT,
+        "HTTP/1.1 200\r\nContent-Length: 0\r\n\r\nHTTP/1.1 2XX Weird\r\nContent-Length: 0\r\n\r\n");
     run_all(&s2, NULL, &r);
     CHECK_EQ_U(r.ntx, 2);
     CHECK_STR(r.tx[0].uri.p, "/a b");
@@ -1079,8 +1108,10 @@ static void test_misc(void)
 
     /* a big body: the excerpt is cfg.body_keep bytes, lengths are exact */
     static char big[12000];
-    int k = snprintf(big, sizeof big, "POST /b HTTP/1.1\r\nHost: h\r\nContent-Length: 10000\r\n\r\n");
-    for (int i = 0; i < 10000; i++) big[k + i] = (char)('a' + i % 26);
+    int k =
+        snprintf(big, sizeof big, "POST /b HTTP/1.1\r\nHost: h\r\nContent-Length: 10000\r\n\r\n");
+    for (int i = 0; i < 10000; i++)
+        big[k + i] = (char)('a' + i % 26);
     big[k + 10000] = 0;
     struct script s3 = {0};
     adds(&s3, TOSERVER, big);
@@ -1095,7 +1126,8 @@ static void test_misc(void)
     /* many unanswered requests: the oldest are handed over without a response */
     static char many[64 * 40];
     int m = 0;
-    for (int i = 0; i < 40; i++) m += snprintf(many + m, sizeof many - (size_t)m, "GET /%d HTTP/1.1\r\nHost: h\r\n\r\n", i);
+    for (int i = 0; i < 40; i++)
+        m += snprintf(many + m, sizeof many - (size_t)m, "GET /%d HTTP/1.1\r\nHost: h\r\n\r\n", i);
     struct script s4 = {0};
     adds(&s4, TOSERVER, many);
     s4.flush = 1;
@@ -1109,17 +1141,21 @@ static void test_misc(void)
 
 static void test_probe(void)
 {
-    const char *yes_req[] = {"GET / HTTP/1.1\r\n", "POST /x", "PROPFIND /dav HTTP/1.1",
-                             "MKCOL /a/b HTTP/1.1", "CONNECT a:443 HTTP/1.1", "GET /"};
+    const char *yes_req[] = {"GET / HTTP/1.1\r\n",     "POST /x",
+                             "PROPFIND /dav HTTP/1.1", "MKCOL /a/b HTTP/1.1",
+                             "CONNECT a:443 HTTP/1.1", "GET /"};
     for (size_t i = 0; i < sizeof yes_req / sizeof yes_req[0]; i++)
         CHECK_EQ_U(http_probe((const uint8_t *)yes_req[i], strlen(yes_req[i]), TOSERVER), VG_OK);
-    const char *no_req[] = {"\x16\x03\x01", "get / HTTP/1.1", "SSH-2.0-OpenSSH", "GET  /",
-                            "FOO /x\r\n", "ABCDEFGHIJKLMNOPQRSTUVWXYZ / HTTP/1.1"};
+    const char *no_req[] = {"\x16\x03\x01",    "get / HTTP/1.1",
+                            "SSH-2.0-OpenSSH", "GET  /",
+                            "FOO /x\r\n",      "ABCDEFGHIJKLMNOPQRSTUVWXYZ / HTTP/1.1"};
     for (size_t i = 0; i < sizeof no_req / sizeof no_req[0]; i++)
-        CHECK_EQ_U(http_probe((const uint8_t *)no_req[i], strlen(no_req[i]), TOSERVER), VG_DECLINED);
+        CHECK_EQ_U(http_probe((const uint8_t *)no_req[i], strlen(no_req[i]), TOSERVER),
+                   VG_DECLINED);
     const char *again_req[] = {"GE", "GET", "GET ", "MKCOL /a/b HTT"};
     for (size_t i = 0; i < sizeof again_req / sizeof again_req[0]; i++)
-        CHECK_EQ_U(http_probe((const uint8_t *)again_req[i], strlen(again_req[i]), TOSERVER), VG_AGAIN);
+        CHECK_EQ_U(http_probe((const uint8_t *)again_req[i], strlen(again_req[i]), TOSERVER),
+                   VG_AGAIN);
     CHECK_EQ_U(http_probe((const uint8_t *)"HTTP/1.1 200 OK", 15, TOCLIENT), VG_OK);
     CHECK_EQ_U(http_probe((const uint8_t *)"HTTP/1", 6, TOCLIENT), VG_AGAIN);
     CHECK_EQ_U(http_probe((const uint8_t *)"HTTP/2.0", 8, TOCLIENT), VG_DECLINED);
@@ -1138,9 +1174,11 @@ static void test_alloc_failures(void)
              "HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: %zu\r\n\r\n", zn);
     struct script sc = {0};
     adds(&sc, TOSERVER,
-         "POST /a HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\n\r\nabcGET /b HTTP/1.1\r\nHost: h\r\n\r\n"
+         "POST /a HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\n\r\nabcGET /b HTTP/1.1\r\nHost: "
+         "h\r\n\r\n"
          "GET /c HTTP/1.1\r\nHost: h\r\n\r\n");
-    adds(&sc, TOCLIENT, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nxyz\r\n0\r\n\r\n");
+    adds(&sc, TOCLIENT,
+         "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nxyz\r\n0\r\n\r\n");
     adds(&sc, TOCLIENT, hdr);
     add(&sc, TOCLIENT, g_z[1], zn);
     sc.flush = 1;
@@ -1152,7 +1190,8 @@ static void test_alloc_failures(void)
         struct http_state *st = http_state_new(NULL);
         if (st) {
             struct vg_ts ts = {1, 0};
-            for (int i = 0; i < sc.n; i++) feed(st, sc.s[i].dir, sc.s[i].p, sc.s[i].n, ts, &r);
+            for (int i = 0; i < sc.n; i++)
+                feed(st, sc.s[i].dir, sc.s[i].p, sc.s[i].n, ts, &r);
             http_flush(st, on_tx, &r);
             take_anoms(st, &r);
             if (r.ntx == 3 && http_counters(st)->nomem == 0) completed++;
@@ -1173,7 +1212,8 @@ static void test_api_edges(void)
     CHECK(st != NULL);
     CHECK(http_parse(st, 2, (const uint8_t *)"x", 1, ts, NULL, NULL) == VG_ERR_USAGE);
     /* emit may be NULL: transactions are dropped */
-    CHECK_EQ_U(http_parse(st, 0, (const uint8_t *)"GET / HTTP/1.1\r\n\r\n", 18, ts, NULL, NULL), VG_OK);
+    CHECK_EQ_U(http_parse(st, 0, (const uint8_t *)"GET / HTTP/1.1\r\n\r\n", 18, ts, NULL, NULL),
+               VG_OK);
     http_flush(st, NULL, NULL);
     CHECK_EQ_U(http_counters(st)->txs, 1);
     CHECK_EQ_U(http_parse(st, 0, (const uint8_t *)"GET", 3, ts, NULL, NULL), VG_DECLINED);

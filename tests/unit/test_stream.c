@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/vg_alloc.h"
 #include "flow/flow.h"
 #include "stream/stream.h"
 #include "stream/stream_int.h" /* stream__flow_memuse, the slab size: white-box memory checks */
@@ -816,6 +817,77 @@ static void test_offload_segments(void)
     env_fini(&T);
 }
 
+static void test_ring_and_fact_limits(void)
+{
+    struct tenv T;
+    env_init(&T, NULL);
+    handshake(&T, 1000, 5000);
+    /* 300 one-byte segments: the ring keeps the last 256 records, the first 44 bytes lose theirs. */
+    char s[301];
+    for (int i = 0; i < 300; i++) {
+        s[i] = (char)('a' + i % 26);
+        tx(&T, C2S, 1001u + (uint32_t)i, 5001, A, &s[i], 1);
+        CHECK_EQ_U(T.res.data_len, 1);
+    }
+    s[300] = 0;
+    CHECK_EQ_U(ctr(&T)->meta_evicted, 300 - 256);
+    tx(&T, C2S, 1001, 5001, A, "#", 1);
+    CHECK_EQ_U(T.res.n_facts, 1);
+    CHECK_EQ_U(T.res.facts[0].first.pcap_cnt, 0); /* held, but its segment is forgotten */
+    CHECK_EQ_U(T.res.facts[0].first.seq, 1001);
+    CHECK_EQ_U(T.res.facts[0].first_data_len, 1);
+    CHECK(T.res.facts[0].first_data[0] == 'a');
+    /* Six differing held segments in one packet: four facts, in order; two counted as dropped. */
+    char x[10];
+    memset(x, '#', sizeof x);
+    tx(&T, C2S, 1001 + 290, 5001, A, x, 6);
+    CHECK_EQ_U(T.res.n_facts, STREAM_MAX_FACTS);
+    CHECK_EQ_U(T.res.facts[0].ov_seq, 1291);
+    CHECK_EQ_U(T.res.facts[3].ov_seq, 1294);
+    CHECK_EQ_U(T.res.facts[0].first.len, 1);
+    CHECK(T.res.facts[0].first.pcap_cnt != 0);
+    CHECK_EQ_U(ctr(&T)->facts_dropped, 2);
+    CHECK_EQ_U(ctr(&T)->overlaps_different, 7);
+    CHECK(coll_is(&T, C2S, s));
+    env_fini(&T);
+}
+
+static void test_alloc_failure(void)
+{
+    struct tenv T;
+    env_init(&T, NULL);
+    handshake(&T, 1000, 5000);
+    /* The buffer allocation fails (not the memcap): treated like a memcap hit. */
+    vg_alloc_fail_after(0);
+    tx(&T, C2S, 1001, 5001, A, "abc", 3);
+    vg_alloc_fail_after(-1);
+    CHECK(has_anom(&T.p, ANOM_STREAM_MEMCAP));
+    CHECK(data_is(&T.res, "abc"));
+    CHECK(T.res.data == T.p.payload);
+    tx(&T, C2S, 1004, 5001, A, "def", 3);
+    CHECK(data_is(&T.res, "def"));
+    CHECK(coll_is(&T, C2S, "abcdef"));
+    env_fini(&T);
+
+    /* A ring that cannot be allocated only loses metadata: the bytes are still held. */
+    env_init(&T, NULL);
+    handshake(&T, 1000, 5000);
+    vg_alloc_fail_after(1); /* the buffer succeeds, the ring after it fails */
+    tx(&T, C2S, 1001, 5001, A, "abc", 3);
+    vg_alloc_fail_after(-1);
+    CHECK(data_is(&T.res, "abc"));
+    CHECK(T.res.data != T.p.payload);
+    CHECK(!has_anom(&T.p, ANOM_STREAM_MEMCAP));
+    tx(&T, C2S, 1001, 5001, A, "aXc", 3);
+    CHECK_EQ_U(T.res.n_facts, 1);
+    CHECK_EQ_U(T.res.facts[0].first.pcap_cnt, 0);
+    CHECK_EQ_U(T.res.facts[0].diff_bytes, 1);
+    CHECK(memcmp(T.res.facts[0].first_data, "abc", 3) == 0);
+    tx(&T, C2S, 1004, 5001, A, "def", 3);
+    CHECK(data_is(&T.res, "def"));
+    env_fini(&T);
+}
+
 static void test_window_and_rst(void)
 {
     struct tenv T;
@@ -925,6 +997,8 @@ int main(void)
     RUN(test_span_duplicates);
     RUN(test_keepalive_and_zero_window);
     RUN(test_offload_segments);
+    RUN(test_ring_and_fact_limits);
+    RUN(test_alloc_failure);
     RUN(test_window_and_rst);
     RUN(test_flow_memcap);
     RUN(test_global_memcap_flood);

@@ -39,8 +39,9 @@ struct http_str {
 };
 
 struct http_header {
-    struct http_str name;  /* as sent (case kept) */
-    struct http_str value; /* leading/trailing whitespace removed, each obs-fold replaced by one SP */
+    struct http_str name; /* as sent (case kept) */
+    struct http_str
+        value; /* leading/trailing whitespace removed, each obs-fold replaced by one SP */
 };
 
 /* Transaction flags (struct http_tx.flags). */
@@ -59,11 +60,11 @@ enum {
     HTTP_TXF_RESP_GAP = 1u << 11,       /* bytes of the response were lost */
     HTTP_TXF_REQ_INCOMPLETE = 1u << 12, /* the request had not ended when the tx was handed over */
     HTTP_TXF_RESP_INCOMPLETE = 1u << 13,
-    HTTP_TXF_NO_REQUEST = 1u << 14,       /* a response that matched no request */
-    HTTP_TXF_NO_RESPONSE = 1u << 15,      /* handed over without a response (flush, eviction) */
-    HTTP_TXF_CONTINUE = 1u << 16,         /* a 1xx interim response (100-continue) was seen */
-    HTTP_TXF_TUNNEL = 1u << 17,           /* CONNECT answered with 2xx: the connection is a tunnel */
-    HTTP_TXF_UPGRADE = 1u << 18,          /* 101 Switching Protocols: no more HTTP on this flow */
+    HTTP_TXF_NO_REQUEST = 1u << 14,  /* a response that matched no request */
+    HTTP_TXF_NO_RESPONSE = 1u << 15, /* handed over without a response (flush, eviction) */
+    HTTP_TXF_CONTINUE = 1u << 16,    /* a 1xx interim response (100-continue) was seen */
+    HTTP_TXF_TUNNEL = 1u << 17,      /* CONNECT answered with 2xx: the connection is a tunnel */
+    HTTP_TXF_UPGRADE = 1u << 18,     /* 101 Switching Protocols: no more HTTP on this flow */
     HTTP_TXF_REQ_DECODE_LIMIT = 1u << 19, /* decompressed request body hit cfg.decomp_limit */
     HTTP_TXF_RESP_DECODE_LIMIT = 1u << 20,
     HTTP_TXF_REQ_DECODE_ERROR = 1u << 21, /* the compressed request body was corrupt */
@@ -88,10 +89,10 @@ struct http_tx {
                                  when there is one, else from Host */
     int32_t host_port;        /* port in that authority, -1 when absent or invalid */
     struct http_str user_agent, referer, cookie, req_content_type;
-    int64_t req_content_length;      /* Content-Length value, -1 absent or invalid */
+    int64_t req_content_length;            /* Content-Length value, -1 absent or invalid */
     const struct http_header *req_headers; /* in order, at most HTTP_MAX_HEADERS */
     uint16_t n_req_headers;
-    uint16_t req_headers_dropped;    /* fields not kept (count or buffer limit) */
+    uint16_t req_headers_dropped;     /* fields not kept (count or buffer limit) */
     struct http_str req_header_order; /* lowercased names of the kept fields joined by ',' */
     uint64_t req_body_wire;    /* body bytes as transferred, chunk framing and trailers included */
     uint64_t req_body_len;     /* body length after transfer decoding (de-chunked) */
@@ -101,7 +102,7 @@ struct http_tx {
 
     /* response (final response; 1xx interim responses only set HTTP_TXF_CONTINUE) */
     struct http_str resp_protocol, status_str, status_msg; /* status_str: the code as sent */
-    int32_t status;                                       /* 100..999; 0 none or not 3 digits */
+    int32_t status;                                        /* 100..999; 0 none or not 3 digits */
     struct http_str location, server, resp_content_type;
     int64_t resp_content_length; /* -1 absent or invalid */
     const struct http_header *resp_headers;
@@ -148,22 +149,23 @@ void http_config_default(struct http_config *cfg);
 int http_probe(const uint8_t *data, size_t len, int dir);
 
 /* http_state_new returns the per-flow state (cfg copied; NULL means defaults) or NULL when out of
- * memory. http_state_free(NULL) is a no-op; it does not hand over open transactions (flush first). */
+ * memory. http_state_free(NULL) is a no-op; it does not hand over open transactions (flush first).
+ */
 struct http_state *http_state_new(const struct http_config *cfg);
 void http_state_free(struct http_state *st);
 
-/* http_parse feeds the next in-order bytes of direction dir (any split). Completed transactions go to
- * emit(ud, tx) during the call, in request order. ts is the time of these bytes; it stamps the
- * messages that start in them. Returns VG_OK, or VG_DECLINED when this direction is no longer parsed
- * (CONNECT tunnel, 101 upgrade, or the bytes were not HTTP: an anomaly says why); the caller may stop
- * feeding it. VG_ERR_USAGE for a NULL state or a bad dir. */
+/* http_parse feeds the next in-order bytes of direction dir (any split). Completed transactions go
+ * to emit(ud, tx) during the call, in request order. ts is the time of these bytes; it stamps the
+ * messages that start in them. Returns VG_OK, or VG_DECLINED when this direction is no longer
+ * parsed (CONNECT tunnel, 101 upgrade, or the bytes were not HTTP: an anomaly says why); the caller
+ * may stop feeding it. VG_ERR_USAGE for a NULL state or a bad dir. */
 int http_parse(struct http_state *st, int dir, const uint8_t *data, size_t len, struct vg_ts ts,
                http_tx_fn emit, void *ud);
 
-/* http_gap tells that len bytes of direction dir were lost. Inside a body of known length the parser
- * skips them (the tx gets HTTP_TXF_*_GAP); elsewhere the message in progress is closed and the
- * parser resynchronises on the next line that starts a request (or a status line). The effect is
- * applied at the next http_parse or http_flush call, which hands over what it completes. */
+/* http_gap tells that len bytes of direction dir were lost. Inside a body of known length the
+ * parser skips them (the tx gets HTTP_TXF_*_GAP); elsewhere the message in progress is closed and
+ * the parser resynchronises on the next line that starts a request (or a status line). The effect
+ * is applied at the next http_parse or http_flush call, which hands over what it completes. */
 int http_gap(struct http_state *st, int dir, size_t len);
 
 /* http_flush ends the flow: a close-delimited response body ends normally, any other message in
@@ -171,9 +173,9 @@ int http_gap(struct http_state *st, int dir, size_t len);
  * the state accepts no more bytes (http_parse returns VG_DECLINED). */
 void http_flush(struct http_state *st, http_tx_fn emit, void *ud);
 
-/* http_take_anomalies moves the anomaly ids that belong to no transaction (junk instead of a request
- * or status line, a message abandoned before it had a transaction) into out, at most max of them,
- * and returns how many. Call after http_parse / http_flush. */
+/* http_take_anomalies moves the anomaly ids that belong to no transaction (junk instead of a
+ * request or status line, a message abandoned before it had a transaction) into out, at most max of
+ * them, and returns how many. Call after http_parse / http_flush. */
 unsigned http_take_anomalies(struct http_state *st, uint16_t *out, unsigned max);
 
 /* Counters of this flow; valid until http_state_free. */

@@ -10,8 +10,9 @@
  * room than is left, so the bytes produced are the same whatever the split of the input; when the
  * limit is reached and the stream would still produce more, the body is marked
  * (HTTP_TXF_*_DECODE_LIMIT, http.body_size_limit) and decoding stops, and if the ratio of produced
- * to consumed bytes is at least cfg.bomb_ratio it is also a compression bomb (http.compression_bomb).
- * One z_stream per direction, created on first use and reset per body: no allocation per body.
+ * to consumed bytes is at least cfg.bomb_ratio it is also a compression bomb
+ * (http.compression_bomb). One z_stream per direction, created on first use and reset per body: no
+ * allocation per body.
  */
 #include <string.h>
 
@@ -122,7 +123,7 @@ static void inflate_feed(struct http_state *st, struct http__dir *d, const uint8
 {
     struct http__body *b = &d->body;
     z_stream *z = d->zs;
-    uint8_t out[8192], probe;
+    uint8_t out[8192], probe = 0;
     while (n && b->zmode == Z_RUN) {
         uInt chunk = n > (1u << 30) ? (1u << 30) : (uInt)n;
         z->next_in = (Bytef *)(uintptr_t)in;

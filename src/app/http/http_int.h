@@ -87,15 +87,16 @@ struct http__dir {
     uint8_t resync;  /* junk at a message start is skipped silently instead of giving up */
     uint8_t in_trailer, in_body, hdr_open, line_ovf, fold_sp;
     uint8_t sl_ovf, hdr_trunc, too_many, sp_count, pidx, major, minor, nomem;
-    uint8_t kind;       /* enum http__hk of the open field */
-    uint8_t nm_len;     /* bytes in nm */
-    char nm[24];        /* lowercased name of the open field (first 23 bytes) */
+    uint8_t kind;           /* enum http__hk of the open field */
+    uint8_t nm_len;         /* bytes in nm */
+    char nm[24];            /* lowercased name of the open field (first 23 bytes) */
     uint8_t cv_len, cv_bad; /* value scratch of the open Content-Length field */
     char cv[40];
     uint8_t tok_len, tok_ovf; /* current token of a Transfer-/Content-Encoding value */
     char tok[16];
     struct vg_ts ts; /* time of the message's first byte */
-    uint32_t mflags; /* HTTP_TXF_REQ_* flags of this message (the RESP_ flag is the REQ_ one << 1) */
+    uint32_t
+        mflags; /* HTTP_TXF_REQ_* flags of this message (the RESP_ flag is the REQ_ one << 1) */
     uint32_t xflags; /* other HTTP_TXF_* flags of this message, ORed into the tx as they are */
     uint64_t pending_gap;
 
@@ -113,8 +114,8 @@ struct http__dir {
     } known[HK_COUNT];
 
     /* framing facts from the header block */
-    int64_t cl;          /* Content-Length, -1 none */
-    uint8_t cl_bad;      /* invalid or conflicting Content-Length */
+    int64_t cl;     /* Content-Length, -1 none */
+    uint8_t cl_bad; /* invalid or conflicting Content-Length */
     uint8_t te_present, te_chunked_last, te_bad, ce_count;
     uint8_t enc; /* enum http__enc */
 

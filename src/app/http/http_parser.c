@@ -29,8 +29,21 @@ static inline bool is_tchar(unsigned c)
     if ((c | 0x20) >= 'a' && (c | 0x20) <= 'z') return true;
     if (c >= '0' && c <= '9') return true;
     switch (c) {
-    case '!': case '#': case '$': case '%': case '&': case '\'': case '*': case '+': case '-':
-    case '.': case '^': case '_': case '`': case '|': case '~':
+    case '!':
+    case '#':
+    case '$':
+    case '%':
+    case '&':
+    case '\'':
+    case '*':
+    case '+':
+    case '-':
+    case '.':
+    case '^':
+    case '_':
+    case '`':
+    case '|':
+    case '~':
         return true;
     }
     return false;
@@ -43,8 +56,14 @@ static inline int hexval(unsigned c)
     return -1;
 }
 
-static inline char lower(unsigned c) { return (char)(c >= 'A' && c <= 'Z' ? c + 32 : c); }
-static inline bool is_ws(unsigned c) { return c == ' ' || c == '\t'; }
+static inline char lower(unsigned c)
+{
+    return (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+}
+static inline bool is_ws(unsigned c)
+{
+    return c == ' ' || c == '\t';
+}
 
 /* ---- anomalies ---- */
 
@@ -83,7 +102,8 @@ void http__anom(struct http_state *st, struct http__dir *d, int id)
 /* Anomalies of a message that will never have a transaction go to the flow. */
 static void anom_to_state(struct http_state *st, struct http__dir *d)
 {
-    for (unsigned i = 0; i < d->nanom; i++) http__state_anom(st, d->anom[i]);
+    for (unsigned i = 0; i < d->nanom; i++)
+        http__state_anom(st, d->anom[i]);
     d->nanom = d->nanom_dropped = 0;
 }
 
@@ -100,7 +120,8 @@ static bool grow(struct http_state *st, struct http__dir *d, uint32_t need)
     if (need <= d->cap) return true;
     uint32_t top = st->cfg.header_buf_max + 16; /* the cap plus room for NULs */
     uint32_t nc = d->cap ? d->cap : 512;
-    while (nc < need) nc *= 2;
+    while (nc < need)
+        nc *= 2;
     if (nc > top && need <= top) nc = top;
     char *nb = vg_realloc(d->buf, nc);
     if (!nb) {
@@ -119,8 +140,8 @@ static void field_too_long(struct http_state *st, struct http__dir *d)
         d->hdr_trunc = 1;
         d->mflags |= HTTP_TXF_REQ_HDR_TRUNC;
         st->c.header_overflows++;
-        http__anom(st, d, side(d, ANOM_HTTP_REQUEST_FIELD_TOO_LONG,
-                               ANOM_HTTP_RESPONSE_FIELD_TOO_LONG));
+        http__anom(st, d,
+                   side(d, ANOM_HTTP_REQUEST_FIELD_TOO_LONG, ANOM_HTTP_RESPONSE_FIELD_TOO_LONG));
     }
 }
 
@@ -380,8 +401,10 @@ static void tok_end(struct http_state *st, struct http__dir *d)
     d->tok_len = d->tok_ovf = 0;
     for (size_t k = 0; k < n; k++)
         if (t[k] == ';') n = k; /* parameters */
-    while (n && is_ws((uint8_t)t[0])) t++, n--;
-    while (n && is_ws((uint8_t)t[n - 1])) n--;
+    while (n && is_ws((uint8_t)t[0]))
+        t++, n--;
+    while (n && is_ws((uint8_t)t[n - 1]))
+        n--;
     if (!n && !ovf) return; /* empty list element */
     if (d->kind == HK_TE) {
         if (d->te_chunked_last) d->te_bad = 1; /* chunked must be the last coding */
@@ -417,7 +440,8 @@ static void cl_end(struct http_state *st, struct http__dir *d)
     unsigned items = 0;
     bool bad = d->cv_bad;
     while (!bad && k < n) {
-        while (k < n && is_ws((uint8_t)s[k])) k++;
+        while (k < n && is_ws((uint8_t)s[k]))
+            k++;
         size_t start = k;
         int64_t v = 0;
         while (k < n && s[k] >= '0' && s[k] <= '9') {
@@ -433,7 +457,8 @@ static void cl_end(struct http_state *st, struct http__dir *d)
             bad = true;
             break;
         }
-        while (k < n && is_ws((uint8_t)s[k])) k++;
+        while (k < n && is_ws((uint8_t)s[k]))
+            k++;
         if (k < n && s[k] != ',') {
             bad = true;
             break;
@@ -487,18 +512,26 @@ static void crit_feed(struct http__dir *d, uint8_t c)
 static int kind_of(const char *nm, size_t n)
 {
     switch (n) {
-    case 4: return memcmp(nm, "host", 4) == 0 ? HK_HOST : HK_NONE;
+    case 4:
+        return memcmp(nm, "host", 4) == 0 ? HK_HOST : HK_NONE;
     case 6:
         if (memcmp(nm, "cookie", 6) == 0) return HK_COOKIE;
         if (memcmp(nm, "server", 6) == 0) return HK_SERVER;
         return HK_NONE;
-    case 7: return memcmp(nm, "referer", 7) == 0 ? HK_REFERER : HK_NONE;
-    case 8: return memcmp(nm, "location", 8) == 0 ? HK_LOCATION : HK_NONE;
-    case 10: return memcmp(nm, "user-agent", 10) == 0 ? HK_UA : HK_NONE;
-    case 12: return memcmp(nm, "content-type", 12) == 0 ? HK_CTYPE : HK_NONE;
-    case 14: return memcmp(nm, "content-length", 14) == 0 ? HK_CL : HK_NONE;
-    case 16: return memcmp(nm, "content-encoding", 16) == 0 ? HK_CE : HK_NONE;
-    case 17: return memcmp(nm, "transfer-encoding", 17) == 0 ? HK_TE : HK_NONE;
+    case 7:
+        return memcmp(nm, "referer", 7) == 0 ? HK_REFERER : HK_NONE;
+    case 8:
+        return memcmp(nm, "location", 8) == 0 ? HK_LOCATION : HK_NONE;
+    case 10:
+        return memcmp(nm, "user-agent", 10) == 0 ? HK_UA : HK_NONE;
+    case 12:
+        return memcmp(nm, "content-type", 12) == 0 ? HK_CTYPE : HK_NONE;
+    case 14:
+        return memcmp(nm, "content-length", 14) == 0 ? HK_CL : HK_NONE;
+    case 16:
+        return memcmp(nm, "content-encoding", 16) == 0 ? HK_CE : HK_NONE;
+    case 17:
+        return memcmp(nm, "transfer-encoding", 17) == 0 ? HK_TE : HK_NONE;
     }
     return HK_NONE;
 }
@@ -514,12 +547,16 @@ static void hdr_close(struct http_state *st, struct http__dir *d)
         return;
     }
     switch (d->kind) {
-    case HK_CL: cl_end(st, d); break;
+    case HK_CL:
+        cl_end(st, d);
+        break;
     case HK_TE:
         d->te_present = 1;
         tok_end(st, d);
         break;
-    case HK_CE: tok_end(st, d); break;
+    case HK_CE:
+        tok_end(st, d);
+        break;
     }
     if (d->line_ovf) {
         d->len = d->line_off;
@@ -552,8 +589,9 @@ static void hdr_close(struct http_state *st, struct http__dir *d)
         if (!d->too_many) {
             d->too_many = 1;
             d->mflags |= HTTP_TXF_REQ_HDR_TRUNC;
-            http__anom(st, d, side(d, ANOM_HTTP_REQUEST_TOO_MANY_HEADERS,
-                                   ANOM_HTTP_RESPONSE_TOO_MANY_HEADERS));
+            http__anom(
+                st, d,
+                side(d, ANOM_HTTP_REQUEST_TOO_MANY_HEADERS, ANOM_HTTP_RESPONSE_TOO_MANY_HEADERS));
         }
         d->dropped++;
     }
@@ -569,6 +607,7 @@ static void req_line_done(struct http_state *st, struct http__dir *d)
     if (d->f_end[2] > d->len) d->f_end[2] = d->len;
     term_at(st, d, d->f_end[2]);
     d->hdr_open = 0;
+    d->resync = 0; /* back in step */
     d->state = HS_H_LINE;
 }
 
@@ -585,6 +624,7 @@ static void status_line_done(struct http_state *st, struct http__dir *d)
         http__anom(st, d, ANOM_HTTP_RESPONSE_INVALID_STATUS);
     }
     d->hdr_open = 0;
+    d->resync = 0;
     d->state = HS_H_LINE;
 }
 
@@ -619,7 +659,8 @@ static int proto_step(struct http_state *st, struct http__dir *d, uint8_t c)
 static bool head_close_partial(struct http_state *st, struct http__dir *d)
 {
     switch (d->state) {
-    case HS_RQ_METHOD: return false;
+    case HS_RQ_METHOD:
+        return false;
     case HS_RQ_SP1:
         d->f_off[1] = d->f_end[1] = d->len;
         d->f_off[2] = d->f_end[2] = d->len;
@@ -632,8 +673,11 @@ static bool head_close_partial(struct http_state *st, struct http__dir *d)
         req_line_done(st, d);
         return true;
     case HS_RQ_TAIL:
-    case HS_RQ_CR: req_line_done(st, d); return true;
-    case HS_RS_PROTO: return false;
+    case HS_RQ_CR:
+        req_line_done(st, d);
+        return true;
+    case HS_RS_PROTO:
+        return false;
     case HS_RS_SP1:
         d->f_off[1] = d->f_end[1] = d->f_off[2] = d->f_end[2] = d->len;
         status_line_done(st, d);
@@ -659,7 +703,8 @@ static bool head_close_partial(struct http_state *st, struct http__dir *d)
     case HS_H_CR:
         hdr_close(st, d);
         return true;
-    default: return true;
+    default:
+        return true;
     }
 }
 
@@ -709,7 +754,8 @@ static void run(struct http_state *st, struct http__dir *d, const uint8_t *p, si
     while (i < n) {
         uint8_t c = p[i];
         switch (d->state) {
-        case HS_DEAD: return;
+        case HS_DEAD:
+            return;
 
         case HS_IDLE:
             if (c == '\r' || c == '\n') {
@@ -762,8 +808,9 @@ static void run(struct http_state *st, struct http__dir *d, const uint8_t *p, si
                 break;
             }
             if (c < 0x20 || c == 0x7f) {
-                give_up(st, d, c == '\r' || c == '\n' ? ANOM_HTTP_REQUEST_LINE_MISSING_PROTOCOL
-                                                      : ANOM_HTTP_REQUEST_LINE_INVALID);
+                give_up(st, d,
+                        c == '\r' || c == '\n' ? ANOM_HTTP_REQUEST_LINE_MISSING_PROTOCOL
+                                               : ANOM_HTTP_REQUEST_LINE_INVALID);
                 break;
             }
             d->f_off[1] = d->f_end[1] = d->len;
@@ -785,8 +832,9 @@ static void run(struct http_state *st, struct http__dir *d, const uint8_t *p, si
                 i++;
                 break;
             }
-            give_up(st, d, c == '\r' || c == '\n' ? ANOM_HTTP_REQUEST_LINE_MISSING_PROTOCOL
-                                                  : ANOM_HTTP_REQUEST_LINE_INVALID);
+            give_up(st, d,
+                    c == '\r' || c == '\n' ? ANOM_HTTP_REQUEST_LINE_MISSING_PROTOCOL
+                                           : ANOM_HTTP_REQUEST_LINE_INVALID);
             break;
 
         case HS_RQ_SP2:
@@ -936,8 +984,9 @@ static void run(struct http_state *st, struct http__dir *d, const uint8_t *p, si
                     EAT(1);
                     break;
                 }
-                http__anom(st, d, side(d, ANOM_HTTP_INVALID_REQUEST_FIELD_FOLDING,
-                                       ANOM_HTTP_INVALID_RESPONSE_FIELD_FOLDING));
+                http__anom(st, d,
+                           side(d, ANOM_HTTP_INVALID_REQUEST_FIELD_FOLDING,
+                                ANOM_HTTP_INVALID_RESPONSE_FIELD_FOLDING));
                 d->state = HS_H_SKIP;
                 EAT(1);
                 break;
@@ -980,19 +1029,22 @@ static void run(struct http_state *st, struct http__dir *d, const uint8_t *p, si
                 break;
             }
             if (is_ws(c) && d->nm_len) { /* whitespace before the colon (RFC 9112 §5.1) */
-                http__anom(st, d, side(d, ANOM_HTTP_REQUEST_HEADER_INVALID,
-                                       ANOM_HTTP_RESPONSE_HEADER_INVALID));
+                http__anom(
+                    st, d,
+                    side(d, ANOM_HTTP_REQUEST_HEADER_INVALID, ANOM_HTTP_RESPONSE_HEADER_INVALID));
                 d->state = HS_H_NAME_WS;
                 EAT(1);
                 break;
             }
             d->len = d->line_off;
             if (c == '\r' || c == '\n') {
-                http__anom(st, d, side(d, ANOM_HTTP_REQUEST_FIELD_MISSING_COLON,
-                                       ANOM_HTTP_RESPONSE_FIELD_MISSING_COLON));
+                http__anom(st, d,
+                           side(d, ANOM_HTTP_REQUEST_FIELD_MISSING_COLON,
+                                ANOM_HTTP_RESPONSE_FIELD_MISSING_COLON));
             } else {
-                http__anom(st, d, side(d, ANOM_HTTP_REQUEST_HEADER_INVALID,
-                                       ANOM_HTTP_RESPONSE_HEADER_INVALID));
+                http__anom(
+                    st, d,
+                    side(d, ANOM_HTTP_REQUEST_HEADER_INVALID, ANOM_HTTP_RESPONSE_HEADER_INVALID));
             }
             d->state = HS_H_SKIP;
             break;
@@ -1005,8 +1057,9 @@ static void run(struct http_state *st, struct http__dir *d, const uint8_t *p, si
             } else {
                 d->len = d->line_off;
                 if (c == '\r' || c == '\n')
-                    http__anom(st, d, side(d, ANOM_HTTP_REQUEST_FIELD_MISSING_COLON,
-                                           ANOM_HTTP_RESPONSE_FIELD_MISSING_COLON));
+                    http__anom(st, d,
+                               side(d, ANOM_HTTP_REQUEST_FIELD_MISSING_COLON,
+                                    ANOM_HTTP_RESPONSE_FIELD_MISSING_COLON));
                 d->state = HS_H_SKIP;
             }
             break;
@@ -1052,8 +1105,9 @@ static void run(struct http_state *st, struct http__dir *d, const uint8_t *p, si
                 break;
             }
             /* a bare CR inside a value is read as SP (RFC 9112 §2.2) */
-            http__anom(st, d,
-                       side(d, ANOM_HTTP_REQUEST_HEADER_INVALID, ANOM_HTTP_RESPONSE_HEADER_INVALID));
+            http__anom(
+                st, d,
+                side(d, ANOM_HTTP_REQUEST_HEADER_INVALID, ANOM_HTTP_RESPONSE_HEADER_INVALID));
             put_hdr(st, d, ' ');
             if (d->kind != HK_NONE) crit_feed(d, ' ');
             d->state = HS_H_VALUE;
@@ -1065,8 +1119,9 @@ static void run(struct http_state *st, struct http__dir *d, const uint8_t *p, si
                 head_end(st, d);
                 break;
             }
-            http__anom(st, d,
-                       side(d, ANOM_HTTP_REQUEST_HEADER_INVALID, ANOM_HTTP_RESPONSE_HEADER_INVALID));
+            http__anom(
+                st, d,
+                side(d, ANOM_HTTP_REQUEST_HEADER_INVALID, ANOM_HTTP_RESPONSE_HEADER_INVALID));
             d->state = HS_H_SKIP;
             break;
 
@@ -1151,8 +1206,9 @@ static void run(struct http_state *st, struct http__dir *d, const uint8_t *p, si
             if (c == ';') {
                 if (!d->chunk_ext) {
                     d->chunk_ext = 1;
-                    http__anom(st, d, side(d, ANOM_HTTP_REQUEST_CHUNK_EXTENSION,
-                                           ANOM_HTTP_RESPONSE_CHUNK_EXTENSION));
+                    http__anom(st, d,
+                               side(d, ANOM_HTTP_REQUEST_CHUNK_EXTENSION,
+                                    ANOM_HTTP_RESPONSE_CHUNK_EXTENSION));
                 }
                 d->state = HS_C_EXT;
                 EAT(1);
@@ -1197,7 +1253,9 @@ static void run(struct http_state *st, struct http__dir *d, const uint8_t *p, si
             d->state = HS_DEAD;
             return;
 
-        default: d->state = HS_DEAD; return;
+        default:
+            d->state = HS_DEAD;
+            return;
         }
     }
 }
@@ -1210,7 +1268,8 @@ static void apply_gap(struct http_state *st, struct http__dir *d)
     d->pending_gap = 0;
     st->c.gaps++;
     switch (d->state) {
-    case HS_DEAD: return;
+    case HS_DEAD:
+        return;
     case HS_B_LENGTH:
     case HS_C_DATA:
         if (len <= d->remaining) {
@@ -1237,8 +1296,11 @@ static void apply_gap(struct http_state *st, struct http__dir *d)
         d->resync = 1;
         d->state = HS_IDLE;
         return;
-    case HS_CONNECT_WAIT: d->state = HS_DEAD; return;
-    default: break;
+    case HS_CONNECT_WAIT:
+        d->state = HS_DEAD;
+        return;
+    default:
+        break;
     }
     abandon(st, d, HTTP_TXF_REQ_GAP | HTTP_TXF_REQ_INCOMPLETE);
     if (d->state != HS_DEAD) {
@@ -1258,14 +1320,18 @@ void http_config_default(struct http_config *cfg)
     cfg->max_open_tx = 32;
 }
 
-static bool is_method_char(uint8_t c) { return (c >= 'A' && c <= 'Z') || c == '-' || c == '_'; }
+static bool is_method_char(uint8_t c)
+{
+    return (c >= 'A' && c <= 'Z') || c == '-' || c == '_';
+}
 
 static int probe_request(const uint8_t *s, size_t n)
 {
-    static const char *const common[] = {"GET",   "POST",    "HEAD",  "PUT",      "DELETE",
-                                         "OPTIONS", "CONNECT", "TRACE", "PATCH",   "PROPFIND"};
+    static const char *const common[] = {"GET",     "POST",    "HEAD",  "PUT",   "DELETE",
+                                         "OPTIONS", "CONNECT", "TRACE", "PATCH", "PROPFIND"};
     size_t m = 0;
-    while (m < n && m <= 20 && is_method_char(s[m])) m++;
+    while (m < n && m <= 20 && is_method_char(s[m]))
+        m++;
     if (m > 20) return VG_DECLINED;
     if (m == n) return VG_AGAIN;
     if (m == 0 || s[m] != ' ') return VG_DECLINED;
@@ -1284,7 +1350,8 @@ static int probe_request(const uint8_t *s, size_t n)
         if (c < 0x20 && c != '\t') return VG_DECLINED;
         if (c == ' ') {
             size_t k = 0;
-            while (k < 6 && j + k < n && s[j + k] == (uint8_t)ver[k]) k++;
+            while (k < 6 && j + k < n && s[j + k] == (uint8_t)ver[k])
+                k++;
             if (k == 6) return VG_OK;
             if (j + k == n) return VG_AGAIN;
         }
@@ -1402,4 +1469,7 @@ unsigned http_take_anomalies(struct http_state *st, uint16_t *out, unsigned max)
     return n;
 }
 
-const struct http_counters *http_counters(const struct http_state *st) { return &st->c; }
+const struct http_counters *http_counters(const struct http_state *st)
+{
+    return &st->c;
+}

@@ -37,7 +37,8 @@ void http__tx_add_anom(struct http_tx *tx, int id)
 /* The anomalies a message collected before it had a transaction. */
 static void take_pending(struct http__dir *d, struct http_tx *tx)
 {
-    for (unsigned i = 0; i < d->nanom; i++) http__tx_add_anom(tx, d->anom[i]);
+    for (unsigned i = 0; i < d->nanom; i++)
+        http__tx_add_anom(tx, d->anom[i]);
     unsigned dropped = tx->n_anomalies_dropped + d->nanom_dropped;
     tx->n_anomalies_dropped = (uint8_t)(dropped > 255 ? 255 : dropped);
     d->nanom = d->nanom_dropped = 0;
@@ -45,7 +46,8 @@ static void take_pending(struct http__dir *d, struct http_tx *tx)
 
 static void pending_to_state(struct http_state *st, struct http__dir *d)
 {
-    for (unsigned i = 0; i < d->nanom; i++) http__state_anom(st, d->anom[i]);
+    for (unsigned i = 0; i < d->nanom; i++)
+        http__state_anom(st, d->anom[i]);
     d->nanom = d->nanom_dropped = 0;
 }
 
@@ -178,7 +180,8 @@ static void enqueue(struct http_state *st, struct http__txn *t)
 {
     if (st->n_open >= st->cfg.max_open_tx) {
         struct http__txn *old = st->head;
-        while (old && (old == st->resp_cur || old == st->req_cur)) old = old->next;
+        while (old && (old == st->resp_cur || old == st->req_cur))
+            old = old->next;
         if (old) {
             st->c.evicted++;
             emit_unlink(st, old);
@@ -197,12 +200,16 @@ static void enqueue(struct http_state *st, struct http__txn *t)
 void http__emit_all(struct http_state *st)
 {
     if (st->resp_cur && !st->resp_cur->in_fifo) emit_unlink(st, st->resp_cur);
-    while (st->head) emit_unlink(st, st->head);
+    while (st->head)
+        emit_unlink(st, st->head);
 }
 
 /* ---- strings derived from a header block, appended to the direction's buffer ---- */
 
-static inline char lower(char c) { return (char)(c >= 'A' && c <= 'Z' ? c + 32 : c); }
+static inline char lower(char c)
+{
+    return (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+}
 
 static bool append_room(struct http_state *st, struct http__dir *d, uint32_t extra)
 {
@@ -210,7 +217,8 @@ static bool append_room(struct http_state *st, struct http__dir *d, uint32_t ext
     if (need > UINT32_MAX / 2) return false;
     if (need <= d->cap) return true;
     uint32_t nc = d->cap ? d->cap : 512;
-    while (nc < need) nc *= 2;
+    while (nc < need)
+        nc *= 2;
     char *nb = vg_realloc(d->buf, nc);
     if (!nb) {
         st->c.nomem++;
@@ -273,7 +281,8 @@ static bool derive_hostname(struct http_state *st, struct http__dir *d, bool con
     int32_t pt = -1;
     if (an && b[a] == '[') {
         uint32_t rb = 0;
-        while (rb < an && b[a + rb] != ']') rb++;
+        while (rb < an && b[a + rb] != ']')
+            rb++;
         if (rb < an) {
             hl = rb + 1;
             if (hl < an && b[a + hl] == ':') pt = parse_port(b + a + hl + 1, an - hl - 1);
@@ -287,11 +296,13 @@ static bool derive_hostname(struct http_state *st, struct http__dir *d, bool con
             pt = parse_port(b + a + last + 1, an - last - 1);
         }
     }
-    while (hl && b[a + hl - 1] == '.') hl--;
+    while (hl && b[a + hl - 1] == '.')
+        hl--;
     if (!hl || !append_room(st, d, hl)) return false;
     b = d->buf; /* may have moved */
     *off = d->len;
-    for (uint32_t k = 0; k < hl; k++) d->buf[d->len++] = lower(b[a + k]);
+    for (uint32_t k = 0; k < hl; k++)
+        d->buf[d->len++] = lower(b[a + k]);
     d->buf[d->len++] = 0;
     *len = hl;
     *port = pt;
@@ -304,12 +315,14 @@ static bool derive_order(struct http_state *st, struct http__dir *d, uint32_t *o
 {
     if (!d->nh) return false;
     uint32_t total = 0;
-    for (unsigned k = 0; k < d->nh; k++) total += d->h[k].nl + 1;
+    for (unsigned k = 0; k < d->nh; k++)
+        total += d->h[k].nl + 1;
     if (!append_room(st, d, total)) return false;
     *off = d->len;
     for (unsigned k = 0; k < d->nh; k++) {
         if (k) d->buf[d->len++] = ',';
-        for (uint32_t j = 0; j < d->h[k].nl; j++) d->buf[d->len++] = lower(d->buf[d->h[k].no + j]);
+        for (uint32_t j = 0; j < d->h[k].nl; j++)
+            d->buf[d->len++] = lower(d->buf[d->h[k].no + j]);
     }
     *len = d->len - *off;
     d->buf[d->len++] = 0;
@@ -408,7 +421,8 @@ void http__req_done(struct http_state *st, struct http__dir *d, uint32_t flags)
  * because this response will reuse the buffer their response strings live in. */
 void http__resp_msg_start(struct http_state *st)
 {
-    while (st->head && st->head->resp_done) emit_unlink(st, st->head);
+    while (st->head && st->head->resp_done)
+        emit_unlink(st, st->head);
 }
 
 void http__interim_done(struct http_state *st, struct http__dir *d)
@@ -432,7 +446,8 @@ void http__resp_head_done(struct http_state *st, struct http__dir *d)
     st->c.responses++;
     http__resp_msg_start(st); /* normally done already when the status line started */
     struct http__txn *t = st->head;
-    if (t && t->resp_matched) t = NULL; /* defensive: the head is answered by a response in progress */
+    if (t && t->resp_matched)
+        t = NULL; /* defensive: the head is answered by a response in progress */
     if (!t) {
         t = txn_get(st, 0);
         if (!t) {
