@@ -30,7 +30,7 @@ struct decode_counters {
     uint64_t ipv4_csum_bad, l4_csum_bad;
     uint64_t unsupported_linktype;
     /* Added with the decoders: frames counted but not decoded further, and the rarer tunnels. */
-    uint64_t llc;          /* 802.3 length frames (LLC/SNAP, STP, ...) and SLL non-EtherType frames */
+    uint64_t llc;          /* 802.3 length frames (LLC/SNAP, STP...), SLL non-EtherType frames */
     uint64_t arp;          /* ARP frames; not decoded yet (eth_type says 0x0806) */
     uint64_t vlan_qinqinq; /* packets with three VLAN tags (Suricata's decoder.vlan_qinqinq) */
     uint64_t gre_pptp;     /* GRE version 1 (PPTP, RFC 2637): counted, payload not decoded */
@@ -51,7 +51,7 @@ void decode_config_default(struct decode_config *cfg);
 
 /* decode_ctx_new makes a per-worker decode context (defragmentation state and counters).
  * cfg may be NULL for defaults; a zero field of cfg also takes its default. All memory (the
- * defrag memcap included) is allocated here, none per packet. Returns NULL on allocation failure. */
+ * defrag memcap included) is allocated here, none per packet. NULL on allocation failure. */
 struct decode_ctx *decode_ctx_new(const struct decode_config *cfg);
 void decode_ctx_free(struct decode_ctx *ctx); /* NULL is a no-op */
 

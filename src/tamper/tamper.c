@@ -313,6 +313,15 @@ static void dir_advance(struct tamper__dir *d, const struct packet *p)
         if (!d->ack_known || tamper__seq_gt(p->tcp_ack, d->max_ack)) d->max_ack = p->tcp_ack;
         d->ack_known = true;
     }
+    if (!(p->tcp_flags & VG_TCP_RST) &&
+        (p->payload_len || (p->tcp_flags & (VG_TCP_SYN | VG_TCP_FIN)))) {
+        d->seg_end[d->seg_end_pos] = p->tcp_seq + p->payload_len +
+                                     ((p->tcp_flags & VG_TCP_SYN) ? 1 : 0) +
+                                     ((p->tcp_flags & VG_TCP_FIN) ? 1 : 0);
+        d->seg_end_pos = (uint8_t)((d->seg_end_pos + 1) % 8);
+        if (d->seg_end_n < 8) d->seg_end_n++;
+    }
+    if ((p->tcp_flags & (VG_TCP_SYN | VG_TCP_ACK)) == VG_TCP_SYN) d->last_syn_cnt = p->pcap_cnt;
 }
 
 void tamper_packet(struct tamper_ctx *ctx, struct flow *f, const struct packet *p, int dir,

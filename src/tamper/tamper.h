@@ -177,6 +177,7 @@ struct tamper_counters {
     uint64_t finding_pool_exhausted; /* findings dropped for want of a slot */
     uint64_t facts;            /* stream facts received */
     uint64_t keepalive_overlaps; /* 1-byte keep-alive probes whose garbage octet differed */
+    uint64_t synack_after_syn_retransmit; /* SYN/ACK races explained by a retransmitted SYN */
     uint64_t findings[TAMPER_SIG_COUNT]; /* distinct findings emitted, per signature */
     uint64_t repeats;          /* occurrences folded into an existing finding's count */
 };

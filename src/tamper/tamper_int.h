@@ -162,6 +162,9 @@ struct tamper__dir {
     bool rst_valid;
     struct tamper__pkt rst;     /* the sender's latest RST */
     uint32_t peer_pkts_since_rst;
+    uint32_t seg_end[8];        /* seq + len of the sender's last data/SYN/FIN segments */
+    uint8_t seg_end_n, seg_end_pos;
+    uint64_t last_syn_cnt;      /* pcap_cnt of the sender's latest SYN without ACK (0: none) */
 };
 
 struct tamper_flow {

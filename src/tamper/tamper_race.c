@@ -67,6 +67,13 @@ static void on_fact(struct tamper_ctx *ctx, struct flow *f, const struct packet 
     struct tamper__dir *d = &tf->d[fa->dir];
     int sig, coal = -1;
     if (fa->kind == STREAM_FACT_SYNACK_RACE) {
+        /* A client SYN retransmitted between the two SYN/ACKs explains a new ISN: SYN cookies,
+         * a server or load balancer that dropped the half-open state, another backend. */
+        uint64_t syn = tf->d[fa->dir ^ 1].last_syn_cnt;
+        if (syn > fa->first.pcap_cnt && syn < fa->second.pcap_cnt) {
+            ctx->cnt.synack_after_syn_retransmit++;
+            return;
+        }
         sig = TAMPER_SIG_HANDSHAKE_HIJACK;
     } else if (fa->kind == STREAM_FACT_DATA_OVERLAP) {
         /* RFC 9293 section 3.8.4: a keep-alive may carry one garbage octet at SND.NXT-1 (Windows

@@ -13,7 +13,8 @@
  *                   seen from it, or acknowledged by its peer): injectors spray RSTs across the
  *                   window (e.g. seq, seq+1460, seq+4380)
  *   rst_ack_change  back-to-back RSTs with ACK whose acknowledgement numbers differ though the peer
- *                   sent nothing that explains the change
+ *                   sent nothing that explains the change (a new ACK that equals the end of one of
+ *                   the peer's recent segments is a RST answering that segment: explained)
  * Benign look-alikes that must stay silent: a RST after a FIN exchange (its sequence is FIN+1, the
  * sender's last), a RST answering a SYN to a closed port, a RST+ACK with the right sequence, and a
  * stack answering each late segment with a socket-less RST (same sequence number, no ACK bit).
@@ -84,6 +85,10 @@ void tamper__reset_packet(struct tamper_ctx *ctx, struct flow *f, const struct p
                 bool explained = d->peer_pkts_since_rst > 0 &&
                                  !tamper__seq_lt(p->tcp_ack, d->rst.ack) &&
                                  (!peer->seq_known || !tamper__seq_gt(p->tcp_ack, peer->max_seq));
+                /* A stack (or a firewall that saw the first RST) answering each segment still in
+                 * flight acknowledges exactly the end of one of them. */
+                for (unsigned i = 0; i < peer->seg_end_n && !explained; i++)
+                    if (peer->seg_end[i] == p->tcp_ack) explained = true;
                 if (!explained) rst_finding(ctx, f, p, dir, TAMPER_SIG_RST_ACK_CHANGE, 25);
             }
         }

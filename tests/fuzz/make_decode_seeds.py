@@ -63,41 +63,50 @@ def ip6(src, dst, nh, payload, hlim=64):
 
 
 def eth(t, payload):
-    return bytes.fromhex("001122334455 66778899aabb".replace(" ", "")) + struct.pack("!H", t) + payload
+    return bytes.fromhex("00112233445566778899aabb") + struct.pack("!H", t) + payload
 
 
 def seeds():
-    syn = tcp(A4, B4, 40000, 80, opts=bytes([2, 4, 5, 0xB4, 1, 3, 3, 7, 4, 2, 8, 10]) + bytes(8))
+    C4, D4 = bytes([172, 16, 0, 1]), bytes([172, 16, 0, 2])
+    opts = bytes([2, 4, 5, 0xB4, 1, 3, 3, 7, 4, 2, 8, 10]) + bytes(8)
+    syn = tcp(A4, B4, 40000, 80, opts=opts)
     yield "eth_ipv4_tcp", "eth", eth(0x0800, ip4(A4, B4, 6, syn))
     u6 = udp(A6, B6, 5353, 53, b"q")
     hbh = bytes([17, 0, 5, 2, 0, 0, 0, 0])
-    yield "eth_vlan_ipv6_hbh_udp", "eth", eth(0x8100, struct.pack("!HH", 42, 0x86DD) + ip6(A6, B6, 0, hbh + u6))
-    yield "eth_qinq_ipv4_udp", "eth", eth(0x88A8, struct.pack("!HHHH", 10, 0x8100, 20, 0x0800) + ip4(A4, B4, 17, udp(A4, B4, 1, 2, b"x")))
+    tag = struct.pack("!HH", 42, 0x86DD)
+    yield "eth_vlan_ipv6_hbh_udp", "eth", eth(0x8100, tag + ip6(A6, B6, 0, hbh + u6))
+    tags = struct.pack("!HHHH", 10, 0x8100, 20, 0x0800)
+    yield "eth_qinq_ipv4_udp", "eth", eth(0x88A8, tags + ip4(A4, B4, 17, udp(A4, B4, 1, 2, b"x")))
     echo = icmp4(8, 0, struct.pack("!HH", 7, 1), b"ping")
-    yield "eth_mpls_ipv4_icmp", "eth", eth(0x8847, struct.pack("!I", 100 << 12 | 0x100 | 64) + ip4(A4, B4, 1, echo))
+    label = struct.pack("!I", 100 << 12 | 0x100 | 64)
+    yield "eth_mpls_ipv4_icmp", "eth", eth(0x8847, label + ip4(A4, B4, 1, echo))
     ip = ip4(A4, B4, 17, udp(A4, B4, 68, 67, b"d"))
-    yield "eth_pppoe_ipv4", "eth", eth(0x8864, struct.pack("!BBHHH", 0x11, 0, 1, len(ip) + 2, 0x0021) + ip)
-    inner = ip4(bytes([172, 16, 0, 1]), bytes([172, 16, 0, 2]), 6, tcp(bytes([172, 16, 0, 1]), bytes([172, 16, 0, 2]), 1, 2))
-    yield "raw_gre_key_ipv4", "raw", ip4(A4, B4, 47, struct.pack("!HHI", 0x2000, 0x0800, 77) + inner)
+    pppoe = struct.pack("!BBHHH", 0x11, 0, 1, len(ip) + 2, 0x0021)
+    yield "eth_pppoe_ipv4", "eth", eth(0x8864, pppoe + ip)
+    inner = ip4(C4, D4, 6, tcp(C4, D4, 1, 2))
+    gre = struct.pack("!HHI", 0x2000, 0x0800, 77)
+    yield "raw_gre_key_ipv4", "raw", ip4(A4, B4, 47, gre + inner)
     vx = struct.pack("!BxxxI", 0x08, 0x123456 << 8) + eth(0x0800, inner)
     yield "eth_vxlan", "eth", eth(0x0800, ip4(A4, B4, 17, udp(A4, B4, 5555, 4789, vx)))
     dgram = udp(A4, B4, 9, 9, bytes(range(64)))
     yield "eth_ipv4_frag0", "eth", eth(0x0800, ip4(A4, B4, 17, dgram[:32], ident=9, frag=0x2000))
     yield "eth_ipv4_frag1", "eth", eth(0x0800, ip4(A4, B4, 17, dgram[32:], ident=9, frag=4))
     d6 = udp(A6, B6, 9, 9, bytes(range(48)))
-    yield "raw_ipv6_frag0", "raw", ip6(A6, B6, 44, struct.pack("!BBHI", 17, 0, 0x0001, 5) + d6[:24])
+    yield "raw_ipv6_frag0", "raw", ip6(A6, B6, 44, struct.pack("!BBHI", 17, 0, 1, 5) + d6[:24])
     yield "raw_ipv6_frag1", "raw", ip6(A6, B6, 44, struct.pack("!BBHI", 17, 0, 24, 5) + d6[24:])
     yield "null_ipv6_tcp", "null", struct.pack("<I", 30) + ip6(A6, B6, 6, tcp(A6, B6, 1, 22))
     yield "loop_ipv4_udp", "loop", struct.pack("!I", 2) + ip4(A4, B4, 17, udp(A4, B4, 1, 2))
     yield "ppp_ipv4", "ppp", b"\xff\x03\x00\x21" + ip4(A4, B4, 6, syn)
-    sll = struct.pack("!HHH8sH", 0, 1, 6, b"\x01\x02\x03\x04\x05\x06\0\0", 0x0800)
+    mac = b"\x01\x02\x03\x04\x05\x06\0\0"
+    sll = struct.pack("!HHH8sH", 0, 1, 6, mac, 0x0800)
     yield "sll_ipv4_tcp", "sll", sll + ip4(A4, B4, 6, syn)
-    sll2 = struct.pack("!HHIHBB8s", 0x86DD, 0, 3, 1, 0, 6, b"\x01\x02\x03\x04\x05\x06\0\0")
+    sll2 = struct.pack("!HHIHBB8s", 0x86DD, 0, 3, 1, 0, 6, mac)
     yield "sll2_ipv6_udp", "sll2", sll2 + ip6(A6, B6, 17, u6)
     quote = ip4(B4, A4, 17, udp(B4, A4, 53, 5353, b"abcd"))[:28]
     yield "ipv4_icmp_unreach", "ipv4", ip4(A4, B4, 1, icmp4(3, 3, b"\0\0\0\0", quote))
     yield "ipv6_in_ipv4", "raw", ip4(A4, B4, 41, ip6(A6, B6, 17, u6))
-    yield "ipv6_ah_esp", "ipv6", ip6(A6, B6, 51, bytes([50, 1, 0, 0, 0, 0, 0, 1, 0, 0, 0, 1]) + bytes(16))
+    ah = bytes([50, 1, 0, 0, 0, 0, 0, 1, 0, 0, 0, 1])
+    yield "ipv6_ah_esp", "ipv6", ip6(A6, B6, 51, ah + bytes(16))
 
 
 def main():

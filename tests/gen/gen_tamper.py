@@ -689,6 +689,46 @@ def case_benign_rst_abort(t0):
     return c
 
 
+def case_benign_synack_new_isn(t0):
+    c = benign("synack-new-isn", [
+        "Two SYN/ACKs with different ISNs that are not a hijack: the first SYN/ACK is lost before",
+        "the client, which retransmits its SYN; the server (SYN cookies, a load balancer) answers",
+        "with a new ISN, and the handshake completes with it."])
+    k = Conn(t0, client_side(), server_side())
+    isn = k.c.nxt
+    k.pkt("c", "S")
+    k.pkt("s", "SA", ipid=0, bump_id=False, advance=False)
+    k.pkt("c", "S", seq=isn, advance=False, dt_ms=1000)
+    k.s.nxt = 7_777_777
+    k.pkt("s", "SA", ipid=0, bump_id=False)
+    k.pkt("c", "A")
+    k.request()
+    k.pkt("s", "PA", GENUINE_200)
+    k.pkt("c", "A")
+    k.close()
+    c.frames = k.frames
+    return c
+
+
+def case_benign_rst_burst(t0):
+    c = benign("rst-burst", [
+        "The client resets; a firewall that saw the RST answers each server segment still in",
+        "flight with a RST+ACK in the client's name (TTL 244) acknowledging exactly that segment."])
+    k = Conn(t0, client_side(), server_side())
+    k.handshake()
+    k.request()
+    seqs = []
+    for i in range(4):
+        seqs.append(k.s.nxt)
+        k.pkt("s", "A", bytes([0x30 + i]) * 1000)
+    k.pkt("c", "RA", ack=seqs[0] + 1000, options=[])
+    for i in range(1, 4):
+        k.pkt("c", "RA", ack=seqs[i] + 1000, ttl=244, ipid=0xb500 + i, bump_id=False,
+              options=[], advance=False, dt_ms=0.5)
+    c.frames = k.frames
+    return c
+
+
 # ---- corpus captures ----------------------------------------------------------------------------
 
 def corpus_race(name, path, what, sub, first, second, v0="forged", v1="genuine", count=None,
@@ -759,7 +799,8 @@ CASES = [case_segment_veto, case_sloppy_injection, case_coalesce_injection, case
          case_rst_seq_jump, case_rst_ack_change, case_benign_retransmission, case_benign_keepalive,
          case_benign_zero_window, case_benign_span_duplicate, case_benign_partial_overlap,
          case_benign_offload, case_benign_tls, case_benign_route_change, case_benign_rst_after_fin,
-         case_benign_rst_refused, case_benign_rst_abort]
+         case_benign_rst_refused, case_benign_rst_abort, case_benign_synack_new_isn,
+         case_benign_rst_burst]
 
 
 def build_all():

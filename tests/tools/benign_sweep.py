@@ -40,6 +40,38 @@ ATTACKS = [
     ("honeybadger-pcap-files/*",
      "HoneyBadger TCP injection captures: handshake hijack and ordered-coalesce injection "
      "(tests/pcap/tamper-corpus-honeybadger-* expect the findings)"),
+    ("suricata-verify/tests/security-4710-0[12]/*",
+     "RST-injection evasion (Suricata security ticket 4710): the client sends a RST and keeps "
+     "sending data (suspected_rst_inject); a RST followed by its sender's data is forged_rst"),
+    ("suricata-verify/tests/eve-overlap-payload-04-partial-overlap/*",
+     "crafted overlap: 'XXX' sent over bytes 2-4 of 'GOOD' (different data in the same range, "
+     "what an injection race looks like)"),
+    ("suricata-verify/tests/eve-payload-04-partial-overlap/*",
+     "the same crafted 'GOOD'/'XXX' overlap capture"),
+    ("suricata-verify/tests/smtp-long-DATA-line/*",
+     "hand-edited capture (frames 1 us apart): frame 22 was grown to 6458 bytes and overlaps "
+     "frames 23-26, which carry other bytes for the same sequence numbers"),
+    ("suricata-verify/tests/mac-eve-multiple-disabled/multi_mac.pcap",
+     "synthetic MAC-logging capture: every data segment appears four times (four MAC pairs) "
+     "with four different random payloads for the same sequence number"),
+    ("suricata-verify/tests/bug-76/*",
+     "bit-flipped capture from Suricata bug 76 (a crash report): mangled addresses, flags "
+     "(FIN+URG+ECE, RST+PSH+ECE) and sequence numbers"),
+    ("suricata-verify/tests/issue-3341-tcphdr-01/*",
+     "URGENT/11 exploit (CVE-2019-12260): crafted TCP packets with malformed headers, urgent "
+     "data and RSTs"),
+    ("tcpdump-tests/kday*.pcap",
+     "fuzzed series (kday1-8): mutated addresses, timestamps, flags and payloads"),
+    ("tcpdump-tests/bgp-as-path-oobr.pcap",
+     "fuzzer-found out-of-bounds-read input: BGP segments with mutated bytes and lengths that "
+     "overlap"),
+    ("tcpdump-tests/bgp-shutdown-communication.pcapng",
+     "printer test: one BGP segment twice (same IP ID and sequence number) with edited payload"),
+    ("tcpdump-tests/bgp-shutdown-msg-variations.pcap",
+     "printer test: hand-made SYNs carrying different BGP messages at the same sequence number"),
+    ("tcpdump-tests/of10_inv_OFPST_FLOW.pcap",
+     "printer test: one OpenFlow segment twice (same IP ID and sequence number) with edited "
+     "bytes"),
 ]
 
 

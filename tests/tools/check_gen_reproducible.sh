@@ -45,7 +45,9 @@ done < <(find "$tmp/a" -type f -print0 | sort -z)
 
 if [ "$status" -eq 0 ]; then
   echo "check_gen_reproducible: $n files identical"
+  echo "gen: $n passed, 0 failed"
 else
   echo "check_gen_reproducible: FAILED (regenerate with: $py tests/gen/gen_foundation.py)"
+  echo "gen: 0 passed, 1 failed"
 fi
 exit "$status"

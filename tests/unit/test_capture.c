@@ -967,7 +967,7 @@ static void test_ng_framing(void)
     c = open_ok(&b, "tail.pcapng");
     CHECK_EQ_U(capture_next(c, &f), VG_OK);
     CHECK_EQ_U(capture_next(c, &f), VG_ERR_TRUNCATED);
-    CHECK(has(capture_errmsg(c), "tail.pcapng: block after record 1"));
+    CHECK(has(capture_errmsg(c), "tail.pcapng: block after packet 1"));
     CHECK(has(capture_errmsg(c), "5 of 8"));
     CHECK_EQ_U(capture_next(c, &f), VG_EOF);
     capture_close(c);
@@ -981,7 +981,7 @@ static void test_ng_framing(void)
     c = open_ok(&b, "isb.pcapng");
     CHECK_EQ_U(capture_next(c, &f), VG_OK);
     CHECK_EQ_U(capture_next(c, &f), VG_ERR_TRUNCATED);
-    CHECK(has(capture_errmsg(c), "isb.pcapng: ISB block (type 0x00000005) after record 1"));
+    CHECK(has(capture_errmsg(c), "isb.pcapng: ISB block (type 0x00000005) after packet 1"));
     CHECK_EQ_U(capture_next(c, &f), VG_EOF);
     capture_close(c);
     wb_free(&b);
@@ -998,7 +998,7 @@ static void test_ng_framing(void)
     CHECK_EQ_U(capture_next(c, &f), VG_OK);
     CHECK_EQ_U(capture_next(c, &f), VG_ERR_FORMAT);
     CHECK(has(capture_errmsg(c), "shb2.pcapng: SHB block"));
-    CHECK(has(capture_errmsg(c), "after record 1"));
+    CHECK(has(capture_errmsg(c), "after packet 1"));
     CHECK(has(capture_errmsg(c), "byte-order magic"));
     CHECK_EQ_U(capture_next(c, &f), VG_EOF);
     capture_close(c);

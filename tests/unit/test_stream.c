@@ -822,7 +822,8 @@ static void test_ring_and_fact_limits(void)
     struct tenv T;
     env_init(&T, NULL);
     handshake(&T, 1000, 5000);
-    /* 300 one-byte segments: the ring keeps the last 256 records, the first 44 bytes lose theirs. */
+    /* 300 one-byte segments: the ring keeps the last 256 records, the first 44 bytes lose theirs.
+     */
     char s[301];
     for (int i = 0; i < 300; i++) {
         s[i] = (char)('a' + i % 26);

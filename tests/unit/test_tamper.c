@@ -815,6 +815,71 @@ static void test_rst_ack_correct_benign(void)
     CHECK_EQ_U(X.n_got, 0);
 }
 
+/* Benign: a RST burst answering each segment still in flight (a stack, or a firewall that saw the
+ * first RST): every ACK is the end of one of the peer's segments. */
+static void test_rst_answers_segments_benign(void)
+{
+    fx_init();
+    data_exchange();
+    uint32_t s0 = X.s[1].nxt;
+    struct packet d[3];
+    for (int i = 0; i < 3; i++) {
+        d[i] = genuine(FLOW_TOCLIENT, VG_TCP_ACK, s0 + 100u * (unsigned)i, X.s[0].nxt, GEN, 100);
+        feed(&d[i], FLOW_TOCLIENT, true);
+    }
+    X.s[1].nxt = s0 + 300;
+    for (int i = 0; i < 3; i++) {
+        struct packet r = genuine(FLOW_TOSERVER, VG_TCP_RST | VG_TCP_ACK, X.s[0].nxt,
+                                  s0 + 100u * (unsigned)(i + 1), NULL, 0);
+        r.ttl = 244; /* a firewall in the path */
+        feed(&r, FLOW_TOSERVER, true);
+    }
+    end_flow();
+    CHECK_EQ_U(X.n_got, 0);
+}
+
+/* Benign: the client retransmits its SYN and the server answers with a new ISN (SYN cookies, a
+ * load balancer): two SYN/ACKs, explained. */
+static void test_synack_after_syn_retransmit_benign(void)
+{
+    fx_init();
+    struct packet syn = genuine(FLOW_TOSERVER, VG_TCP_SYN, X.s[0].nxt, 0, NULL, 0);
+    feed(&syn, FLOW_TOSERVER, true);
+    struct packet sa = genuine(FLOW_TOCLIENT, VG_TCP_SYN | VG_TCP_ACK, 5000, X.s[0].nxt + 1, NULL, 0);
+    feed(&sa, FLOW_TOCLIENT, true);
+    struct packet syn2 = genuine(FLOW_TOSERVER, VG_TCP_SYN, X.s[0].nxt, 0, NULL, 0);
+    feed(&syn2, FLOW_TOSERVER, true);
+    struct packet sa2 = genuine(FLOW_TOCLIENT, VG_TCP_SYN | VG_TCP_ACK, 99000, X.s[0].nxt + 1, NULL,
+                                0);
+    struct stream_result sr;
+    memset(&sr, 0, sizeof sr);
+    sr.dir = FLOW_TOCLIENT;
+    sr.n_facts = 1;
+    sr.facts[0].kind = STREAM_FACT_SYNACK_RACE;
+    sr.facts[0].dir = FLOW_TOCLIENT;
+    sr.facts[0].first = meta_of(&sa);
+    sr.facts[0].second = meta_of(&sa2);
+    feed_sr(&sa2, FLOW_TOCLIENT, &sr);
+    end_flow();
+    CHECK_EQ_U(X.n_got, 0);
+    CHECK_EQ_U(tamper_counters(X.ctx)->synack_after_syn_retransmit, 1);
+}
+
+/* Benign: a keep-alive probe with one garbage octet at SND.NXT-1 differs from the byte sent. */
+static void test_keepalive_garbage_benign(void)
+{
+    fx_init();
+    handshake_and_request();
+    struct packet last = genuine(FLOW_TOSERVER, VG_TCP_ACK, X.s[0].nxt - 1, X.s[1].nxt,
+                                 &REQ[sizeof REQ - 2], 1);
+    X.s[0].id--;
+    struct packet ka = genuine(FLOW_TOSERVER, VG_TCP_ACK, X.s[0].nxt - 1, X.s[1].nxt, "\0", 1);
+    feed_overlap(&last, &ka, FLOW_TOSERVER, true, false);
+    end_flow();
+    CHECK_EQ_U(X.n_got, 0);
+    CHECK_EQ_U(tamper_counters(X.ctx)->keepalive_overlaps, 1);
+}
+
 /* ---- EVE output, pools, odds and ends ------------------------------------------------------ */
 
 static void test_eve_alert(void)
@@ -961,6 +1026,9 @@ int main(void)
     RUN(test_rst_after_fin_benign);
     RUN(test_rst_answering_syn_benign);
     RUN(test_rst_ack_correct_benign);
+    RUN(test_rst_answers_segments_benign);
+    RUN(test_synack_after_syn_retransmit_benign);
+    RUN(test_keepalive_garbage_benign);
     RUN(test_eve_alert);
     RUN(test_finding_pool_exhausted);
     RUN(test_flow_pool_exhausted);
