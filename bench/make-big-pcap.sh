@@ -7,10 +7,12 @@
 # 1. base: a few Ethernet captures of the shared corpus (the 20 MB merged lab capture plus the
 #    Fox-IT, PoshC2 and Chris Sanders captures), each shifted with `editcap -t` to start one second
 #    after the previous one ends, concatenated with `mergecap -a` into one little-endian usec pcap.
-# 2. copies: copy i of the base gets addresses randomised with `tcprewrite --seed=i` (a different
-#    but consistent mapping per copy, so every copy's flows are distinct; checksums recomputed) and
-#    timestamps moved past copy i-1 with `editcap -t`, so time only moves forward.
-# 3. `mergecap -a` concatenates the copies until OUT reaches SIZE_MB.
+# 2. copies: bench/tools/pcap_multiply.c writes the copies one after the other: copy i has every
+#    IPv4 address XOR-ed with (0, i>>8, i&255, 0) (so its flows are distinct from every other
+#    copy's; IP and TCP/UDP checksums patched incrementally) and its timestamps moved past copy
+#    i-1, so time only moves forward. (tcprewrite was used first, but when it rewrites addresses it
+#    also sets the IP length of padded 60-byte frames to include the padding, which turns padding
+#    into payload and produced hundreds of false "races" in every copy.)
 # Idempotent: does nothing when OUT already exists with at least SIZE_MB. Deterministic: the same
 # corpus and tools give the same file.
 # Env: VIGIL_CORPUS (default ../shared/corpus from the repo root).
@@ -22,7 +24,7 @@ size_mb="${2:-1100}"
 corpus="${VIGIL_CORPUS:-$repo/../shared/corpus}"
 want=$((size_mb * 1000 * 1000))
 
-for tool in editcap mergecap capinfos tcprewrite; do
+for tool in editcap mergecap capinfos cc; do
   command -v "$tool" >/dev/null || { echo "make-big-pcap: $tool not found (apt-get install tshark tcpreplay)" >&2; exit 2; }
 done
 if [ -f "$out" ] && [ "$(stat -c %s "$out")" -ge "$want" ]; then
@@ -81,15 +83,9 @@ copies=$(( (want + base_size - 25) / (base_size - 24) ))
 echo "make-big-pcap: base $base_size bytes, $(capinfos -c -M -T -r "$work/base.pcap" | awk -F'\t' 'NR==1{print $2}') packets, span ${span}s; $copies copies -> $out"
 
 # 2. the copies: new addresses, later times
-list=()
-for n in $(seq 1 "$copies"); do
-  tcprewrite --seed="$n" --fixcsum --infile="$work/base.pcap" --outfile="$work/rw.pcap" 2>/dev/null
-  editcap -F pcap -t "$(( (n - 1) * span ))" "$work/rw.pcap" "$work/copy-$n.pcap"
-  list+=("$work/copy-$n.pcap")
-done
-rm -f "$work/rw.pcap"
-
-# 3. concatenate
-mergecap -a -F pcap -w "$work/big.pcap" "${list[@]}"
+# Copies: addresses XOR-ed per copy (distinct flows) and time-shifted, by a small C helper; see
+# bench/tools/pcap_multiply.c for why not tcprewrite (it turns Ethernet padding into payload).
+cc -O2 -o "$work/pcap_multiply" "$repo/bench/tools/pcap_multiply.c"
+"$work/pcap_multiply" "$work/base.pcap" "$work/big.pcap" "$copies" "$span"
 mv "$work/big.pcap" "$out"
 echo "make-big-pcap: wrote $out ($(stat -c %s "$out") bytes, $(capinfos -c -M -T -r "$out" | awk -F'\t' 'NR==1{print $2}') packets)"

@@ -27,6 +27,8 @@ static void analyze_usage(FILE *out)
           "  -r FILE              a capture file to read (repeatable; same as a FILE argument)\n"
           "      --rules FILE     a Suricata rule file (repeatable)\n"
           "      --no-progress    no progress line on stderr\n"
+          "      --stop-after STAGE  run the pipeline only up to decode, flow or stream\n"
+          "                       (benchmarks and diagnosis)\n"
           "  -q, --quiet          no summary, errors only\n"
           "  -v, --verbose        more messages on stderr\n"
           "  -h, --help           this help\n"
@@ -104,16 +106,18 @@ static void print_summary(const struct worker *w, const struct engine_result *re
 
 int cli_analyze(int argc, char **argv)
 {
-    enum { OPT_RULES = 256, OPT_NO_PROGRESS };
+    enum { OPT_RULES = 256, OPT_NO_PROGRESS, OPT_STOP_AFTER };
     static const struct option opts[] = {
         {"output", required_argument, NULL, 'o'},      {"rules", required_argument, NULL, OPT_RULES},
         {"no-progress", no_argument, NULL, OPT_NO_PROGRESS}, {"quiet", no_argument, NULL, 'q'},
+        {"stop-after", required_argument, NULL, OPT_STOP_AFTER},
         {"verbose", no_argument, NULL, 'v'},           {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
     const char *outdir = "vigil-out";
     char **files = vg_calloc((size_t)argc + 1, sizeof *files);
     int nfiles = 0, nrules = 0;
     bool quiet = false, progress = true;
+    int last_stage = ENG_STAGE_ALL;
     if (!files) return CLI_EXIT_RUNTIME;
     optind = 1;
     int c;
@@ -130,6 +134,20 @@ int cli_analyze(int argc, char **argv)
             nrules++;
             break;
         case OPT_NO_PROGRESS: progress = false; break;
+        case OPT_STOP_AFTER:
+            if (strcmp(optarg, "decode") == 0)
+                last_stage = ENG_STAGE_DECODE;
+            else if (strcmp(optarg, "flow") == 0)
+                last_stage = ENG_STAGE_FLOW;
+            else if (strcmp(optarg, "stream") == 0)
+                last_stage = ENG_STAGE_STREAM;
+            else {
+                fprintf(stderr, "vigil: error: --stop-after: expected decode, flow or stream, not '%s'\n",
+                        optarg);
+                vg_free(files);
+                return CLI_EXIT_USAGE;
+            }
+            break;
         case 'q': quiet = true; vg_log_set_level(VG_LOG_ERROR); break;
         case 'v': vg_log_set_level(VG_LOG_INFO); break;
         case 'h':
@@ -177,6 +195,7 @@ int cli_analyze(int argc, char **argv)
     struct engine_config cfg;
     engine_config_default(&cfg);
     cfg.progress = progress && !quiet;
+    cfg.last_stage = last_stage;
     struct worker w;
     if (worker_init(&w, &cfg, eve) != 0) {
         fprintf(stderr, "vigil: error: out of memory setting up the pipeline\n");

@@ -20,7 +20,11 @@ struct engine_config {
     struct flow_config flow;
     struct stream_config stream;
     bool progress; /* a progress line on stderr */
+    int last_stage; /* enum engine_stage: stages after it are skipped (benchmarks, diagnosis) */
 };
+
+/* Pipeline stages, in order; `vigil analyze --stop-after STAGE` runs the pipeline up to STAGE. */
+enum engine_stage { ENG_STAGE_DECODE, ENG_STAGE_FLOW, ENG_STAGE_STREAM, ENG_STAGE_ALL };
 
 /* Per-event-type counts for the summary. */
 enum { ENG_EV_FLOW, ENG_EV_ANOMALY, ENG_EV_ALERT, ENG_EV_STATS, ENG_EV_COUNT };
@@ -38,6 +42,7 @@ struct worker {
     uint64_t events[ENG_EV_COUNT];
     uint64_t write_errors;
     uint32_t flow_alerts; /* alerts written for the flow that is ending (flow-end hook) */
+    int last_stage;       /* enum engine_stage */
 };
 
 /* worker_init builds the per-worker state; events go to eve (not owned). */

@@ -46,6 +46,7 @@ int worker_init(struct worker *w, const struct engine_config *cfg, struct eve_si
 {
     memset(w, 0, sizeof *w);
     w->eve = eve;
+    w->last_stage = cfg->last_stage;
     jw_init(&w->jw);
     w->dec = decode_ctx_new(&cfg->decode);
     w->flows = flow_table_new(&cfg->flow, on_flow_end, w);
@@ -76,17 +77,19 @@ void worker_packet(struct worker *w, struct packet *p)
 
     /* 2. flow: find or create the connection this packet belongs to */
     int dir = FLOW_TOSERVER;
-    struct flow *f = flow_table_get(w->flows, p, &dir);
+    struct flow *f = NULL;
+    if (w->last_stage >= ENG_STAGE_FLOW) f = flow_table_get(w->flows, p, &dir);
 
     /* 3. stream: TCP state, reassembly, overlap facts */
     struct stream_result sr;
-    bool tcp = f && p->proto == 6 && !(p->flags & VG_PKT_INVALID);
+    bool tcp = f && p->proto == 6 && !(p->flags & VG_PKT_INVALID) &&
+               w->last_stage >= ENG_STAGE_STREAM;
     if (tcp) stream_packet(w->stream, f, p, dir, &sr);
 
     /* 4. app → detect → intel hang here (later stages). */
 
     /* 5. tamper: path integrity (races, forged resets) */
-    if (f) tamper_packet(w->tamper, f, p, dir, tcp ? &sr : NULL);
+    if (f && w->last_stage >= ENG_STAGE_ALL) tamper_packet(w->tamper, f, p, dir, tcp ? &sr : NULL);
 
     /* 6. output: the packet's anomalies (decoder and stream) */
     for (unsigned i = 0; i < p->n_anom; i++) {

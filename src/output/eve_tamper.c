@@ -21,10 +21,14 @@ static void put_ts(struct jw *w, const char *key, struct vg_ts ts)
 static const char *proto_name(uint8_t proto, char *buf8)
 {
     switch (proto) {
-    case 6: return "TCP";
-    case 17: return "UDP";
-    case 1: return "ICMP";
-    case 58: return "IPv6-ICMP";
+    case 6:
+        return "TCP";
+    case 17:
+        return "UDP";
+    case 1:
+        return "ICMP";
+    case 58:
+        return "IPv6-ICMP";
     }
     snprintf(buf8, 8, "%u", proto);
     return buf8;
@@ -87,10 +91,10 @@ static void put_contestant(struct jw *w, const struct tamper_contestant *c)
 
 static void put_baseline(struct jw *w, const struct tamper_baseline_summary *b)
 {
-    char opts[128];
     jw_obj_open(w, "baseline");
     jw_arr_open(w, "ttl");
-    for (unsigned i = 0; i < b->n_ttl && i < 4; i++) jw_uint(w, NULL, b->ttl[i]);
+    for (unsigned i = 0; i < b->n_ttl && i < 4; i++)
+        jw_uint(w, NULL, b->ttl[i]);
     jw_arr_close(w);
     if (b->n_ttl) {
         jw_uint(w, "initial_ttl", b->initial_ttl);
@@ -99,6 +103,7 @@ static void put_baseline(struct jw *w, const struct tamper_baseline_summary *b)
     jw_str(w, "ip_id", b->ip_id ? b->ip_id : "unknown");
     if (b->df >= 0) jw_bool(w, "df", b->df == 1);
     if (b->has_options) {
+        char opts[128];
         tamper_options_str(b->layout, b->layout_len, opts, sizeof opts);
         jw_str(w, "tcp_options", opts);
     }
@@ -126,7 +131,8 @@ void eve_tamper_alert(struct jw *w, const struct flow *f, const struct tamper_fi
     jw_str(w, "event_type", "alert");
     if (f->vlan_cnt) {
         jw_arr_open(w, "vlan");
-        for (unsigned i = 0; i < f->vlan_cnt && i < 2; i++) jw_uint(w, NULL, f->vlan[i]);
+        for (unsigned i = 0; i < f->vlan_cnt && i < 2; i++)
+            jw_uint(w, NULL, f->vlan[i]);
         jw_arr_close(w);
     }
     jw_str(w, "src_ip", vg_addr_str(src, a));

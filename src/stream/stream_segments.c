@@ -99,11 +99,12 @@ static void ring_push(struct stream__call *c, uint32_t cseq, uint32_t clen,
 {
     struct stream_half *h = c->h;
     if (h->rn == h->rcap && !ring_grow(c)) {
-        if (h->rcap == 0) return;
+        if (h->rcap == 0) return; /* no ring at all: this metadata is lost */
         h->rhead = (uint16_t)((h->rhead + 1u) % h->rcap);
         h->rn--;
         c->ctx->ctr.meta_evicted++;
     }
+    if (h->rn >= h->rcap) return; /* defensive: cannot happen after the block above */
     struct stream__rec *r = &h->ring[(h->rhead + h->rn) % h->rcap];
     r->cseq = cseq;
     r->clen = clen;
@@ -224,6 +225,7 @@ static uint32_t keep_floor(const struct stream__call *c)
 static void compact(struct stream__call *c, uint32_t shift)
 {
     struct stream_half *h = c->h;
+    if (!h->buf || shift == 0) return; /* defensive: callers only compact a non-empty buffer */
     uint32_t used_end = h->next_seq;
     if (h->nq > 0) used_end = seq_max(used_end, rec_end(stream__q_at(h, h->nq - 1u)));
     uint32_t keep = used_end - h->base_seq - shift;

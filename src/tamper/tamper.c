@@ -35,20 +35,44 @@ static const struct {
 #undef TAMPER_SIG_ROW
 };
 
-static bool sig_ok(int sig) { return sig >= 0 && sig < TAMPER_SIG_COUNT; }
-uint32_t tamper_sig_sid(int sig) { return sig_ok(sig) ? sigs[sig].sid : 0; }
-uint32_t tamper_sig_rev(int sig) { return sig_ok(sig) ? sigs[sig].rev : 0; }
-const char *tamper_sig_class(int sig) { return sig_ok(sig) ? sigs[sig].cls : ""; }
-const char *tamper_sig_subtype(int sig) { return sig_ok(sig) ? sigs[sig].sub : ""; }
-int tamper_sig_severity(int sig) { return sig_ok(sig) ? sigs[sig].sev : 0; }
-const char *tamper_sig_msg(int sig) { return sig_ok(sig) ? sigs[sig].msg : ""; }
+static bool sig_ok(int sig)
+{
+    return sig >= 0 && sig < TAMPER_SIG_COUNT;
+}
+uint32_t tamper_sig_sid(int sig)
+{
+    return sig_ok(sig) ? sigs[sig].sid : 0;
+}
+uint32_t tamper_sig_rev(int sig)
+{
+    return sig_ok(sig) ? sigs[sig].rev : 0;
+}
+const char *tamper_sig_class(int sig)
+{
+    return sig_ok(sig) ? sigs[sig].cls : "";
+}
+const char *tamper_sig_subtype(int sig)
+{
+    return sig_ok(sig) ? sigs[sig].sub : "";
+}
+int tamper_sig_severity(int sig)
+{
+    return sig_ok(sig) ? sigs[sig].sev : 0;
+}
+const char *tamper_sig_msg(int sig)
+{
+    return sig_ok(sig) ? sigs[sig].msg : "";
+}
 
 const char *tamper_verdict_str(int verdict)
 {
     switch (verdict) {
-    case TAMPER_VERDICT_GENUINE: return "genuine";
-    case TAMPER_VERDICT_FORGED: return "forged";
-    default: return "unknown";
+    case TAMPER_VERDICT_GENUINE:
+        return "genuine";
+    case TAMPER_VERDICT_FORGED:
+        return "forged";
+    default:
+        return "unknown";
     }
 }
 
@@ -66,19 +90,32 @@ const char *tamper_field_name(unsigned bit_index)
 static const char *opt_name(uint8_t kind)
 {
     switch (kind) {
-    case 0: return "EOL";
-    case 1: return "NOP";
-    case 2: return "MSS";
-    case 3: return "WS";
-    case 4: return "SACK_PERM";
-    case 5: return "SACK";
-    case 8: return "TS";
-    case 19: return "MD5";
-    case 28: return "UTO";
-    case 29: return "AO";
-    case 30: return "MPTCP";
-    case 34: return "TFO";
-    default: return NULL;
+    case 0:
+        return "EOL";
+    case 1:
+        return "NOP";
+    case 2:
+        return "MSS";
+    case 3:
+        return "WS";
+    case 4:
+        return "SACK_PERM";
+    case 5:
+        return "SACK";
+    case 8:
+        return "TS";
+    case 19:
+        return "MD5";
+    case 28:
+        return "UTO";
+    case 29:
+        return "AO";
+    case 30:
+        return "MPTCP";
+    case 34:
+        return "TFO";
+    default:
+        return NULL;
     }
 }
 
@@ -133,7 +170,10 @@ struct tamper_ctx *tamper_ctx_new_with(const struct tamper_config *cfg)
     return ctx;
 }
 
-struct tamper_ctx *tamper_ctx_new(void) { return tamper_ctx_new_with(NULL); }
+struct tamper_ctx *tamper_ctx_new(void)
+{
+    return tamper_ctx_new_with(NULL);
+}
 
 void tamper_ctx_free(struct tamper_ctx *ctx)
 {
@@ -143,7 +183,10 @@ void tamper_ctx_free(struct tamper_ctx *ctx)
     vg_free(ctx);
 }
 
-const struct tamper_counters *tamper_counters(const struct tamper_ctx *ctx) { return &ctx->cnt; }
+const struct tamper_counters *tamper_counters(const struct tamper_ctx *ctx)
+{
+    return &ctx->cnt;
+}
 
 static struct tamper_flow *flow_get(struct tamper_ctx *ctx)
 {

@@ -45,30 +45,30 @@
  * Severity 1 for different-bytes races; 2 for forged resets, whose evidence is behavioural and
  * weaker (a middlebox may send them on purpose). */
 #define TAMPER_SIG_MAP(X)                                                                          \
-    X(TAMPER_SIG_HANDSHAKE_HIJACK, 8800001, 1, "tcp_injection_race", "handshake_hijack", 1,      \
-      "VIGIL TAMPER TCP injection race: handshake hijack")                                       \
-    X(TAMPER_SIG_SEGMENT_VETO, 8800002, 1, "tcp_injection_race", "segment_veto", 1,              \
-      "VIGIL TAMPER TCP injection race: segment veto")                                           \
-    X(TAMPER_SIG_SLOPPY_INJECTION, 8800003, 1, "tcp_injection_race", "sloppy_injection", 1,      \
-      "VIGIL TAMPER TCP injection race: sloppy injection")                                       \
-    X(TAMPER_SIG_COALESCE_INJECTION, 8800004, 1, "tcp_injection_race", "coalesce_injection", 1,  \
-      "VIGIL TAMPER TCP injection race: out-of-order coalesce injection")                        \
-    X(TAMPER_SIG_CLOSE_INJECTION, 8800005, 1, "tcp_injection_race", "close_injection", 1,        \
-      "VIGIL TAMPER TCP injection race: injection at connection close")                          \
-    X(TAMPER_SIG_RST_DATA_AFTER, 8800006, 1, "forged_rst", "data_after_rst", 2,                  \
-      "VIGIL TAMPER forged TCP reset: sender continued after its reset")                         \
-    X(TAMPER_SIG_RST_SEQ_JUMP, 8800007, 1, "forged_rst", "rst_seq_jump", 2,                      \
-      "VIGIL TAMPER forged TCP reset: reset sequence jumps past data sent")                      \
-    X(TAMPER_SIG_RST_ACK_CHANGE, 8800008, 1, "forged_rst", "rst_ack_change", 2,                  \
-      "VIGIL TAMPER forged TCP reset: resets with differing acknowledgements")                   \
-    X(TAMPER_SIG_RST_RACE, 8800009, 1, "forged_rst", "rst_race", 2,                              \
+    X(TAMPER_SIG_HANDSHAKE_HIJACK, 8800001, 1, "tcp_injection_race", "handshake_hijack", 1,        \
+      "VIGIL TAMPER TCP injection race: handshake hijack")                                         \
+    X(TAMPER_SIG_SEGMENT_VETO, 8800002, 1, "tcp_injection_race", "segment_veto", 1,                \
+      "VIGIL TAMPER TCP injection race: segment veto")                                             \
+    X(TAMPER_SIG_SLOPPY_INJECTION, 8800003, 1, "tcp_injection_race", "sloppy_injection", 1,        \
+      "VIGIL TAMPER TCP injection race: sloppy injection")                                         \
+    X(TAMPER_SIG_COALESCE_INJECTION, 8800004, 1, "tcp_injection_race", "coalesce_injection", 1,    \
+      "VIGIL TAMPER TCP injection race: out-of-order coalesce injection")                          \
+    X(TAMPER_SIG_CLOSE_INJECTION, 8800005, 1, "tcp_injection_race", "close_injection", 1,          \
+      "VIGIL TAMPER TCP injection race: injection at connection close")                            \
+    X(TAMPER_SIG_RST_DATA_AFTER, 8800006, 1, "forged_rst", "data_after_rst", 2,                    \
+      "VIGIL TAMPER forged TCP reset: sender continued after its reset")                           \
+    X(TAMPER_SIG_RST_SEQ_JUMP, 8800007, 1, "forged_rst", "rst_seq_jump", 2,                        \
+      "VIGIL TAMPER forged TCP reset: reset sequence jumps past data sent")                        \
+    X(TAMPER_SIG_RST_ACK_CHANGE, 8800008, 1, "forged_rst", "rst_ack_change", 2,                    \
+      "VIGIL TAMPER forged TCP reset: resets with differing acknowledgements")                     \
+    X(TAMPER_SIG_RST_RACE, 8800009, 1, "forged_rst", "rst_race", 2,                                \
       "VIGIL TAMPER forged TCP reset: reset raced by data at its sequence")
 
 enum tamper_sig {
 #define TAMPER_SIG_ENUM(id, sid, rev, cls, sub, sev, msg) id,
     TAMPER_SIG_MAP(TAMPER_SIG_ENUM)
 #undef TAMPER_SIG_ENUM
-    TAMPER_SIG_COUNT
+        TAMPER_SIG_COUNT
 };
 
 #define TAMPER_GID 1
@@ -112,47 +112,47 @@ const char *tamper_field_name(unsigned bit_index); /* 0..5 -> "ttl" ... "ts"; el
 struct tamper_contestant {
     uint64_t pcap_cnt;
     struct vg_ts ts;
-    uint32_t seq;         /* absolute sequence number (tshark: tcp.seq_raw) */
-    uint32_t ack;         /* absolute ack number; meaningful when tcp_flags has ACK (0 if unknown) */
-    uint32_t len;         /* TCP payload length on the wire */
+    uint32_t seq; /* absolute sequence number (tshark: tcp.seq_raw) */
+    uint32_t ack; /* absolute ack number; meaningful when tcp_flags has ACK (0 if unknown) */
+    uint32_t len; /* TCP payload length on the wire */
     uint8_t ttl;
     uint8_t tcp_flags;
     uint16_t ip_id;
     bool df;
-    uint16_t window;      /* raw window field */
+    uint16_t window; /* raw window field */
     struct vg_tcp_opts opts;
-    uint8_t verdict;      /* enum tamper_verdict */
-    uint8_t departs;      /* enum tamper_field bits */
+    uint8_t verdict;        /* enum tamper_verdict */
+    uint8_t departs;        /* enum tamper_field bits */
     bool payload_truncated; /* payload holds fewer bytes than len (cap, or only partly held) */
-    uint32_t payload_seq; /* sequence number of payload[0] */
+    uint32_t payload_seq;   /* sequence number of payload[0] */
     uint32_t payload_len;
     uint8_t payload[TAMPER_PAYLOAD_MAX];
 };
 
 /* The sender's baseline as reported with a finding (what the contestants were judged against). */
 struct tamper_baseline_summary {
-    uint32_t samples;     /* packets of the sender in the flow, contestants excluded */
+    uint32_t samples;        /* packets of the sender in the flow, contestants excluded */
     uint32_t samples_before; /* of those, sent before the first contestant */
     uint8_t n_ttl;
-    uint8_t ttl[4];       /* TTL values seen, most frequent first */
-    uint8_t initial_ttl;  /* 32/64/128/255 inferred from ttl[0]; 0 when unknown */
-    uint8_t hops;         /* initial_ttl - ttl[0] */
-    const char *ip_id;    /* "incrementing", "zero", "random", "copies_peer", "unknown" */
-    int8_t df;            /* -1 unknown, 0, 1 (majority) */
+    uint8_t ttl[4];      /* TTL values seen, most frequent first */
+    uint8_t initial_ttl; /* 32/64/128/255 inferred from ttl[0]; 0 when unknown */
+    uint8_t hops;        /* initial_ttl - ttl[0] */
+    const char *ip_id;   /* "incrementing", "zero", "random", "copies_peer", "unknown" */
+    int8_t df;           /* -1 unknown, 0, 1 (majority) */
     bool has_options;
-    uint8_t layout_len;   /* most frequent option layout of non-SYN segments */
+    uint8_t layout_len; /* most frequent option layout of non-SYN segments */
     uint8_t layout[16];
     bool has_window;
-    uint16_t window;      /* most frequent raw window of non-SYN segments */
-    int16_t wscale;       /* from the sender's SYN / SYN-ACK; -1 when not seen */
-    uint32_t ts_hz;       /* timestamp clock estimate; 0 when unknown */
+    uint16_t window; /* most frequent raw window of non-SYN segments */
+    int16_t wscale;  /* from the sender's SYN / SYN-ACK; -1 when not seen */
+    uint32_t ts_hz;  /* timestamp clock estimate; 0 when unknown */
 };
 
 struct tamper_finding {
-    int sig;              /* enum tamper_sig */
-    int dir;              /* FLOW_TOSERVER / FLOW_TOCLIENT: the contestants' direction */
-    uint32_t count;       /* occurrences of this signature in the flow (>= 1) */
-    uint8_t confidence;   /* 0-100 */
+    int sig;            /* enum tamper_sig */
+    int dir;            /* FLOW_TOSERVER / FLOW_TOCLIENT: the contestants' direction */
+    uint32_t count;     /* occurrences of this signature in the flow (>= 1) */
+    uint8_t confidence; /* 0-100 */
     /* Races: the overlapping range and how many of its bytes differ (0 when not applicable). */
     uint32_t ov_seq, ov_len, diff_bytes;
     struct tamper_contestant c[2]; /* c[0] arrived first */
@@ -164,22 +164,22 @@ struct tamper_finding {
 typedef void (*tamper_emit_fn)(const struct flow *f, const struct tamper_finding *fd, void *ud);
 
 struct tamper_config {
-    uint32_t max_flows;     /* TCP flows with tamper state at once; default 65536 */
-    uint32_t max_findings;  /* findings held at once (all flows); default 4096 */
+    uint32_t max_flows;      /* TCP flows with tamper state at once; default 65536 */
+    uint32_t max_findings;   /* findings held at once (all flows); default 4096 */
     uint32_t race_window_ms; /* "shortly after" for rst_race; default 1000 */
-    uint32_t reorder_ms;    /* data after a RST within this time and below its seq is tolerated as
-                             * reordering; default 200 */
+    uint32_t reorder_ms;     /* data after a RST within this time and below its seq is tolerated as
+                              * reordering; default 200 */
 };
 
 struct tamper_counters {
-    uint64_t flows;            /* flows that got tamper state */
-    uint64_t no_state_pkts;    /* TCP packets seen without tamper state (flow pool exhausted) */
+    uint64_t flows;         /* flows that got tamper state */
+    uint64_t no_state_pkts; /* TCP packets seen without tamper state (flow pool exhausted) */
     uint64_t finding_pool_exhausted; /* findings dropped for want of a slot */
-    uint64_t facts;            /* stream facts received */
-    uint64_t keepalive_overlaps; /* 1-byte keep-alive probes whose garbage octet differed */
+    uint64_t facts;                  /* stream facts received */
+    uint64_t keepalive_overlaps;     /* 1-byte keep-alive probes whose garbage octet differed */
     uint64_t synack_after_syn_retransmit; /* SYN/ACK races explained by a retransmitted SYN */
-    uint64_t findings[TAMPER_SIG_COUNT]; /* distinct findings emitted, per signature */
-    uint64_t repeats;          /* occurrences folded into an existing finding's count */
+    uint64_t findings[TAMPER_SIG_COUNT];  /* distinct findings emitted, per signature */
+    uint64_t repeats;                     /* occurrences folded into an existing finding's count */
 };
 
 struct tamper_ctx;

@@ -261,16 +261,27 @@ void tamper__stats_sub(struct tamper__stats *st, const struct tamper__rec *r)
         if (r->win_slot < TAMPER__WIN_SLOTS) dec(&st->winv_c[r->win_slot]);
     }
     switch (r->id_class) {
-    case TAMPER__ID_ZERO: dec(&st->id_zero); break;
-    case TAMPER__ID_FIRST: dec(&st->id_nz); break;
+    case TAMPER__ID_ZERO:
+        dec(&st->id_zero);
+        break;
+    case TAMPER__ID_FIRST:
+        dec(&st->id_nz);
+        break;
     case TAMPER__ID_INC:
         dec(&st->id_nz);
         dec(&st->id_inc);
         dec(&st->id_step[r->id_step]);
         break;
-    case TAMPER__ID_DUP: dec(&st->id_nz); dec(&st->id_dup); break;
-    case TAMPER__ID_OTHER: dec(&st->id_nz); dec(&st->id_other); break;
-    default: break;
+    case TAMPER__ID_DUP:
+        dec(&st->id_nz);
+        dec(&st->id_dup);
+        break;
+    case TAMPER__ID_OTHER:
+        dec(&st->id_nz);
+        dec(&st->id_other);
+        break;
+    default:
+        break;
     }
     if (r->id_copy) dec(&st->id_copy);
 }
@@ -356,8 +367,7 @@ void tamper__pending_init(struct tamper__pending *pd, const struct tamper__base 
 
 void tamper__pending_packet(struct tamper__pending *pd, const struct packet *p)
 {
-    if (pd->have_post_id || p->ip_ver != 4 || p->ip_id == 0 || (p->tcp_flags & VG_TCP_RST))
-        return;
+    if (pd->have_post_id || p->ip_ver != 4 || p->ip_id == 0 || (p->tcp_flags & VG_TCP_RST)) return;
     pd->post_id = p->ip_id;
     pd->have_post_id = true;
 }
@@ -371,7 +381,8 @@ void tamper__pending_packet(struct tamper__pending *pd, const struct packet *p)
 static uint16_t id_step_bound(const struct tamper__stats *st)
 {
     uint32_t n = 0, seen = 0;
-    for (unsigned i = 0; i < 17; i++) n += st->id_step[i];
+    for (unsigned i = 0; i < 17; i++)
+        n += st->id_step[i];
     unsigned top = 0;
     uint32_t want = n ? (n - 1) * 3 / 4 + 1 : 0; /* rank of the 75th percentile, 1-based */
     for (unsigned i = 0; i < 17 && seen < want; i++) {
@@ -449,7 +460,8 @@ static void basis_init(struct basis *bs, const struct tamper__pending *pd,
 }
 
 /* Appends "; "-separated text to buf. */
-static void add_txt(char *buf, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void add_txt(char *buf, size_t n, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 static void add_txt(char *buf, size_t n, const char *fmt, ...)
 {
     size_t l = strlen(buf);
@@ -519,7 +531,8 @@ static uint8_t judge_one(const struct basis *bs, const struct tamper_contestant 
                 dep |= TAMPER_DEP_IP_ID;
                 add_txt(why, whyn,
                         "IP ID 0x%04x outside the sender's incrementing sequence (%s 0x%04x, "
-                        "steps up to %u)", c->ip_id, (hp && d1 > bound) ? "after" : "before",
+                        "steps up to %u)",
+                        c->ip_id, (hp && d1 > bound) ? "after" : "before",
                         (hp && d1 > bound) ? prev : next, bound);
             }
         }
@@ -532,11 +545,11 @@ static uint8_t judge_one(const struct basis *bs, const struct tamper_contestant 
         add_txt(why, whyn, "DF %d vs %d", c->df ? 1 : 0, c->df ? 0 : 1);
     }
 
-    char a[80], bstr[80];
     if (!syn && !rst && bs->lay) {
         uint8_t len = c->opts.layout_len > 16 ? 16 : c->opts.layout_len;
         int li = lay_find(bs->lay, c->opts.layout, len);
         if ((li < 0 && !bs->lay->lay_other) || (li >= 0 && !bs->lay->lay_c[li])) {
+            char a[80], bstr[80];
             int top = lay_top(bs->lay);
             dep |= TAMPER_DEP_TCP_OPTIONS;
             if (bs->lay == pre) st |= TAMPER_DEP_TCP_OPTIONS;
@@ -553,7 +566,7 @@ static uint8_t judge_one(const struct basis *bs, const struct tamper_contestant 
         bool uses = bs->full.ts_n * 10 >= bs->full.lay_n * 9, never = bs->full.ts_n == 0;
         if ((c->opts.has_ts && never) || (!c->opts.has_ts && uses)) {
             dep |= TAMPER_DEP_TCP_OPTIONS;
-            add_txt(why, whyn, "SYN %s timestamps, the sender's segments %s", 
+            add_txt(why, whyn, "SYN %s timestamps, the sender's segments %s",
                     c->opts.has_ts ? "offers" : "lacks", never ? "never carry them" : "carry them");
         }
     }
@@ -602,16 +615,17 @@ static uint8_t judge_one(const struct basis *bs, const struct tamper_contestant 
 static unsigned popcount8(uint8_t v)
 {
     unsigned n = 0;
-    for (; v; v &= (uint8_t)(v - 1)) n++;
+    for (; v; v &= (uint8_t)(v - 1))
+        n++;
     return n;
 }
 
 static bool twins(const struct tamper_contestant *a, const struct tamper_contestant *b)
 {
-    return a->departs == b->departs && a->ttl == b->ttl && a->ip_id == b->ip_id &&
-           a->df == b->df && a->window == b->window &&
-           a->opts.layout_len == b->opts.layout_len &&
-           memcmp(a->opts.layout, b->opts.layout, a->opts.layout_len > 16 ? 16 : a->opts.layout_len) == 0;
+    return a->departs == b->departs && a->ttl == b->ttl && a->ip_id == b->ip_id && a->df == b->df &&
+           a->window == b->window && a->opts.layout_len == b->opts.layout_len &&
+           memcmp(a->opts.layout, b->opts.layout,
+                  a->opts.layout_len > 16 ? 16 : a->opts.layout_len) == 0;
 }
 
 static void summarize(struct tamper_baseline_summary *s, const struct basis *bs,
@@ -687,21 +701,25 @@ void tamper__judge(struct tamper_finding *fd, const struct tamper__pending *pd,
     int forged = -1, genuine = -1;
     c0->verdict = c1->verdict = TAMPER_VERDICT_UNKNOWN;
     if (!d0 && !d1) {
-        tamper__reason(fd, "neither contestant departs from the sender's baseline: verdicts unknown");
+        tamper__reason(fd,
+                       "neither contestant departs from the sender's baseline: verdicts unknown");
     } else if (!d0 || !d1) {
         forged = d0 ? 0 : 1;
         genuine = forged ^ 1;
     } else if ((s0 && !s1) || (s1 && !s0)) {
         forged = s0 ? 0 : 1;
         genuine = forged ^ 1;
-        tamper__reason(fd, "pcap_cnt %llu departs only from the whole-flow baseline, which the "
+        tamper__reason(fd,
+                       "pcap_cnt %llu departs only from the whole-flow baseline, which the "
                        "injector's packets may have filled; it matches the sender before the race",
                        (unsigned long long)fd->c[genuine].pcap_cnt);
     } else if (s0 != s1 || d0 != d1) {
         forged = (s0 != s1) ? (s0 > s1 ? 0 : 1) : (d0 > d1 ? 0 : 1);
-        tamper__reason(fd, "verdict: both depart; pcap_cnt %llu departs in more fields (%u vs %u): "
-                       "forged, the other unknown", (unsigned long long)fd->c[forged].pcap_cnt,
-                       forged ? d1 : d0, forged ? d0 : d1);
+        tamper__reason(fd,
+                       "verdict: both depart; pcap_cnt %llu departs in more fields (%u vs %u): "
+                       "forged, the other unknown",
+                       (unsigned long long)fd->c[forged].pcap_cnt, forged ? d1 : d0,
+                       forged ? d0 : d1);
         fd->c[forged].verdict = TAMPER_VERDICT_FORGED;
         dforged = forged ? d1 : d0;
         bonus = 10;
@@ -711,7 +729,7 @@ void tamper__judge(struct tamper_finding *fd, const struct tamper__pending *pd,
         dforged = d0;
         bonus = 10;
         tamper__reason(fd, "verdict: both contestants depart the same way (same TTL, IP ID, DF, "
-                       "options, window): both look injected");
+                           "options, window): both look injected");
     } else {
         tamper__reason(fd, "both contestants depart from the baseline equally: verdicts unknown");
     }
@@ -720,10 +738,11 @@ void tamper__judge(struct tamper_finding *fd, const struct tamper__pending *pd,
         fd->c[genuine].verdict = TAMPER_VERDICT_GENUINE;
         dforged = forged ? d1 : d0;
         bonus = 15;
-        tamper__reason(fd, "verdict: pcap_cnt %llu forged (%u field%s depart%s), pcap_cnt %llu "
-                       "genuine", (unsigned long long)fd->c[forged].pcap_cnt, dforged,
-                       dforged == 1 ? "" : "s", dforged == 1 ? "s" : "",
-                       (unsigned long long)fd->c[genuine].pcap_cnt);
+        tamper__reason(fd,
+                       "verdict: pcap_cnt %llu forged (%u field%s depart%s), pcap_cnt %llu "
+                       "genuine",
+                       (unsigned long long)fd->c[forged].pcap_cnt, dforged, dforged == 1 ? "" : "s",
+                       dforged == 1 ? "s" : "", (unsigned long long)fd->c[genuine].pcap_cnt);
     }
     if (bonus) bonus += 5 * (int)(dforged > 5 ? 5 : dforged);
     score += bonus;

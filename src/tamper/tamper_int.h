@@ -9,10 +9,20 @@
 
 #include "tamper/tamper.h"
 
-/* ---- sequence arithmetic (RFC 9293 section 3.4: modulo 2^32) ---------------------------------- */
-static inline bool tamper__seq_lt(uint32_t a, uint32_t b) { return (int32_t)(a - b) < 0; }
-static inline bool tamper__seq_gt(uint32_t a, uint32_t b) { return (int32_t)(a - b) > 0; }
-static inline bool tamper__seq_geq(uint32_t a, uint32_t b) { return (int32_t)(a - b) >= 0; }
+/* ---- sequence arithmetic (RFC 9293 section 3.4: modulo 2^32) ----------------------------------
+ */
+static inline bool tamper__seq_lt(uint32_t a, uint32_t b)
+{
+    return (int32_t)(a - b) < 0;
+}
+static inline bool tamper__seq_gt(uint32_t a, uint32_t b)
+{
+    return (int32_t)(a - b) > 0;
+}
+static inline bool tamper__seq_geq(uint32_t a, uint32_t b)
+{
+    return (int32_t)(a - b) >= 0;
+}
 
 /* ---- baseline (tamper_baseline.c) ---------------------------------------------------------- */
 #define TAMPER__TTL_SLOTS 6
@@ -30,13 +40,19 @@ enum {
 };
 
 /* What a packet added to the IP ID counters. */
-enum { TAMPER__ID_NONE, TAMPER__ID_ZERO, TAMPER__ID_FIRST, TAMPER__ID_INC, TAMPER__ID_DUP,
-       TAMPER__ID_OTHER };
+enum {
+    TAMPER__ID_NONE,
+    TAMPER__ID_ZERO,
+    TAMPER__ID_FIRST,
+    TAMPER__ID_INC,
+    TAMPER__ID_DUP,
+    TAMPER__ID_OTHER
+};
 
 /* Counters of one sender. Everything here can be added to and subtracted from packet by packet,
  * which is what lets a contestant be judged without its own contribution. */
 struct tamper__stats {
-    uint32_t n;                                 /* packets counted */
+    uint32_t n; /* packets counted */
     uint8_t ttl_v[TAMPER__TTL_SLOTS];
     uint32_t ttl_c[TAMPER__TTL_SLOTS], ttl_other;
     uint8_t ttl_used;
@@ -46,7 +62,7 @@ struct tamper__stats {
     uint8_t lay_len[TAMPER__LAY_SLOTS];
     uint32_t lay_c[TAMPER__LAY_SLOTS], lay_other, lay_n;
     uint8_t lay_used;
-    uint32_t ts_n;                              /* of lay_n: segments carrying a TS option */
+    uint32_t ts_n; /* of lay_n: segments carrying a TS option */
     /* raw windows of non-SYN, non-RST segments */
     uint32_t win_b[TAMPER__WIN_BUCKETS], win_n;
     uint16_t winv[TAMPER__WIN_SLOTS];
@@ -54,7 +70,7 @@ struct tamper__stats {
     uint8_t winv_used;
     /* IP ID (RSTs and zero-ID SYNs excluded: other code paths of the sender's stack) */
     uint32_t id_zero, id_nz, id_inc, id_dup, id_other, id_copy;
-    uint32_t id_step[17];                       /* incrementing steps by bit length */
+    uint32_t id_step[17]; /* incrementing steps by bit length */
 };
 
 /* One packet of the sender as the baseline counted it. */
@@ -64,11 +80,11 @@ struct tamper__rec {
     uint32_t ts_val, ack;
     uint16_t ip_id, window;
     uint8_t ttl, tcp_flags;
-    uint8_t lay_slot;  /* slot index, TAMPER__SLOT_OTHER, or TAMPER__SLOT_NONE (not counted) */
-    uint8_t win_slot;  /* likewise for the exact-window table */
-    uint8_t id_class;  /* TAMPER__ID_* */
-    uint8_t id_step;   /* bit length of the step when id_class is TAMPER__ID_INC */
-    uint8_t pflags;    /* TAMPER__PF_* */
+    uint8_t lay_slot; /* slot index, TAMPER__SLOT_OTHER, or TAMPER__SLOT_NONE (not counted) */
+    uint8_t win_slot; /* likewise for the exact-window table */
+    uint8_t id_class; /* TAMPER__ID_* */
+    uint8_t id_step;  /* bit length of the step when id_class is TAMPER__ID_INC */
+    uint8_t pflags;   /* TAMPER__PF_* */
     bool df, has_ts, id_copy;
 };
 #define TAMPER__SLOT_OTHER 0xfe
@@ -76,16 +92,16 @@ struct tamper__rec {
 
 struct tamper__base {
     struct tamper__stats st;
-    int16_t wscale;               /* -1 until a SYN with WS is seen */
+    int16_t wscale; /* -1 until a SYN with WS is seen */
     bool have_last_nz, have_prev_nz;
     uint16_t last_nz_id, prev_nz_id; /* the last two distinct non-zero IP IDs */
-    bool ts_have;                 /* TS clock samples */
+    bool ts_have;                    /* TS clock samples */
     uint32_t ts_first_val, ts_last_val, ts_max;
     struct vg_ts ts_first_t, ts_last_t;
     uint16_t recent_id[TAMPER__RECENT_IDS];
     uint8_t recent_n, recent_pos;
     struct tamper__rec ring[TAMPER__RING];
-    uint8_t ring_n, ring_pos;     /* ring_pos: where the next record goes */
+    uint8_t ring_n, ring_pos; /* ring_pos: where the next record goes */
 };
 
 void tamper__base_init(struct tamper__base *b);
@@ -108,20 +124,20 @@ const char *tamper__stats_id_pattern(const struct tamper__stats *st);
  * (tamper__pending_init) and completed by the packets that follow (tamper__pending_packet). */
 struct tamper__pending {
     int dir;
-    struct tamper__stats pre;     /* the sender before the first contestant */
+    struct tamper__stats pre; /* the sender before the first contestant */
     bool pre_exact;
-    struct tamper__rec rec[2];    /* the contestants' own contributions */
+    struct tamper__rec rec[2]; /* the contestants' own contributions */
     bool rec_valid[2];
     bool have_prev_id, have_between_id, have_post_id;
-    uint16_t prev_id;             /* last non-zero IP ID before the first contestant */
+    uint16_t prev_id; /* last non-zero IP ID before the first contestant */
     uint16_t between_first_id, between_last_id; /* non-zero IP IDs between the contestants */
-    uint16_t post_id;             /* first non-zero IP ID after the second contestant */
+    uint16_t post_id; /* first non-zero IP ID after the second contestant */
     bool have_prev_ts;
     uint32_t prev_ts_val;
     struct vg_ts prev_ts_t;
-    int score;                    /* confidence gathered at detection time */
+    int score; /* confidence gathered at detection time */
     int score_cap;
-    bool is_rst;                  /* forged_rst: c[0] is the (first) RST */
+    bool is_rst; /* forged_rst: c[0] is the (first) RST */
 };
 
 /* Fills pd from the sender's baseline at the moment the second contestant arrived. */
@@ -149,22 +165,26 @@ struct tamper__pkt {
 struct tamper__dir {
     struct tamper__base b;
     bool seq_known;
-    uint32_t max_seq;           /* highest sequence sent: seq + len (+1 for SYN, FIN); RSTs excluded */
+    uint32_t max_seq; /* highest sequence sent: seq + len (+1 for SYN, FIN); RSTs excluded */
     bool ack_known;
-    uint32_t max_ack;           /* highest ACK this sender has sent */
+    uint32_t max_ack; /* highest ACK this sender has sent */
     bool dlv_known;
-    uint32_t dlv_end;           /* sequence after the last byte the stream delivered in order */
-    struct { bool valid; uint32_t start, end; uint64_t pcap_cnt; } coal[2];
+    uint32_t dlv_end; /* sequence after the last byte the stream delivered in order */
+    struct {
+        bool valid;
+        uint32_t start, end;
+        uint64_t pcap_cnt;
+    } coal[2];
     uint8_t coal_pos;
     bool fin_valid;
-    uint32_t fin_pos;           /* sequence number the sender's first FIN occupies */
+    uint32_t fin_pos; /* sequence number the sender's first FIN occupies */
     struct tamper__pkt fin;
     bool rst_valid;
-    struct tamper__pkt rst;     /* the sender's latest RST */
+    struct tamper__pkt rst; /* the sender's latest RST */
     uint32_t peer_pkts_since_rst;
-    uint32_t seg_end[8];        /* seq + len of the sender's last data/SYN/FIN segments */
+    uint32_t seg_end[8]; /* seq + len of the sender's last data/SYN/FIN segments */
     uint8_t seg_end_n, seg_end_pos;
-    uint64_t last_syn_cnt;      /* pcap_cnt of the sender's latest SYN without ACK (0: none) */
+    uint64_t last_syn_cnt; /* pcap_cnt of the sender's latest SYN without ACK (0: none) */
 };
 
 struct tamper_flow {
@@ -181,9 +201,9 @@ struct tamper__slot {
 
 struct tamper_ctx {
     struct tamper_config cfg;
-    struct tamper_flow *flows;      /* cfg.max_flows entries */
-    uint32_t flows_hw, flows_free;  /* high-water mark; free list head + 1 (0: empty) */
-    struct tamper__slot *slots;     /* cfg.max_findings entries */
+    struct tamper_flow *flows;     /* cfg.max_flows entries */
+    uint32_t flows_hw, flows_free; /* high-water mark; free list head + 1 (0: empty) */
+    struct tamper__slot *slots;    /* cfg.max_findings entries */
     uint32_t slots_hw, slots_free;
     struct tamper_counters cnt;
 };

@@ -54,8 +54,10 @@ static void race_common(struct tamper__slot *s)
         tamper__reason(fd, "the first contestant's payload starts an HTTP response");
     }
     double ms = ms_between(fd->c[0].ts, fd->c[1].ts);
-    tamper__reason(fd, "second contestant (pcap_cnt %llu) arrived %.3f ms after the first (pcap_cnt "
-                   "%llu)", (unsigned long long)fd->c[1].pcap_cnt, ms,
+    tamper__reason(fd,
+                   "second contestant (pcap_cnt %llu) arrived %.3f ms after the first (pcap_cnt "
+                   "%llu)",
+                   (unsigned long long)fd->c[1].pcap_cnt, ms,
                    (unsigned long long)fd->c[0].pcap_cnt);
 }
 
@@ -107,9 +109,10 @@ static void on_fact(struct tamper_ctx *ctx, struct flow *f, const struct packet 
 
     if (sig == TAMPER_SIG_HANDSHAKE_HIJACK) {
         s->pd.score = 45;
-        tamper__reason(fd, "two SYN/ACKs acknowledge the same client SYN with different sequence "
-                       "numbers: %u (pcap_cnt %llu) and %u (pcap_cnt %llu)", fa->first.seq,
-                       (unsigned long long)fa->first.pcap_cnt, fa->second.seq,
+        tamper__reason(fd,
+                       "two SYN/ACKs acknowledge the same client SYN with different sequence "
+                       "numbers: %u (pcap_cnt %llu) and %u (pcap_cnt %llu)",
+                       fa->first.seq, (unsigned long long)fa->first.pcap_cnt, fa->second.seq,
                        (unsigned long long)fa->second.pcap_cnt);
         race_common(s);
         return;
@@ -119,8 +122,7 @@ static void on_fact(struct tamper_ctx *ctx, struct flow *f, const struct packet 
         tamper__contestant_payload(&fd->c[0], fa->first_data, fa->first_data_len,
                                    fa->first_data_seq);
     if (fa->second_data)
-        tamper__contestant_payload(&fd->c[1], fa->second_data, fa->second_data_len,
-                                   fa->second.seq);
+        tamper__contestant_payload(&fd->c[1], fa->second_data, fa->second_data_len, fa->second.seq);
     fd->ov_seq = fa->ov_seq;
     fd->ov_len = fa->ov_len;
     fd->diff_bytes = fa->diff_bytes;
@@ -138,7 +140,8 @@ static void on_fact(struct tamper_ctx *ctx, struct flow *f, const struct packet 
         if (!fa->first_delivered)
             tamper__reason(fd, "the first contestant was held out of order, ahead of a gap");
         if (coal >= 0)
-            tamper__reason(fd, "the overlap lies in bytes released in order when pcap_cnt %llu "
+            tamper__reason(fd,
+                           "the overlap lies in bytes released in order when pcap_cnt %llu "
                            "filled a gap ahead of queued segments",
                            (unsigned long long)d->coal[coal].pcap_cnt);
         break;
@@ -176,9 +179,11 @@ static void past_fin(struct tamper_ctx *ctx, struct flow *f, const struct packet
     s->pd.score_cap = 95;
     fd->ov_seq = d->fin_pos;
     fd->ov_len = 0;
-    tamper__reason(fd, "%u bytes at seq %u to %u lie past the sender's FIN at seq %u (pcap_cnt "
-                   "%llu): a FIN is a sender's last sequence number", p->payload_len, p->tcp_seq,
-                   end, d->fin_pos, (unsigned long long)d->fin.pcap_cnt);
+    tamper__reason(fd,
+                   "%u bytes at seq %u to %u lie past the sender's FIN at seq %u (pcap_cnt "
+                   "%llu): a FIN is a sender's last sequence number",
+                   p->payload_len, p->tcp_seq, end, d->fin_pos,
+                   (unsigned long long)d->fin.pcap_cnt);
     race_common(s);
 }
 

@@ -42,22 +42,28 @@ static void rst_finding(struct tamper_ctx *ctx, struct flow *f, const struct pac
     double ms = (double)vg_ts_diff_us(p->ts, d->rst.ts) / 1000.0;
     switch (sig) {
     case TAMPER_SIG_RST_RACE:
-        tamper__reason(fd, "%u bytes at seq %u from the RST's sender %.3f ms after its RST at seq "
-                       "%u: the sender was still sending at the RST's sequence", p->payload_len,
-                       p->tcp_seq, ms, d->rst.seq);
+        tamper__reason(fd,
+                       "%u bytes at seq %u from the RST's sender %.3f ms after its RST at seq "
+                       "%u: the sender was still sending at the RST's sequence",
+                       p->payload_len, p->tcp_seq, ms, d->rst.seq);
         break;
     case TAMPER_SIG_RST_DATA_AFTER:
-        tamper__reason(fd, "%u bytes at seq %u from the RST's sender %.3f ms after its RST at seq "
+        tamper__reason(fd,
+                       "%u bytes at seq %u from the RST's sender %.3f ms after its RST at seq "
                        "%u: a sender that reset the connection sends nothing more",
                        p->payload_len, p->tcp_seq, ms, d->rst.seq);
         break;
     case TAMPER_SIG_RST_SEQ_JUMP:
-        tamper__reason(fd, "back-to-back RSTs %.3f ms apart at seq %u and %u; the sender had sent "
-                       "up to seq %u", ms, d->rst.seq, p->tcp_seq, d->max_seq);
+        tamper__reason(fd,
+                       "back-to-back RSTs %.3f ms apart at seq %u and %u; the sender had sent "
+                       "up to seq %u",
+                       ms, d->rst.seq, p->tcp_seq, d->max_seq);
         break;
     default:
-        tamper__reason(fd, "back-to-back RSTs %.3f ms apart acknowledge %u and %u with nothing "
-                       "from the peer to explain the change", ms, d->rst.ack, p->tcp_ack);
+        tamper__reason(fd,
+                       "back-to-back RSTs %.3f ms apart acknowledge %u and %u with nothing "
+                       "from the peer to explain the change",
+                       ms, d->rst.ack, p->tcp_ack);
         break;
     }
 }

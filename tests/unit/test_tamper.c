@@ -15,11 +15,11 @@
 struct side {
     uint8_t ttl;
     bool df;
-    uint16_t id;      /* next IP ID */
+    uint16_t id; /* next IP ID */
     uint16_t win;
     bool ts;
-    uint32_t tsval0;  /* TS clock at t = 0, 1000 Hz */
-    uint32_t nxt;     /* next sequence number */
+    uint32_t tsval0; /* TS clock at t = 0, 1000 Hz */
+    uint32_t nxt;    /* next sequence number */
     uint32_t last_tsval;
 };
 
@@ -55,7 +55,10 @@ static void fx_init_cfg(const struct tamper_config *cfg)
     X.s[FLOW_TOCLIENT] = (struct side){54, true, 0x4000, 235, true, 900000, 5000, 0};
 }
 
-static void fx_init(void) { fx_init_cfg(NULL); }
+static void fx_init(void)
+{
+    fx_init_cfg(NULL);
+}
 
 static struct vg_ts now_ts(void)
 {
@@ -221,7 +224,8 @@ static void end_flow(void)
 {
     tamper_flow_end(X.ctx, &X.f, emit_cb, NULL);
     if (getenv("TAMPER_TEST_DUMP"))
-        for (int i = 0; i < X.n_got; i++) fprintf(stderr, "[%s] %s\n", vg_test_current, X.json[i]);
+        for (int i = 0; i < X.n_got; i++)
+            fprintf(stderr, "[%s] %s\n", vg_test_current, X.json[i]);
 }
 
 static const struct tamper_finding *find_sig(int sig)
@@ -283,13 +287,14 @@ static void test_segment_veto_forged_first(void)
     memset(inj, 'X', sizeof inj);
     memcpy(inj, "HTTP/1.1 302 Found\r\n", 20);
     uint32_t seq = X.s[1].nxt;
-    struct packet a = forged(FLOW_TOCLIENT, VG_TCP_ACK | VG_TCP_PSH, seq, X.s[0].nxt, inj,
-                             sizeof GEN - 1);
+    struct packet a =
+        forged(FLOW_TOCLIENT, VG_TCP_ACK | VG_TCP_PSH, seq, X.s[0].nxt, inj, sizeof GEN - 1);
     feed(&a, FLOW_TOCLIENT, true);
-    struct packet ack = genuine(FLOW_TOSERVER, VG_TCP_ACK, X.s[0].nxt, seq + sizeof GEN - 1, NULL, 0);
+    struct packet ack =
+        genuine(FLOW_TOSERVER, VG_TCP_ACK, X.s[0].nxt, seq + sizeof GEN - 1, NULL, 0);
     feed(&ack, FLOW_TOSERVER, true);
-    struct packet b = genuine(FLOW_TOCLIENT, VG_TCP_ACK | VG_TCP_PSH, seq, X.s[0].nxt, GEN,
-                              sizeof GEN - 1);
+    struct packet b =
+        genuine(FLOW_TOCLIENT, VG_TCP_ACK | VG_TCP_PSH, seq, X.s[0].nxt, GEN, sizeof GEN - 1);
     feed_overlap(&a, &b, FLOW_TOCLIENT, true, false);
     X.s[1].nxt += sizeof GEN - 1;
     server_tail(3);
@@ -332,11 +337,11 @@ static void test_segment_veto_genuine_first(void)
     static char inj[sizeof GEN];
     memset(inj, 'Y', sizeof inj);
     uint32_t seq = X.s[1].nxt;
-    struct packet a = genuine(FLOW_TOCLIENT, VG_TCP_ACK | VG_TCP_PSH, seq, X.s[0].nxt, GEN,
-                              sizeof GEN - 1);
+    struct packet a =
+        genuine(FLOW_TOCLIENT, VG_TCP_ACK | VG_TCP_PSH, seq, X.s[0].nxt, GEN, sizeof GEN - 1);
     feed(&a, FLOW_TOCLIENT, true);
-    struct packet b = forged(FLOW_TOCLIENT, VG_TCP_ACK | VG_TCP_PSH, seq, X.s[0].nxt, inj,
-                             sizeof GEN - 1);
+    struct packet b =
+        forged(FLOW_TOCLIENT, VG_TCP_ACK | VG_TCP_PSH, seq, X.s[0].nxt, inj, sizeof GEN - 1);
     feed_overlap(&a, &b, FLOW_TOCLIENT, true, false);
     X.s[1].nxt += sizeof GEN - 1;
     server_tail(2);
@@ -355,11 +360,11 @@ static void test_sloppy_injection(void)
     fx_init();
     handshake_and_request();
     uint32_t seq = X.s[1].nxt;
-    struct packet a = forged(FLOW_TOCLIENT, VG_TCP_ACK | VG_TCP_PSH, seq, X.s[0].nxt, INJ,
-                             sizeof INJ - 1);
+    struct packet a =
+        forged(FLOW_TOCLIENT, VG_TCP_ACK | VG_TCP_PSH, seq, X.s[0].nxt, INJ, sizeof INJ - 1);
     feed(&a, FLOW_TOCLIENT, true);
-    struct packet b = genuine(FLOW_TOCLIENT, VG_TCP_ACK | VG_TCP_PSH, seq, X.s[0].nxt, GEN,
-                              sizeof GEN - 1);
+    struct packet b =
+        genuine(FLOW_TOCLIENT, VG_TCP_ACK | VG_TCP_PSH, seq, X.s[0].nxt, GEN, sizeof GEN - 1);
     feed_overlap(&a, &b, FLOW_TOCLIENT, true, false);
     X.s[1].nxt = seq + sizeof INJ - 1;
     server_tail(2);
@@ -405,7 +410,8 @@ static void test_coalesce_released_by_filler(void)
     static const char tail[] = "Privacy is necessary for an open society";
     /* HoneyBadger's injector copies the sender's last packet: TTL, DF, window, options, TS - and
      * its IP ID, which an incrementing sender never repeats. */
-    struct packet q = genuine(FLOW_TOCLIENT, VG_TCP_ACK, seq + 12, X.s[0].nxt, tail, sizeof tail - 1);
+    struct packet q =
+        genuine(FLOW_TOCLIENT, VG_TCP_ACK, seq + 12, X.s[0].nxt, tail, sizeof tail - 1);
     X.s[1].id--;
     q.ip_id = (uint16_t)(X.s[1].id - 1);
     feed(&q, FLOW_TOCLIENT, false);
@@ -463,8 +469,8 @@ static void test_close_injection_data_past_fin(void)
     uint32_t seq = X.s[1].nxt;
     struct packet fin = forged(FLOW_TOCLIENT, VG_TCP_ACK | VG_TCP_FIN, seq, X.s[0].nxt, NULL, 0);
     feed(&fin, FLOW_TOCLIENT, true);
-    struct packet d = genuine(FLOW_TOCLIENT, VG_TCP_ACK | VG_TCP_PSH, seq, X.s[0].nxt, GEN,
-                              sizeof GEN - 1);
+    struct packet d =
+        genuine(FLOW_TOCLIENT, VG_TCP_ACK | VG_TCP_PSH, seq, X.s[0].nxt, GEN, sizeof GEN - 1);
     feed(&d, FLOW_TOCLIENT, true);
     X.s[1].nxt = seq + sizeof GEN - 1;
     server_tail(2);
@@ -487,12 +493,12 @@ static void test_fin_benign(void)
     handshake_and_request();
     uint32_t seq = X.s[1].nxt;
     struct packet d = genuine(FLOW_TOCLIENT, VG_TCP_ACK, seq, X.s[0].nxt, GEN, sizeof GEN - 1);
-    struct packet fin = genuine(FLOW_TOCLIENT, VG_TCP_ACK | VG_TCP_FIN, seq + sizeof GEN - 1,
-                                X.s[0].nxt, NULL, 0);
+    struct packet fin =
+        genuine(FLOW_TOCLIENT, VG_TCP_ACK | VG_TCP_FIN, seq + sizeof GEN - 1, X.s[0].nxt, NULL, 0);
     feed(&fin, FLOW_TOCLIENT, false); /* the FIN overtook the data */
     feed(&d, FLOW_TOCLIENT, true);
-    struct packet fin2 = genuine(FLOW_TOCLIENT, VG_TCP_ACK | VG_TCP_FIN, seq + sizeof GEN - 1,
-                                 X.s[0].nxt, NULL, 0);
+    struct packet fin2 =
+        genuine(FLOW_TOCLIENT, VG_TCP_ACK | VG_TCP_FIN, seq + sizeof GEN - 1, X.s[0].nxt, NULL, 0);
     feed(&fin2, FLOW_TOCLIENT, true);
     end_flow();
     CHECK_EQ_U(X.n_got, 0);
@@ -529,8 +535,8 @@ static void test_handshake_hijack(void)
     feed_sr(&sa2, FLOW_TOCLIENT, &sr);
     s->nxt++;
     {
-        struct packet p = genuine(FLOW_TOSERVER, VG_TCP_ACK | VG_TCP_PSH, c->nxt, s->nxt, REQ,
-                                  sizeof REQ - 1);
+        struct packet p =
+            genuine(FLOW_TOSERVER, VG_TCP_ACK | VG_TCP_PSH, c->nxt, s->nxt, REQ, sizeof REQ - 1);
         feed(&p, FLOW_TOSERVER, true);
         c->nxt += sizeof REQ - 1;
     }
@@ -558,8 +564,8 @@ static void one_field_case(int field)
     static char inj[sizeof GEN];
     memset(inj, 'Z', sizeof inj);
     uint32_t seq = X.s[1].nxt;
-    struct packet a = genuine(FLOW_TOCLIENT, VG_TCP_ACK | VG_TCP_PSH, seq, X.s[0].nxt, inj,
-                              sizeof GEN - 1);
+    struct packet a =
+        genuine(FLOW_TOCLIENT, VG_TCP_ACK | VG_TCP_PSH, seq, X.s[0].nxt, inj, sizeof GEN - 1);
     X.s[1].id--;
     if (field == TAMPER_DEP_TTL) a.ttl = 61;
     if (field == TAMPER_DEP_IP_ID) a.ip_id = 0x9999;
@@ -568,8 +574,8 @@ static void one_field_case(int field)
         memcpy(a.tcp_opts.layout, lay, 3);
     }
     feed(&a, FLOW_TOCLIENT, true);
-    struct packet b = genuine(FLOW_TOCLIENT, VG_TCP_ACK | VG_TCP_PSH, seq, X.s[0].nxt, GEN,
-                              sizeof GEN - 1);
+    struct packet b =
+        genuine(FLOW_TOCLIENT, VG_TCP_ACK | VG_TCP_PSH, seq, X.s[0].nxt, GEN, sizeof GEN - 1);
     feed_overlap(&a, &b, FLOW_TOCLIENT, true, false);
     X.s[1].nxt += sizeof GEN - 1;
     server_tail(3);
@@ -583,9 +589,18 @@ static void one_field_case(int field)
     CHECK_EQ_U(fd->c[1].departs, 0);
 }
 
-static void test_verdict_by_ttl(void) { one_field_case(TAMPER_DEP_TTL); }
-static void test_verdict_by_ip_id(void) { one_field_case(TAMPER_DEP_IP_ID); }
-static void test_verdict_by_options(void) { one_field_case(TAMPER_DEP_TCP_OPTIONS); }
+static void test_verdict_by_ttl(void)
+{
+    one_field_case(TAMPER_DEP_TTL);
+}
+static void test_verdict_by_ip_id(void)
+{
+    one_field_case(TAMPER_DEP_IP_ID);
+}
+static void test_verdict_by_options(void)
+{
+    one_field_case(TAMPER_DEP_TCP_OPTIONS);
+}
 
 /* Both contestants look like the sender: verdicts unknown, and a reason says so. */
 static void test_neither_departs(void)
@@ -595,11 +610,11 @@ static void test_neither_departs(void)
     static char other[sizeof GEN];
     memset(other, 'Q', sizeof other);
     uint32_t seq = X.s[1].nxt;
-    struct packet a = genuine(FLOW_TOCLIENT, VG_TCP_ACK | VG_TCP_PSH, seq, X.s[0].nxt, other,
-                              sizeof GEN - 1);
+    struct packet a =
+        genuine(FLOW_TOCLIENT, VG_TCP_ACK | VG_TCP_PSH, seq, X.s[0].nxt, other, sizeof GEN - 1);
     feed(&a, FLOW_TOCLIENT, true);
-    struct packet b = genuine(FLOW_TOCLIENT, VG_TCP_ACK | VG_TCP_PSH, seq, X.s[0].nxt, GEN,
-                              sizeof GEN - 1);
+    struct packet b =
+        genuine(FLOW_TOCLIENT, VG_TCP_ACK | VG_TCP_PSH, seq, X.s[0].nxt, GEN, sizeof GEN - 1);
     feed_overlap(&a, &b, FLOW_TOCLIENT, true, false);
     X.s[1].nxt += sizeof GEN - 1;
     server_tail(2);
@@ -623,15 +638,16 @@ static void test_injector_outnumbers(void)
     static char inj[1400];
     memset(inj, 'J', sizeof inj);
     uint32_t seq = X.s[1].nxt;
-    struct packet first = forged(FLOW_TOCLIENT, VG_TCP_ACK | VG_TCP_PSH, seq, X.s[0].nxt, inj, 1400);
+    struct packet first =
+        forged(FLOW_TOCLIENT, VG_TCP_ACK | VG_TCP_PSH, seq, X.s[0].nxt, inj, 1400);
     feed(&first, FLOW_TOCLIENT, true);
     for (int i = 1; i < 6; i++) {
         struct packet k = forged(FLOW_TOCLIENT, VG_TCP_ACK | VG_TCP_PSH, seq + 1400u * (unsigned)i,
                                  X.s[0].nxt, inj, 1400);
         feed(&k, FLOW_TOCLIENT, true);
     }
-    struct packet g = genuine(FLOW_TOCLIENT, VG_TCP_ACK | VG_TCP_PSH, seq, X.s[0].nxt, GEN,
-                              sizeof GEN - 1);
+    struct packet g =
+        genuine(FLOW_TOCLIENT, VG_TCP_ACK | VG_TCP_PSH, seq, X.s[0].nxt, GEN, sizeof GEN - 1);
     feed_overlap(&first, &g, FLOW_TOCLIENT, true, false);
     end_flow();
     const struct tamper_finding *fd = find_sig(TAMPER_SIG_SLOPPY_INJECTION);
@@ -650,14 +666,14 @@ static void test_count(void)
     static char inj[sizeof GEN];
     memset(inj, 'R', sizeof inj);
     uint32_t seq = X.s[1].nxt;
-    struct packet a = forged(FLOW_TOCLIENT, VG_TCP_ACK | VG_TCP_PSH, seq, X.s[0].nxt, inj,
-                             sizeof GEN - 1);
+    struct packet a =
+        forged(FLOW_TOCLIENT, VG_TCP_ACK | VG_TCP_PSH, seq, X.s[0].nxt, inj, sizeof GEN - 1);
     feed(&a, FLOW_TOCLIENT, true);
-    struct packet b = genuine(FLOW_TOCLIENT, VG_TCP_ACK | VG_TCP_PSH, seq, X.s[0].nxt, GEN,
-                              sizeof GEN - 1);
+    struct packet b =
+        genuine(FLOW_TOCLIENT, VG_TCP_ACK | VG_TCP_PSH, seq, X.s[0].nxt, GEN, sizeof GEN - 1);
     feed_overlap(&a, &b, FLOW_TOCLIENT, true, false);
-    struct packet b2 = genuine(FLOW_TOCLIENT, VG_TCP_ACK | VG_TCP_PSH, seq, X.s[0].nxt, GEN,
-                               sizeof GEN - 1);
+    struct packet b2 =
+        genuine(FLOW_TOCLIENT, VG_TCP_ACK | VG_TCP_PSH, seq, X.s[0].nxt, GEN, sizeof GEN - 1);
     feed_overlap(&a, &b2, FLOW_TOCLIENT, true, false);
     end_flow();
     CHECK_EQ_U(X.n_got, 1);
@@ -686,8 +702,8 @@ static void test_rst_race(void)
     uint32_t seq = X.s[1].nxt;
     struct packet r = forged(FLOW_TOCLIENT, VG_TCP_RST | VG_TCP_ACK, seq, X.s[0].nxt, NULL, 0);
     feed(&r, FLOW_TOCLIENT, true);
-    struct packet d = genuine(FLOW_TOCLIENT, VG_TCP_ACK | VG_TCP_PSH, seq, X.s[0].nxt, GEN,
-                              sizeof GEN - 1);
+    struct packet d =
+        genuine(FLOW_TOCLIENT, VG_TCP_ACK | VG_TCP_PSH, seq, X.s[0].nxt, GEN, sizeof GEN - 1);
     feed(&d, FLOW_TOCLIENT, true);
     end_flow();
     CHECK_EQ_U(X.n_got, 1);
@@ -709,7 +725,8 @@ static void test_rst_data_after(void)
     fx_init();
     data_exchange();
     uint32_t seq = X.s[1].nxt;
-    struct packet r = genuine(FLOW_TOCLIENT, VG_TCP_RST | VG_TCP_ACK, seq + 100, X.s[0].nxt, NULL, 0);
+    struct packet r =
+        genuine(FLOW_TOCLIENT, VG_TCP_RST | VG_TCP_ACK, seq + 100, X.s[0].nxt, NULL, 0);
     feed(&r, FLOW_TOCLIENT, true);
     X.t_us += 3000000; /* 3 s later the "reset" sender retransmits old data */
     struct packet d = genuine(FLOW_TOCLIENT, VG_TCP_ACK, seq, X.s[0].nxt, GEN, sizeof GEN - 1);
@@ -747,7 +764,8 @@ static void test_rst_ack_change(void)
     uint32_t seq = X.s[1].nxt;
     struct packet r1 = forged(FLOW_TOCLIENT, VG_TCP_RST | VG_TCP_ACK, seq, X.s[0].nxt, NULL, 0);
     feed(&r1, FLOW_TOCLIENT, true);
-    struct packet r2 = forged(FLOW_TOCLIENT, VG_TCP_RST | VG_TCP_ACK, seq, X.s[0].nxt + 1000, NULL, 0);
+    struct packet r2 =
+        forged(FLOW_TOCLIENT, VG_TCP_RST | VG_TCP_ACK, seq, X.s[0].nxt + 1000, NULL, 0);
     feed(&r2, FLOW_TOCLIENT, true);
     end_flow();
     CHECK_EQ_U(X.n_got, 1);
@@ -759,16 +777,18 @@ static void test_rst_after_fin_benign(void)
 {
     fx_init();
     data_exchange();
-    struct packet f1 = genuine(FLOW_TOSERVER, VG_TCP_FIN | VG_TCP_ACK, X.s[0].nxt, X.s[1].nxt, NULL, 0);
+    struct packet f1 =
+        genuine(FLOW_TOSERVER, VG_TCP_FIN | VG_TCP_ACK, X.s[0].nxt, X.s[1].nxt, NULL, 0);
     feed(&f1, FLOW_TOSERVER, true);
     X.s[0].nxt++;
-    struct packet f2 = genuine(FLOW_TOCLIENT, VG_TCP_FIN | VG_TCP_ACK, X.s[1].nxt, X.s[0].nxt, NULL, 0);
+    struct packet f2 =
+        genuine(FLOW_TOCLIENT, VG_TCP_FIN | VG_TCP_ACK, X.s[1].nxt, X.s[0].nxt, NULL, 0);
     feed(&f2, FLOW_TOCLIENT, true);
     X.s[1].nxt++;
     struct packet r = genuine(FLOW_TOSERVER, VG_TCP_RST, X.s[0].nxt, 0, NULL, 0);
     feed(&r, FLOW_TOSERVER, true);
-    struct packet late = genuine(FLOW_TOCLIENT, VG_TCP_FIN | VG_TCP_ACK, X.s[1].nxt - 1, X.s[0].nxt,
-                                 NULL, 0);
+    struct packet late =
+        genuine(FLOW_TOCLIENT, VG_TCP_FIN | VG_TCP_ACK, X.s[1].nxt - 1, X.s[0].nxt, NULL, 0);
     feed(&late, FLOW_TOCLIENT, true);
     struct packet r2 = genuine(FLOW_TOSERVER, VG_TCP_RST, X.s[0].nxt, 0, NULL, 0);
     feed(&r2, FLOW_TOSERVER, true);
@@ -798,16 +818,17 @@ static void test_rst_ack_correct_benign(void)
     data_exchange();
     struct packet inflight = genuine(FLOW_TOSERVER, VG_TCP_ACK, X.s[0].nxt, X.s[1].nxt, "abc", 3);
     X.s[0].nxt += 3;
-    struct packet r = genuine(FLOW_TOSERVER, VG_TCP_RST | VG_TCP_ACK, X.s[0].nxt, X.s[1].nxt, NULL, 0);
+    struct packet r =
+        genuine(FLOW_TOSERVER, VG_TCP_RST | VG_TCP_ACK, X.s[0].nxt, X.s[1].nxt, NULL, 0);
     feed(&r, FLOW_TOSERVER, true);
     feed(&inflight, FLOW_TOSERVER, true); /* reordered behind the RST: seq below it */
-    struct packet d = genuine(FLOW_TOCLIENT, VG_TCP_ACK, X.s[1].nxt, X.s[0].nxt - 3, GEN,
-                              sizeof GEN - 1);
+    struct packet d =
+        genuine(FLOW_TOCLIENT, VG_TCP_ACK, X.s[1].nxt, X.s[0].nxt - 3, GEN, sizeof GEN - 1);
     feed(&d, FLOW_TOCLIENT, true);
     struct packet r2 = genuine(FLOW_TOSERVER, VG_TCP_RST, X.s[0].nxt, 0, NULL, 0);
     feed(&r2, FLOW_TOSERVER, true);
-    struct packet d2 = genuine(FLOW_TOCLIENT, VG_TCP_ACK, X.s[1].nxt + sizeof GEN - 1, X.s[0].nxt - 3,
-                               GEN, sizeof GEN - 1);
+    struct packet d2 = genuine(FLOW_TOCLIENT, VG_TCP_ACK, X.s[1].nxt + sizeof GEN - 1,
+                               X.s[0].nxt - 3, GEN, sizeof GEN - 1);
     feed(&d2, FLOW_TOCLIENT, true);
     struct packet r3 = genuine(FLOW_TOSERVER, VG_TCP_RST, X.s[0].nxt, 0, NULL, 0);
     feed(&r3, FLOW_TOSERVER, true);
@@ -845,12 +866,13 @@ static void test_synack_after_syn_retransmit_benign(void)
     fx_init();
     struct packet syn = genuine(FLOW_TOSERVER, VG_TCP_SYN, X.s[0].nxt, 0, NULL, 0);
     feed(&syn, FLOW_TOSERVER, true);
-    struct packet sa = genuine(FLOW_TOCLIENT, VG_TCP_SYN | VG_TCP_ACK, 5000, X.s[0].nxt + 1, NULL, 0);
+    struct packet sa =
+        genuine(FLOW_TOCLIENT, VG_TCP_SYN | VG_TCP_ACK, 5000, X.s[0].nxt + 1, NULL, 0);
     feed(&sa, FLOW_TOCLIENT, true);
     struct packet syn2 = genuine(FLOW_TOSERVER, VG_TCP_SYN, X.s[0].nxt, 0, NULL, 0);
     feed(&syn2, FLOW_TOSERVER, true);
-    struct packet sa2 = genuine(FLOW_TOCLIENT, VG_TCP_SYN | VG_TCP_ACK, 99000, X.s[0].nxt + 1, NULL,
-                                0);
+    struct packet sa2 =
+        genuine(FLOW_TOCLIENT, VG_TCP_SYN | VG_TCP_ACK, 99000, X.s[0].nxt + 1, NULL, 0);
     struct stream_result sr;
     memset(&sr, 0, sizeof sr);
     sr.dir = FLOW_TOCLIENT;
@@ -870,8 +892,8 @@ static void test_keepalive_garbage_benign(void)
 {
     fx_init();
     handshake_and_request();
-    struct packet last = genuine(FLOW_TOSERVER, VG_TCP_ACK, X.s[0].nxt - 1, X.s[1].nxt,
-                                 &REQ[sizeof REQ - 2], 1);
+    struct packet last =
+        genuine(FLOW_TOSERVER, VG_TCP_ACK, X.s[0].nxt - 1, X.s[1].nxt, &REQ[sizeof REQ - 2], 1);
     X.s[0].id--;
     struct packet ka = genuine(FLOW_TOSERVER, VG_TCP_ACK, X.s[0].nxt - 1, X.s[1].nxt, "\0", 1);
     feed_overlap(&last, &ka, FLOW_TOSERVER, true, false);
@@ -906,9 +928,10 @@ static void test_eve_alert(void)
     /* oriented by packet: the server sent the contestants */
     CHECK(strstr(j, "\"src_ip\":\"93.184.216.34\",\"src_port\":80,\"dest_ip\":\"10.0.0.1\","
                     "\"dest_port\":40000,\"proto\":\"TCP\",\"direction\":\"to_client\"") != NULL);
-    CHECK(strstr(j, "\"alert\":{\"action\":\"allowed\",\"gid\":1,\"signature_id\":8800002,\"rev\":1,"
-                    "\"signature\":\"VIGIL TAMPER TCP injection race: segment veto\","
-                    "\"category\":\"Traffic tampering\",\"severity\":1}") != NULL);
+    CHECK(strstr(j,
+                 "\"alert\":{\"action\":\"allowed\",\"gid\":1,\"signature_id\":8800002,\"rev\":1,"
+                 "\"signature\":\"VIGIL TAMPER TCP injection race: segment veto\","
+                 "\"category\":\"Traffic tampering\",\"severity\":1}") != NULL);
     CHECK(strstr(j, "\"flow\":{\"pkts_toserver\":") != NULL);
     CHECK(strstr(j, "\"tamper\":{\"class\":\"tcp_injection_race\",\"subtype\":\"segment_veto\","
                     "\"confidence\":") != NULL);
@@ -920,8 +943,9 @@ static void test_eve_alert(void)
     CHECK(strstr(j, "\"payload\":\"SFRUUC8xLjEgMzAyIEZvdW5kDQoBAkFB") != NULL);
     CHECK(strstr(j, "\"payload_printable\":\"HTTP/1.1 302 Found\\r\\n..AAA") != NULL);
     CHECK(strstr(j, "\"payload_truncated\":true") != NULL);
-    CHECK(strstr(j, "\"baseline\":{\"ttl\":[54],\"initial_ttl\":64,\"hops\":10,"
-                    "\"ip_id\":\"incrementing\",\"df\":true,\"tcp_options\":\"NOP,NOP,TS\"") != NULL);
+    CHECK(strstr(j,
+                 "\"baseline\":{\"ttl\":[54],\"initial_ttl\":64,\"hops\":10,"
+                 "\"ip_id\":\"incrementing\",\"df\":true,\"tcp_options\":\"NOP,NOP,TS\"") != NULL);
     CHECK(strstr(j, "\"count\":1}}") != NULL);
     CHECK(X.got[0].c[0].payload_len == TAMPER_PAYLOAD_MAX);
 }
@@ -936,8 +960,8 @@ static void test_finding_pool_exhausted(void)
     uint32_t seq = X.s[1].nxt;
     struct packet r1 = forged(FLOW_TOCLIENT, VG_TCP_RST | VG_TCP_ACK, seq, X.s[0].nxt, NULL, 0);
     feed(&r1, FLOW_TOCLIENT, true);
-    struct packet r2 = forged(FLOW_TOCLIENT, VG_TCP_RST | VG_TCP_ACK, seq + 5000, X.s[0].nxt + 1000,
-                              NULL, 0);
+    struct packet r2 =
+        forged(FLOW_TOCLIENT, VG_TCP_RST | VG_TCP_ACK, seq + 5000, X.s[0].nxt + 1000, NULL, 0);
     feed(&r2, FLOW_TOCLIENT, true); /* seq jump and ack change: two signatures, one slot */
     end_flow();
     CHECK_EQ_U(X.n_got, 1);
