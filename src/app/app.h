@@ -13,10 +13,20 @@
  *   - <proto>_flush(st, emit, ud): at flow end, hands over the transactions that are still open.
  *   - Malformed messages become anomaly ids (core/vg_anomaly.h, type "applayer") reported through
  *     the transaction or a callback, never a crash.
- * The registry (app_registry.c) and the engine glue come with the app-layer integration.
+ *
+ * The glue (app.c) detects the protocol of each flow from its first bytes, owns the per-flow
+ * parser state (flow->app), and hands what the parsers complete to the engine through struct
+ * app_hooks: the app layer never writes output itself (output is downstream of it).
  */
 #ifndef VG_APP_H
 #define VG_APP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "decode/packet.h"
+#include "flow/flow.h"
+#include "stream/stream.h"
 
 enum app_proto_id {
     APP_PROTO_UNKNOWN = 0,
@@ -27,5 +37,46 @@ enum app_proto_id {
     APP_PROTO_FAILED, /* detection gave up on this flow */
     APP_PROTO_COUNT
 };
+
+/* EVE names: "http", "dns", "tls", "ssh", "failed"; NULL for unknown. */
+const char *app_proto_name(int proto);
+
+struct http_tx;
+struct dns_msg;
+struct dns_response_pair;
+
+/* What the app layer hands to the engine. Every pointer is valid only during the call. `p` is the
+ * packet being processed, or NULL when the call comes from the flow's end (flush). */
+struct app_hooks {
+    void (*http_tx)(void *ud, struct flow *f, const struct packet *p, const struct http_tx *tx);
+    void (*dns_msg)(void *ud, struct flow *f, const struct packet *p, int dir,
+                    const struct dns_msg *m, uint64_t tx_id);
+    void (*dns_pair)(void *ud, struct flow *f, const struct dns_response_pair *pair);
+    void (*anomaly)(void *ud, struct flow *f, const struct packet *p, int anomaly_id);
+    void *ud;
+};
+
+struct app_counters {
+    uint64_t flows[APP_PROTO_COUNT]; /* flows detected per protocol (FAILED: gave up) */
+    uint64_t state_nomem;            /* parser state could not be allocated */
+    uint64_t probe_bytes_max;        /* detection gave up because the probe buffer filled */
+};
+
+struct app_ctx;
+
+/* app_ctx_new: per-worker context (parse arena, counters). hooks is copied. NULL on OOM. */
+struct app_ctx *app_ctx_new(const struct app_hooks *hooks);
+void app_ctx_free(struct app_ctx *ctx);
+
+/* app_packet runs the app layer for one packet of flow f: for TCP, the in-order bytes in sr
+ * (sr->data, after sr->gap_len lost bytes); for UDP, the datagram's payload. */
+void app_packet(struct app_ctx *ctx, struct flow *f, const struct packet *p, int dir,
+                const struct stream_result *sr);
+
+/* app_flow_end hands over what the flow's parser still holds (through the hooks, p = NULL) and
+ * frees flow->app. */
+void app_flow_end(struct app_ctx *ctx, struct flow *f);
+
+const struct app_counters *app_counters(const struct app_ctx *ctx);
 
 #endif

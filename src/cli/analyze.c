@@ -27,7 +27,7 @@ static void analyze_usage(FILE *out)
           "  -r FILE              a capture file to read (repeatable; same as a FILE argument)\n"
           "      --rules FILE     a Suricata rule file (repeatable)\n"
           "      --no-progress    no progress line on stderr\n"
-          "      --stop-after STAGE  run the pipeline only up to decode, flow or stream\n"
+          "      --stop-after STAGE  run the pipeline only up to decode, flow, stream or app\n"
           "                       (benchmarks and diagnosis)\n"
           "  -q, --quiet          no summary, errors only\n"
           "  -v, --verbose        more messages on stderr\n"
@@ -81,10 +81,11 @@ static void print_summary(const struct worker *w, const struct engine_result *re
     printf("\n  flows     %llu (tcp %llu, udp %llu, icmp %llu, other %llu)\n",
            (unsigned long long)fc->total, (unsigned long long)fc->tcp, (unsigned long long)fc->udp,
            (unsigned long long)(fc->icmpv4 + fc->icmpv6), (unsigned long long)fc->other);
-    printf("  events    alert %llu, flow %llu, anomaly %llu, stats %llu -> %s\n",
-           (unsigned long long)w->events[ENG_EV_ALERT], (unsigned long long)w->events[ENG_EV_FLOW],
-           (unsigned long long)w->events[ENG_EV_ANOMALY], (unsigned long long)w->events[ENG_EV_STATS],
-           eve_path);
+    printf("  events    alert %llu, http %llu, dns %llu, flow %llu, anomaly %llu, stats %llu\n",
+           (unsigned long long)w->events[ENG_EV_ALERT], (unsigned long long)w->events[ENG_EV_HTTP],
+           (unsigned long long)w->events[ENG_EV_DNS], (unsigned long long)w->events[ENG_EV_FLOW],
+           (unsigned long long)w->events[ENG_EV_ANOMALY], (unsigned long long)w->events[ENG_EV_STATS]);
+    printf("  output    %s\n", eve_path);
     uint64_t total = 0;
     for (int i = 0; i < VG_ANOMALY_COUNT; i++) total += d->anomalies[i];
     printf("  anomalies %llu\n", (unsigned long long)total);
@@ -141,8 +142,10 @@ int cli_analyze(int argc, char **argv)
                 last_stage = ENG_STAGE_FLOW;
             else if (strcmp(optarg, "stream") == 0)
                 last_stage = ENG_STAGE_STREAM;
+            else if (strcmp(optarg, "app") == 0)
+                last_stage = ENG_STAGE_APP;
             else {
-                fprintf(stderr, "vigil: error: --stop-after: expected decode, flow or stream, not '%s'\n",
+                fprintf(stderr, "vigil: error: --stop-after: expected decode, flow, stream or app, not '%s'\n",
                         optarg);
                 vg_free(files);
                 return CLI_EXIT_USAGE;

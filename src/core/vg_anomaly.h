@@ -186,7 +186,30 @@
     X(ANOM_DNS_UNSOLICITED_RESPONSE, "applayer", "dns.unsolicited_response", 0)                    \
     X(ANOM_DNS_FLOODED, "applayer", "dns.flooded", 0)                                              \
     X(ANOM_DNS_TOO_MANY_RECORDS, "applayer", "dns.too_many_records", 0)                            \
-    X(ANOM_DNS_ARENA_FULL, "applayer", "dns.arena_full", 0)
+    X(ANOM_DNS_ARENA_FULL, "applayer", "dns.arena_full", 0)                                        \
+    /* TLS (src/app/tls; names as Suricata's tls.* app-layer events where it has them) */          \
+    X(ANOM_TLS_INVALID_SSLV2_HEADER, "applayer", "tls.invalid_sslv2_header", 0)                    \
+    X(ANOM_TLS_INVALID_RECORD_VERSION, "applayer", "tls.invalid_record_version", 0)                \
+    X(ANOM_TLS_INVALID_RECORD_TYPE, "applayer", "tls.invalid_record_type", 0)                      \
+    X(ANOM_TLS_INVALID_RECORD_LENGTH, "applayer", "tls.invalid_record_length", 0)                  \
+    X(ANOM_TLS_INVALID_SSL_RECORD, "applayer", "tls.invalid_ssl_record", 0)                        \
+    X(ANOM_TLS_INVALID_HANDSHAKE_MESSAGE, "applayer", "tls.invalid_handshake_message", 0)          \
+    X(ANOM_TLS_HANDSHAKE_INVALID_LENGTH, "applayer", "tls.handshake_invalid_length", 0)            \
+    X(ANOM_TLS_HANDSHAKE_MESSAGE_TOO_LONG, "applayer", "tls.handshake_message_too_long", 0)        \
+    X(ANOM_TLS_INVALID_CERTIFICATE, "applayer", "tls.invalid_certificate", 0)                      \
+    X(ANOM_TLS_CERTIFICATE_INVALID_LENGTH, "applayer", "tls.certificate_invalid_length", 0)        \
+    X(ANOM_TLS_CERTIFICATE_INVALID_DER, "applayer", "tls.certificate_invalid_der", 0)              \
+    X(ANOM_TLS_MULTIPLE_SNI_EXTENSIONS, "applayer", "tls.multiple_sni_extensions", 0)              \
+    X(ANOM_TLS_INVALID_SNI_TYPE, "applayer", "tls.invalid_sni_type", 0)                            \
+    X(ANOM_TLS_INVALID_SNI_LENGTH, "applayer", "tls.invalid_sni_length", 0)                        \
+    X(ANOM_TLS_INVALID_ALERT_MESSAGE, "applayer", "tls.invalid_alert_message", 0)                  \
+    X(ANOM_TLS_HEARTBEAT_MESSAGE, "applayer", "tls.heartbeat_message", 0)                          \
+    X(ANOM_TLS_OVERFLOW_HEARTBEAT_MESSAGE, "applayer", "tls.overflow_heartbeat_message", 0)        \
+    /* SSH (src/app/ssh; names as Suricata's ssh.* app-layer events) */                            \
+    X(ANOM_SSH_INVALID_BANNER, "applayer", "ssh.invalid_banner", 0)                                \
+    X(ANOM_SSH_LONG_BANNER, "applayer", "ssh.long_banner", 0)                                      \
+    X(ANOM_SSH_INVALID_RECORD, "applayer", "ssh.invalid_record", 0)                                \
+    X(ANOM_SSH_LONG_KEX_RECORD, "applayer", "ssh.long_kex_record", 0)
 
 enum vg_anomaly {
 #define VG_ANOMALY_ENUM(id, type, name, known) id,

@@ -12,6 +12,7 @@
 #include "flow/flow.h"
 #include "output/eve.h"
 #include "output/json_writer.h"
+#include "app/app.h"
 #include "stream/stream.h"
 #include "tamper/tamper.h"
 
@@ -24,16 +25,19 @@ struct engine_config {
 };
 
 /* Pipeline stages, in order; `vigil analyze --stop-after STAGE` runs the pipeline up to STAGE. */
-enum engine_stage { ENG_STAGE_DECODE, ENG_STAGE_FLOW, ENG_STAGE_STREAM, ENG_STAGE_ALL };
+enum engine_stage { ENG_STAGE_DECODE, ENG_STAGE_FLOW, ENG_STAGE_STREAM, ENG_STAGE_APP,
+                    ENG_STAGE_ALL };
 
 /* Per-event-type counts for the summary. */
-enum { ENG_EV_FLOW, ENG_EV_ANOMALY, ENG_EV_ALERT, ENG_EV_STATS, ENG_EV_COUNT };
+enum { ENG_EV_FLOW, ENG_EV_ANOMALY, ENG_EV_ALERT, ENG_EV_HTTP, ENG_EV_DNS, ENG_EV_STATS,
+       ENG_EV_COUNT };
 
 struct worker {
     struct decode_ctx *dec;
     struct flow_table *flows;
     struct stream_ctx *stream;
     struct tamper_ctx *tamper;
+    struct app_ctx *app;
     struct eve_sink *eve;
     struct jw jw;
     struct vg_ts now;        /* time of the latest packet */

@@ -5,6 +5,8 @@
 #include <string.h>
 
 #include "core/vg_status.h"
+#include "output/eve_dns.h"
+#include "output/eve_http.h"
 #include "output/eve_tamper.h"
 
 /* Housekeeping is bounded work per call (STYLE habit 8): at most this many flows are examined for
@@ -30,10 +32,38 @@ static void on_tamper_finding(const struct flow *f, const struct tamper_finding 
     w->flow_alerts++;
 }
 
-/* The flow-end hook: the flow's held findings, then its flow event, then its state is freed. */
+/* ---- app-layer hooks: transactions become EVE events ---- */
+
+static void on_http_tx(void *ud, struct flow *f, const struct packet *p, const struct http_tx *tx)
+{
+    struct worker *w = ud;
+    (void)p;
+    eve_http(&w->jw, f, tx);
+    emit(w, ENG_EV_HTTP);
+}
+
+static void on_dns_msg(void *ud, struct flow *f, const struct packet *p, int dir,
+                       const struct dns_msg *m, uint64_t tx_id)
+{
+    struct worker *w = ud;
+    struct dns_log_ctx lc = {p ? p->ts : f->last, p ? p->pcap_cnt : 0, dir, tx_id};
+    eve_dns(&w->jw, f, m, &lc);
+    emit(w, ENG_EV_DNS);
+}
+
+static void on_app_anomaly(void *ud, struct flow *f, const struct packet *p, int id)
+{
+    struct worker *w = ud;
+    eve_anomaly(&w->jw, p, f, id);
+    emit(w, ENG_EV_ANOMALY);
+}
+
+/* The flow-end hook: the flow's last transactions, its held findings, then its flow event, then
+ * its state is freed. */
 static void on_flow_end(struct flow *f, void *ud)
 {
     struct worker *w = ud;
+    app_flow_end(w->app, f);
     w->flow_alerts = 0;
     tamper_flow_end(w->tamper, f, on_tamper_finding, w);
     if (w->flow_alerts) f->alerted = true;
@@ -52,8 +82,10 @@ int worker_init(struct worker *w, const struct engine_config *cfg, struct eve_si
     w->flows = flow_table_new(&cfg->flow, on_flow_end, w);
     w->stream = stream_ctx_new(&cfg->stream);
     w->tamper = tamper_ctx_new();
+    struct app_hooks hooks = {on_http_tx, on_dns_msg, NULL, on_app_anomaly, w};
+    w->app = app_ctx_new(&hooks);
     w->last_expire_sec = INT64_MIN;
-    if (!w->dec || !w->flows || !w->stream || !w->tamper) {
+    if (!w->dec || !w->flows || !w->stream || !w->tamper || !w->app) {
         worker_fini(w);
         return VG_ERR_NOMEM;
     }
@@ -86,7 +118,10 @@ void worker_packet(struct worker *w, struct packet *p)
                w->last_stage >= ENG_STAGE_STREAM;
     if (tcp) stream_packet(w->stream, f, p, dir, &sr);
 
-    /* 4. app → detect → intel hang here (later stages). */
+    /* 4. app: protocol detection and parsers (transactions are logged through the hooks) */
+    if (f && w->last_stage >= ENG_STAGE_APP) app_packet(w->app, f, p, dir, tcp ? &sr : NULL);
+
+    /* detect → intel hang here (later stages). */
 
     /* 5. tamper: path integrity (races, forged resets) */
     if (f && w->last_stage >= ENG_STAGE_ALL) tamper_packet(w->tamper, f, p, dir, tcp ? &sr : NULL);
@@ -112,6 +147,7 @@ void worker_finish(struct worker *w, const struct eve_stats_in *extra)
     in.flow = flow_table_counters(w->flows);
     in.stream = stream_counters(w->stream);
     in.tamper = tamper_counters(w->tamper);
+    in.app = app_counters(w->app);
     eve_stats(&w->jw, &in);
     emit(w, ENG_EV_STATS);
 }
@@ -126,9 +162,11 @@ void worker_fini(struct worker *w)
     flow_table_free(w->flows);
     stream_ctx_free(w->stream);
     tamper_ctx_free(w->tamper);
+    app_ctx_free(w->app);
     jw_fini(&w->jw);
     w->dec = NULL;
     w->flows = NULL;
     w->stream = NULL;
     w->tamper = NULL;
+    w->app = NULL;
 }

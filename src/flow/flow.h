@@ -47,6 +47,7 @@ enum { FLOW_TOSERVER = 0, FLOW_TOCLIENT = 1 };
 
 struct stream_tcp;   /* stream/stream.h: TCP state and reassembly of this flow */
 struct tamper_flow;  /* tamper/tamper.h: baselines and findings of this flow */
+struct app_flow;     /* app/app.h: protocol detection and parser state of this flow */
 
 struct flow {
     /* Key, oriented client → server. */
@@ -73,6 +74,8 @@ struct flow {
     /* Per-flow state of later stages, owned by those modules and freed from the flow-end hook. */
     struct stream_tcp *tcp;
     struct tamper_flow *tamper;
+    struct app_flow *app;
+    uint8_t app_proto;          /* enum app_proto_id (app/app.h) */
 
     /* Table bookkeeping (flow_table.c only). */
     uint32_t lru_prev, lru_next;

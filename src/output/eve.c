@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "app/app.h"
 #include "core/vg_anomaly.h"
 
 const char *eve_proto_name(uint8_t proto, char *buf8)
@@ -74,6 +75,7 @@ void eve_flow(struct jw *w, const struct flow *f)
     jw_str(w, "event_type", "flow");
     put_vlan(w, f->vlan, f->vlan_cnt);
     put_tuple(w, &f->src, f->sport, &f->dst, f->dport, f->proto);
+    if (app_proto_name(f->app_proto)) jw_str(w, "app_proto", app_proto_name(f->app_proto));
     if (f->proto == 1 || f->proto == 58) {
         jw_uint(w, "icmp_type", f->icmp_type);
         jw_uint(w, "icmp_code", f->icmp_code);
@@ -117,14 +119,22 @@ void eve_flow(struct jw *w, const struct flow *f)
 void eve_anomaly(struct jw *w, const struct packet *p, const struct flow *f, int anom)
 {
     jw_obj_open(w, NULL);
-    put_ts(w, "timestamp", p->ts);
+    put_ts(w, "timestamp", p ? p->ts : f->last);
     if (f) jw_uint(w, "flow_id", f->flow_id);
-    jw_uint(w, "pcap_cnt", p->pcap_cnt);
+    if (p) jw_uint(w, "pcap_cnt", p->pcap_cnt);
     jw_str(w, "event_type", "anomaly");
-    put_vlan(w, p->vlan, p->vlan_cnt > VG_PKT_MAX_VLAN ? VG_PKT_MAX_VLAN : p->vlan_cnt);
-    if (p->ip_ver) put_tuple(w, &p->src, p->sport, &p->dst, p->dport, p->proto);
+    if (p) {
+        put_vlan(w, p->vlan, p->vlan_cnt > VG_PKT_MAX_VLAN ? VG_PKT_MAX_VLAN : p->vlan_cnt);
+        if (p->ip_ver) put_tuple(w, &p->src, p->sport, &p->dst, p->dport, p->proto);
+    } else if (f) {
+        put_vlan(w, f->vlan, f->vlan_cnt);
+        put_tuple(w, &f->src, f->sport, &f->dst, f->dport, f->proto);
+    }
+    const char *type = vg_anomaly_type(anom);
     jw_obj_open(w, "anomaly");
-    jw_str(w, "type", vg_anomaly_type(anom));
+    if (f && type && strcmp(type, "applayer") == 0 && app_proto_name(f->app_proto))
+        jw_str(w, "app_proto", app_proto_name(f->app_proto));
+    jw_str(w, "type", type);
     jw_str(w, "event", vg_anomaly_name(anom));
     jw_obj_close(w);
     jw_obj_close(w);
@@ -268,6 +278,14 @@ void eve_stats(struct jw *w, const struct eve_stats_in *in)
         jw_uint(w, "zero_window_probes", sc->zero_window_probes);
         jw_uint(w, "unverified_bytes", sc->unverified_bytes);
         jw_uint(w, "facts_dropped", sc->facts_dropped);
+        jw_obj_close(w);
+    }
+    const struct app_counters *ac = in->app;
+    if (ac) {
+        jw_obj_open(w, "app_layer");
+        for (int i = 1; i < APP_PROTO_COUNT; i++) jw_uint(w, app_proto_name(i), ac->flows[i]);
+        jw_uint(w, "state_nomem", ac->state_nomem);
+        jw_uint(w, "probe_buffer_full", ac->probe_bytes_max);
         jw_obj_close(w);
     }
     const struct tamper_counters *tc = in->tamper;

@@ -14,6 +14,7 @@
 #include "decode/decode.h"
 #include "flow/flow.h"
 #include "output/json_writer.h"
+#include "app/app.h"
 #include "stream/stream.h"
 #include "tamper/tamper.h"
 
@@ -34,7 +35,8 @@ const char *eve_proto_name(uint8_t proto, char *buf8);
 /* A flow event at the flow's end. */
 void eve_flow(struct jw *w, const struct flow *f);
 
-/* An anomaly event for anomaly id `anom` met on packet p (flow may be NULL). */
+/* An anomaly event for anomaly id `anom` met on packet p (flow may be NULL), or found at the end
+ * of flow f (p NULL). App-layer anomalies carry the flow's app_proto. */
 void eve_anomaly(struct jw *w, const struct packet *p, const struct flow *f, int anom);
 
 /* Totals for the final stats event. Any pointer may be NULL. */
@@ -45,6 +47,7 @@ struct eve_stats_in {
     const struct flow_counters *flow;
     const struct stream_counters *stream;
     const struct tamper_counters *tamper;
+    const struct app_counters *app;
     uint64_t capture_errors, files_ok, files_failed;
     uint64_t events_by_type[8]; /* unused for now */
 };

@@ -105,7 +105,7 @@ const char *tamper_field_name(unsigned bit_index); /* 0..5 -> "ttl" ... "ts"; el
 /* Payload bytes kept per contestant; longer payloads are cut and marked payload_truncated. */
 #define TAMPER_PAYLOAD_MAX 4096
 #define TAMPER_MAX_REASONS 8
-#define TAMPER_REASON_LEN 192
+#define TAMPER_REASON_LEN 384
 
 /* One version of the contested sequence range (or the RST / FIN / data packet of a forged_rst or
  * close finding), as it looked on the wire. */

@@ -466,13 +466,14 @@ static void add_txt(char *buf, size_t n, const char *fmt, ...)
 {
     size_t l = strlen(buf);
     if (l + 3 >= n) return;
+    char *at = buf + l;
     if (l) {
-        memcpy(buf + l, "; ", 3);
-        l += 2;
+        memcpy(at, "; ", 3);
+        at += 2;
     }
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(buf + l, n - l, fmt, ap);
+    vsnprintf(at, n - (size_t)(at - buf), fmt, ap);
     va_end(ap);
 }
 

@@ -12,8 +12,8 @@ contestants' packet numbers.
 
 Prints `benign-sweep: N passed, N failed` (and the number of excluded attack captures); exit 1
 when any file failed, 2 when vigil or the corpus cannot be found. A run of vigil that dies of a
-signal fails too; exit codes other than 0 (e.g. 3, no readable input in a deliberately broken
-file) are fine here - the corpus sweep judges those.
+signal or with a sanitizer report on stderr fails too; exit codes other than 0 (e.g. 3, no
+readable input in a deliberately broken file) are fine here - the corpus sweep judges those.
 
 Environment: VIGIL_BIN (default build/vigil), VIGIL_CORPUS (default ../shared/corpus).
 """
@@ -143,9 +143,13 @@ def run_one(binary, corpus, rel, timeout):
                                timeout=timeout)
         except subprocess.TimeoutExpired:
             return rel, "fail", ["timed out after %ds" % timeout]
+        err = p.stderr.decode(errors="replace")
         if p.returncode < 0:
-            return rel, "fail", ["vigil died of signal %d: %s" %
-                                 (-p.returncode, p.stderr.decode(errors="replace")[-300:])]
+            return rel, "fail", ["vigil died of signal %d: %s" % (-p.returncode, err[-300:])]
+        for mark in ("AddressSanitizer", "LeakSanitizer", "runtime error:"):
+            if mark in err:  # a sanitizer build (VIGIL_BIN=build-asan/vigil)
+                i = err.index(mark)
+                return rel, "fail", ["sanitizer: %s" % err[max(0, i - 100):i + 300]]
         fs = findings(os.path.join(outdir, "eve.json"))
         if fs:
             return rel, "fail", [describe(ev) for ev in fs]

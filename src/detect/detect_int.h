@@ -1,0 +1,224 @@
+/* detect_int.h - what the files of src/detect share and nobody else uses: the logical rule text
+ * with its position map (rule_lexer.c), the parse context the keyword files fill
+ * (rule_parser.c), the keyword tables (keywords/kw_*.c) and the address/port resolvers
+ * (rule_vars.c). Functions here are module-internal: prefix__name.
+ */
+#ifndef VG_DETECT_INT_H
+#define VG_DETECT_INT_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "detect/detect.h"
+
+/* ---- logical rule text (rule_lexer.c) ------------------------------------------------------- */
+
+/* Logical offset `off` starts physical line `line` at column `col` (both 1-based). */
+struct rule_seg {
+    uint32_t off, line, col;
+};
+
+/* One logical rule: physical lines joined at trailing backslashes (the backslash removed), with
+ * the map back to file positions. buf is NUL-terminated; it owns its memory. */
+struct rule_text {
+    char *buf;
+    size_t len, cap;
+    struct rule_seg *seg;
+    uint32_t nseg, segcap;
+};
+
+void rule_text_init(struct rule_text *t);
+void rule_text_fini(struct rule_text *t);
+void rule_text_reset(struct rule_text *t);
+/* Appends n bytes that start at file position line:col. Returns VG_OK or VG_ERR_NOMEM. */
+int rule_text_append(struct rule_text *t, const char *p, size_t n, uint32_t line, uint32_t col);
+/* File position of a logical offset (clamped to the text). */
+void rule_text_pos(const struct rule_text *t, size_t off, uint32_t *line, uint32_t *col);
+
+/* Splits a file image into logical rules. Comment lines (first non-blank byte '#'), blank lines
+ * and whitespace are handled here; the caller gets every other logical line. */
+struct rule_lexer {
+    const char *data;
+    size_t len, pos;
+    uint32_t line;     /* next physical line number */
+    uint32_t max_line; /* bytes of one logical line */
+};
+
+enum rule_lexer_kind {
+    RULE_LEX_RULE,    /* t holds a logical line to parse */
+    RULE_LEX_TOOLONG, /* a logical line exceeded max_line; it was skipped; t->seg[0] has where */
+    RULE_LEX_BINARY,  /* the line holds a NUL byte; skipped */
+};
+
+void rule_lexer_init(struct rule_lexer *lx, const char *data, size_t len, uint32_t max_line);
+/* Next logical line into t (reset first). Returns VG_OK with *kind set, VG_EOF at the end, or
+ * VG_ERR_NOMEM. Work per call is linear in the bytes consumed. */
+int rule_lexer_next(struct rule_lexer *lx, struct rule_text *t, int *kind);
+
+/* A token of the rule text: [off, off+len) in the logical text. */
+struct rule_tok {
+    size_t off, len;
+};
+
+/* One option "name[:value];" of the option list. val is absent when has_val is false. The value
+ * is raw: escapes are kept, surrounding blanks trimmed. */
+struct rule_opt {
+    struct rule_tok name;
+    struct rule_tok val;
+    bool has_val;
+};
+
+/* Header word at *pos (blanks skipped): runs to the next blank or '(' outside brackets; blanks
+ * inside [ ] belong to the word. Returns false at the end of the header (no word). */
+bool rule_lexer_word(const char *s, size_t len, size_t *pos, struct rule_tok *tok);
+
+/* Next option of the option list s[*pos, end): splits at the first ';' not escaped by a
+ * backslash. Returns 1 with *o filled, 0 at the end, -1 on an empty option (";;"), with o->name
+ * pointing at it. */
+int rule_lexer_option(const char *s, size_t end, size_t *pos, struct rule_opt *o);
+
+/* rule_parser.c: parses a logical rule (continuations already joined, positions mapped back
+ * through t). Same contract as rule_parser_parse. */
+int rule_parser_parse_text(const struct rule_text *t, const struct rule_parse_cfg *cfg,
+                           struct rule **out, struct rule_error *err);
+
+/* ---- parse context (rule_parser.c) ---------------------------------------------------------- */
+
+enum rule_seen {
+    RULE_SEEN_SID = 1u << 0,
+    RULE_SEEN_REV = 1u << 1,
+    RULE_SEEN_GID = 1u << 2,
+    RULE_SEEN_MSG = 1u << 3,
+    RULE_SEEN_CLASSTYPE = 1u << 4,
+    RULE_SEEN_PRIORITY = 1u << 5,
+    RULE_SEEN_DSIZE = 1u << 6,
+    RULE_SEEN_TARGET = 1u << 7,
+    RULE_SEEN_APP_PROTO = 1u << 8,
+    RULE_SEEN_TLS_VERSION = 1u << 9,
+};
+
+struct rule_pc {
+    struct rule *r;
+    const struct rule_text *t;
+    const char *s; /* t->buf */
+    const struct rule_parse_cfg *cfg;
+    const struct rule_limits *lim;
+    const struct rule_vars *vars;
+    const struct rule_classes *classes;
+    struct rule_error *err;
+    int status; /* first failure */
+
+    /* matches in rule order; grouped into per-buffer lists when the rule is complete */
+    struct rule_match *m;
+    size_t nm, capm;
+    long last_content;  /* index in m, or -1 */
+    long last_match;    /* index in m of the last buffer match, or -1 */
+    uint8_t sticky;     /* enum rule_buf: where new matches go */
+    bool sticky_set;    /* a sticky buffer keyword is in force */
+    uint32_t ncontents;
+    uint32_t seen; /* enum rule_seen */
+    size_t fp_off; /* offset of the fast_pattern option, when set */
+    long fp_match; /* index in m of the fast_pattern content, or -1 */
+    long dsize_pm; /* index in r->pm of dsize, or -1 */
+    size_t dsize_off;
+    struct rule_tok opt_name; /* the option being parsed */
+};
+
+/* Records the first error (position from the logical offset) and returns status. */
+int rule__fail(struct rule_pc *pc, size_t off, int status, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+/* Same, with "<keyword>: " in front of the message. */
+int rule__kwfail(struct rule_pc *pc, size_t off, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Appends a match to the current buffer (pc->sticky). Returns its index or -1 (error set). */
+long rule__add_match(struct rule_pc *pc, uint8_t kind, size_t off);
+/* Appends a packet-level condition. Returns it or NULL (error set). */
+struct rule_pmatch *rule__add_pmatch(struct rule_pc *pc, uint8_t kind);
+/* Copies [p, p+n) into a new NUL-terminated string (vg_malloc), or NULL. */
+char *rule__strndup(const char *p, size_t n);
+
+/* ---- small parsers shared by the keyword files (rule_parser.c) ------------------------------- */
+
+/* A value split at commas: up to max trimmed fields; returns the count, or -1 when there are more
+ * than max. Fields keep their offsets in the logical text. */
+int rule__split(const char *s, struct rule_tok val, char sep, struct rule_tok *out, int max);
+/* Trims blanks around a token. */
+struct rule_tok rule__trim(const char *s, struct rule_tok t);
+/* Token equals the word (exactly / case-insensitively). */
+bool rule__tok_eq(const char *s, struct rule_tok t, const char *word);
+bool rule__tok_ieq(const char *s, struct rule_tok t, const char *word);
+/* Strict integers: optional sign (signed only), decimal or 0x hex when hex_ok. */
+bool rule__parse_i64(const char *s, struct rule_tok t, int64_t lo, int64_t hi, int64_t *v);
+bool rule__parse_u64(const char *s, struct rule_tok t, bool hex_ok, uint64_t max, uint64_t *v);
+/* A numeric comparison as used by dsize, ttl, itype, bsize, ...: "N", "=N", "!N", "!=N", "<N",
+ * "<=N", ">N", ">=N", "A<>B" (exclusive) and, when dash_range, "A-B" (inclusive). Returns false
+ * with *why set on a malformed or out-of-range value. */
+bool rule__parse_cmp(const char *s, struct rule_tok t, uint64_t max, bool dash_range,
+                     struct rule_cmp *c, const char **why);
+/* A number or the name of a byte_extract variable already defined in the rule. Returns VG_OK, or
+ * fails with "<kw>: ..." messages. */
+int rule__parse_num(struct rule_pc *pc, struct rule_tok t, int64_t lo, int64_t hi,
+                    struct rule_num *n, const char *what);
+/* Decodes a double-quoted value with the escapes \" \\ \; \: into a new string; *out_len set.
+ * Fails (error set, returns NULL) when the quotes are missing or an unescaped quote is inside. */
+char *rule__unquote(struct rule_pc *pc, struct rule_tok val, size_t *out_len);
+
+/* ---- keyword tables (keywords/kw_*.c) ------------------------------------------------------- */
+
+typedef int (*rule_kw_fn)(struct rule_pc *pc, const struct rule_opt *o, int arg);
+
+enum rule_kw_flags {
+    RULE_KW_NOVAL = 1u << 0,  /* takes no value ("nocase;") */
+    RULE_KW_VAL = 1u << 1,    /* needs a value */
+    RULE_KW_OPTVAL = 1u << 2, /* value optional (fast_pattern) */
+};
+
+struct rule_kw {
+    const char *name;
+    rule_kw_fn fn;
+    int arg;
+    unsigned flags;
+};
+
+extern const struct rule_kw kw_meta_table[];
+extern const struct rule_kw kw_content_table[];
+extern const struct rule_kw kw_pcre_table[];
+extern const struct rule_kw kw_flow_table[];
+extern const struct rule_kw kw_byte_table[];
+extern const struct rule_kw kw_buffers_table[];
+extern const struct rule_kw kw_packet_table[];
+extern const struct rule_kw kw_threshold_table[];
+extern const struct rule_kw kw_misc_table[];
+/* Each table ends with a row whose fn is NULL; rows with a NULL name are skipped. */
+
+/* kw_buffers.c: resolves a sticky buffer keyword (name or alias) to its buffer id, or -1. */
+int kw_buffers_lookup(const char *name, size_t len);
+/* kw_buffers.c: sticky-buffer keyword handler (arg = enum rule_buf), also used for aliases. */
+int kw_buffers_sticky(struct rule_pc *pc, const struct rule_opt *o, int arg);
+
+/* kw_content.c: checks made when the rule is complete (relative chains, dsize/bsize bounds). */
+int kw_content_finalize(struct rule_pc *pc);
+/* kw_content.c: frees what a content match owns. */
+void kw_content_free(struct rule_content *c);
+/* kw_pcre.c: frees the compiled code and strings. */
+void kw_pcre_free(struct rule_pcre *p);
+/* kw_meta.c: the built-in classification table (shared, immutable). */
+const struct rule_classes *kw_meta_classes_default(void);
+
+/* ---- addresses, ports, variables (rule_vars.c) ----------------------------------------------- */
+
+/* The built-in defaults (immutable, shared). */
+const struct rule_vars *rule_vars_default(void);
+/* Parses an address spec (header field) into r->src/dst. On failure returns VG_ERR_FORMAT or
+ * VG_ERR_LIMIT, with *why a static or buf message and *why_off the offset in spec. */
+int rule_vars_addr(const struct rule_vars *v, const char *spec, size_t len, unsigned max_depth,
+                   struct rule_addr *out, char *why, size_t whylen, size_t *why_off);
+int rule_vars_ports(const struct rule_vars *v, const char *spec, size_t len, unsigned max_depth,
+                    struct rule_ports *out, char *why, size_t whylen, size_t *why_off);
+void rule_vars_addr_fini(struct rule_addr *a);
+void rule_vars_ports_fini(struct rule_ports *p);
+
+#endif
