@@ -35,19 +35,28 @@ size_t vg_ts_format(struct vg_ts ts, char *buf)
         rem += 86400;
         days--;
     }
-    int64_t y;
-    unsigned m, d;
-    civil_from_days(days, &y, &m, &d);
-    if (y < 0 || y > 9999) { /* not representable in 4 digits: clamp, never overflow buf */
-        y = y < 0 ? 0 : 9999;
+    /* The date part changes once a day: keep the last one (per thread). */
+    static _Thread_local int64_t cached_days = INT64_MIN;
+    static _Thread_local char cached_date[11];
+    if (days != cached_days) {
+        int64_t y;
+        unsigned m, d;
+        civil_from_days(days, &y, &m, &d);
+        if (y < 0 || y > 9999) { /* not representable in 4 digits: clamp, never overflow buf */
+            y = y < 0 ? 0 : 9999;
+        }
+        char *c = cached_date;
+        c = put_digits(c, (uint64_t)y, 4);
+        *c++ = '-';
+        c = put_digits(c, m, 2);
+        *c++ = '-';
+        c = put_digits(c, d, 2);
+        *c = 'T';
+        cached_days = days;
     }
     char *o = buf;
-    o = put_digits(o, (uint64_t)y, 4);
-    *o++ = '-';
-    o = put_digits(o, m, 2);
-    *o++ = '-';
-    o = put_digits(o, d, 2);
-    *o++ = 'T';
+    memcpy(o, cached_date, 11);
+    o += 11;
     o = put_digits(o, (uint64_t)(rem / 3600), 2);
     *o++ = ':';
     o = put_digits(o, (uint64_t)(rem / 60 % 60), 2);

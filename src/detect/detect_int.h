@@ -117,6 +117,8 @@ struct rule_pc {
     long last_match;    /* index in m of the last buffer match, or -1 */
     uint8_t sticky;     /* enum rule_buf: where new matches go */
     bool sticky_set;    /* a sticky buffer keyword is in force */
+    size_t sticky_off;  /* where it was set */
+    uint32_t sticky_count; /* matches added to it since */
     uint32_t ncontents;
     uint32_t seen; /* enum rule_seen */
     size_t fp_off; /* offset of the fast_pattern option, when set */
@@ -154,7 +156,7 @@ bool rule__tok_ieq(const char *s, struct rule_tok t, const char *word);
 bool rule__parse_i64(const char *s, struct rule_tok t, int64_t lo, int64_t hi, int64_t *v);
 bool rule__parse_u64(const char *s, struct rule_tok t, bool hex_ok, uint64_t max, uint64_t *v);
 /* A numeric comparison as used by dsize, ttl, itype, bsize, ...: "N", "=N", "!N", "!=N", "<N",
- * "<=N", ">N", ">=N", "A<>B" (exclusive) and, when dash_range, "A-B" (inclusive). Returns false
+ * "<=N", ">N", ">=N", "A<>B" and, when dash_range, "A-B" (both exclusive, as Suricata). Returns false
  * with *why set on a malformed or out-of-range value. */
 bool rule__parse_cmp(const char *s, struct rule_tok t, uint64_t max, bool dash_range,
                      struct rule_cmp *c, const char **why);
@@ -199,6 +201,9 @@ int kw_buffers_lookup(const char *name, size_t len);
 /* kw_buffers.c: sticky-buffer keyword handler (arg = enum rule_buf), also used for aliases. */
 int kw_buffers_sticky(struct rule_pc *pc, const struct rule_opt *o, int arg);
 
+/* kw_buffers.c: fails when the sticky buffer in force received no match (Suricata: "didn't add
+ * matches to it"). Called before a new sticky buffer is set and at finalisation. */
+int kw_buffers_check_empty(struct rule_pc *pc);
 /* kw_content.c: checks made when the rule is complete (relative chains, dsize/bsize bounds). */
 int kw_content_finalize(struct rule_pc *pc);
 /* kw_content.c: frees what a content match owns. */

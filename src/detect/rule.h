@@ -317,8 +317,7 @@ enum rule_cmp_op {
     RULE_CMP_LE,
     RULE_CMP_GT,
     RULE_CMP_GE,
-    RULE_CMP_RANGE, /* lo < x < hi (Suricata's "lo<>hi", exclusive) */
-    RULE_CMP_RANGE_INCL, /* lo <= x <= hi (Suricata's "lo-hi") */
+    RULE_CMP_RANGE, /* a < x < b (Suricata's "a<>b" and "a-b", both exclusive) */
 };
 
 /* A numeric condition: x op a (or a, b for the ranges). */

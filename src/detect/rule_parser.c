@@ -196,7 +196,7 @@ bool rule__parse_i64(const char *s, struct rule_tok t, int64_t lo, int64_t hi, i
         t.len--;
     }
     uint64_t u;
-    if (!rule__parse_u64(s, t, false, (uint64_t)INT64_MAX, &u)) return false;
+    if (!rule__parse_u64(s, t, true, (uint64_t)INT64_MAX, &u)) return false;
     int64_t x = neg ? -(int64_t)u : (int64_t)u;
     if (x < lo || x > hi) return false;
     *v = x;
@@ -270,7 +270,7 @@ bool rule__parse_cmp(const char *s, struct rule_tok t, uint64_t max, bool dash_r
                 *why = "range must be ascending";
                 return false;
             }
-            c->op = rl == 2 ? RULE_CMP_RANGE : RULE_CMP_RANGE_INCL;
+            c->op = RULE_CMP_RANGE;
             return true;
         }
     }
@@ -370,6 +370,7 @@ long rule__add_match(struct rule_pc *pc, uint8_t kind, size_t off)
     m->kind = kind;
     m->buf = pc->sticky;
     m->src_off = (uint32_t)off;
+    if (pc->sticky_set && m->buf == pc->sticky) pc->sticky_count++;
     pc->last_match = (long)pc->nm;
     return (long)pc->nm++;
 }
@@ -664,7 +665,9 @@ static int finalize(struct rule_pc *pc, size_t end_off)
     struct rule *r = pc->r;
     if (!(pc->seen & RULE_SEEN_SID))
         return rule__fail(pc, end_off, VG_ERR_FORMAT, "rule has no sid");
-    int rc = kw_content_finalize(pc);
+    int rc = kw_buffers_check_empty(pc);
+    if (rc) return rc;
+    rc = kw_content_finalize(pc);
     if (rc) return rc;
     rc = infer_app(pc);
     if (rc) return rc;

@@ -23,7 +23,8 @@ struct eve_sink;
 /* eve_sink_open creates (truncates) path for writing. Returns NULL and fills errbuf on failure. */
 struct eve_sink *eve_sink_open(const char *path, char *errbuf, size_t errlen);
 /* eve_sink_write appends w's event plus a newline. Events are never split: a line is written
- * whole to the stdio buffer (flushed on eve_sink_flush/close). Returns VG_OK or VG_ERR_IO. */
+ * whole into the sink buffer (written with write(2) when full, and on eve_sink_flush/close).
+ * Returns VG_OK or VG_ERR_IO. */
 int eve_sink_write(struct eve_sink *s, const struct jw *w);
 int eve_sink_flush(struct eve_sink *s);
 uint64_t eve_sink_events(const struct eve_sink *s);

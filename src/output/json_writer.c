@@ -26,7 +26,7 @@ void jw_reset(struct jw *w)
     w->oom = false;
 }
 
-static bool reserve(struct jw *w, size_t n)
+bool jw__grow(struct jw *w, size_t n)
 {
     if (w->oom) return false;
     if (w->cap - w->len >= n) return true;
@@ -48,6 +48,9 @@ static bool reserve(struct jw *w, size_t n)
     return true;
 }
 
+#define reserve jw__reserve
+#define begin_value jw__begin
+
 static void put(struct jw *w, const char *s, size_t n)
 {
     if (!reserve(w, n)) return;
@@ -59,19 +62,6 @@ static void putc1(struct jw *w, char c)
 {
     if (!reserve(w, 1)) return;
     w->buf[w->len++] = c;
-}
-
-/* Writes the separator and the key of the next member or element. */
-static void begin_value(struct jw *w, const char *key)
-{
-    if (w->oom) return;
-    if (!w->first[w->depth]) putc1(w, ',');
-    w->first[w->depth] = false;
-    if (key) {
-        putc1(w, '"');
-        put(w, key, strlen(key));
-        put(w, "\":", 2);
-    }
 }
 
 static void open_container(struct jw *w, const char *key, char c)
@@ -119,7 +109,7 @@ static size_t utf8_seq_len(const unsigned char *s, size_t n)
     return 0;
 }
 
-static void put_escaped(struct jw *w, const unsigned char *s, size_t n)
+void jw__put_escaped(struct jw *w, const unsigned char *s, size_t n)
 {
     static const char hex[] = "0123456789abcdef";
     /* Worst case every byte becomes \u00XX (6 bytes). */
@@ -168,15 +158,7 @@ static void put_escaped(struct jw *w, const unsigned char *s, size_t n)
     w->len = (size_t)(o - w->buf);
 }
 
-void jw_strn(struct jw *w, const char *key, const void *s, size_t n)
-{
-    begin_value(w, key);
-    put_escaped(w, s, n);
-}
-
-void jw_str(struct jw *w, const char *key, const char *s) { jw_strn(w, key, s, strlen(s)); }
-
-void jw_uint(struct jw *w, const char *key, uint64_t v)
+void jw__put_uint(struct jw *w, uint64_t v)
 {
     char tmp[24];
     int i = (int)sizeof tmp;
@@ -184,14 +166,14 @@ void jw_uint(struct jw *w, const char *key, uint64_t v)
         tmp[--i] = (char)('0' + v % 10);
         v /= 10;
     } while (v);
-    begin_value(w, key);
     put(w, tmp + i, sizeof tmp - (size_t)i);
 }
 
 void jw_int(struct jw *w, const char *key, int64_t v)
 {
     if (v >= 0) {
-        jw_uint(w, key, (uint64_t)v);
+        begin_value(w, key);
+        jw__put_uint(w, (uint64_t)v);
         return;
     }
     begin_value(w, key);

@@ -33,6 +33,34 @@ struct jw {
     bool oom;                 /* allocation failed or nesting too deep */
 };
 
+/* Slow path of jw__reserve: grows the buffer; false (and oom set) when it cannot. */
+bool jw__grow(struct jw *w, size_t n);
+
+/* Hot helpers, inline so that the length of a literal key folds to a constant at each call site
+ * (strlen and call overhead were a tenth of the flow-event cost). */
+static inline bool jw__reserve(struct jw *w, size_t n)
+{
+    return !w->oom && w->cap - w->len >= n ? true : jw__grow(w, n);
+}
+
+/* Writes the separator and the key of the next member or element. */
+static inline void jw__begin(struct jw *w, const char *key)
+{
+    size_t klen = key ? __builtin_strlen(key) : 0;
+    if (!jw__reserve(w, klen + 4)) return;
+    char *o = w->buf + w->len;
+    if (!w->first[w->depth]) *o++ = ',';
+    w->first[w->depth] = false;
+    if (key) {
+        *o++ = '"';
+        __builtin_memcpy(o, key, klen);
+        o += klen;
+        *o++ = '"';
+        *o++ = ':';
+    }
+    w->len = (size_t)(o - w->buf);
+}
+
 void jw_init(struct jw *w);
 void jw_fini(struct jw *w);
 void jw_reset(struct jw *w); /* empties the buffer, keeps the memory */
@@ -42,9 +70,25 @@ void jw_obj_open(struct jw *w, const char *key);
 void jw_obj_close(struct jw *w);
 void jw_arr_open(struct jw *w, const char *key);
 void jw_arr_close(struct jw *w);
-void jw_str(struct jw *w, const char *key, const char *s);
-void jw_strn(struct jw *w, const char *key, const void *s, size_t n);
-void jw_uint(struct jw *w, const char *key, uint64_t v);
+/* Appends s (n bytes) as an escaped JSON string (see the escaping rules above). */
+void jw__put_escaped(struct jw *w, const unsigned char *s, size_t n);
+/* Appends the decimal digits of v. */
+void jw__put_uint(struct jw *w, uint64_t v);
+
+static inline void jw_strn(struct jw *w, const char *key, const void *s, size_t n)
+{
+    jw__begin(w, key);
+    jw__put_escaped(w, (const unsigned char *)s, n);
+}
+static inline void jw_str(struct jw *w, const char *key, const char *s)
+{
+    jw_strn(w, key, s, __builtin_strlen(s));
+}
+static inline void jw_uint(struct jw *w, const char *key, uint64_t v)
+{
+    jw__begin(w, key);
+    jw__put_uint(w, v);
+}
 void jw_int(struct jw *w, const char *key, int64_t v);
 void jw_double(struct jw *w, const char *key, double v, int decimals);
 void jw_bool(struct jw *w, const char *key, bool v);

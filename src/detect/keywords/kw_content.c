@@ -340,7 +340,6 @@ static int64_t cmp_max(const struct rule_cmp *c)
     case RULE_CMP_LT:
         return (int64_t)c->a - 1;
     case RULE_CMP_RANGE:
-    case RULE_CMP_RANGE_INCL:
         return (int64_t)c->b;
     default:
         return -1;
