@@ -79,7 +79,9 @@ struct stream_fact {
  * SYN/ACKs' sequence numbers (the competing ISNs) and no data is attached. For data overlaps,
  * first.pcap_cnt == 0 means the held bytes' metadata is no longer known (the ring of records is
  * bounded); first.seq/len then describe the held range. Delivery policy: "first wins" - bytes
- * already held are never replaced by a later contestant (see src/stream/README.md). */
+ * already held are never replaced by a later contestant (see src/stream/README.md).
+ * second_data, and data after a memcap hit (no retention), point into the packet itself: valid
+ * for this packet's pass through the pipeline only. */
 
 #define STREAM_MAX_FACTS 4
 
