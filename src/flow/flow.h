@@ -90,6 +90,7 @@ struct flow_config {
 struct flow_counters {
     uint64_t total, tcp, udp, icmpv4, icmpv6, other; /* flows created */
     uint64_t active;                                /* flows in the table now */
+    uint64_t active_max;                            /* most flows in the table at once */
     uint64_t ended_timeout, ended_forced, ended_shutdown, ended_tcp_reuse;
     uint64_t memcap_hits;                           /* creations that had to evict (emergency) */
     uint64_t no_flow;                               /* packets that cannot have a flow (no IP) */

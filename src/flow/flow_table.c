@@ -348,6 +348,7 @@ static struct flow *flow_create(struct flow_table *ft, const struct packet *p, c
 
     ft->ctr.total++;
     ft->ctr.active++;
+    if (ft->ctr.active > ft->ctr.active_max) ft->ctr.active_max = ft->ctr.active;
     switch (p->proto) {
     case 6: ft->ctr.tcp++; break;
     case 17: ft->ctr.udp++; break;

@@ -260,6 +260,7 @@ void eve_stats(struct jw *w, const struct eve_stats_in *in)
         jw_uint(w, "flows_ended_shutdown", fc->ended_shutdown);
         jw_uint(w, "flows_ended_tcp_reuse", fc->ended_tcp_reuse);
         jw_uint(w, "packets_without_flow", fc->no_flow);
+        jw_uint(w, "flows_active_max", fc->active_max);
     }
     if (sc) {
         jw_obj_open(w, "stream");
