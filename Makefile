@@ -2,6 +2,7 @@
 # root: they install what is missing (scripts/install-deps.sh), build, and run.
 CORPUS ?= ../shared/corpus
 JOBS ?= 2
+MAKEFLAGS += --no-print-directory
 export VIGIL_CORPUS ?= $(CORPUS)
 
 .PHONY: all deps build build-asan build-fuzz test unit demo bench fuzz clean format
@@ -13,15 +14,15 @@ deps:
 
 build: deps
 	@cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-	@cmake --build build -j$(JOBS)
+	@cmake --build build -j$(JOBS) -- -s
 
 build-asan: deps
 	@CC=clang cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DVIGIL_SANITIZE=ON >/dev/null
-	@cmake --build build-asan -j$(JOBS)
+	@cmake --build build-asan -j$(JOBS) -- -s
 
 build-fuzz: deps
 	@CC=clang cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DVIGIL_FUZZ=ON >/dev/null
-	@cmake --build build-fuzz -j$(JOBS)
+	@cmake --build build-fuzz -j$(JOBS) -- -s
 
 # Everything: unit tests (normal and ASan+UBSan), capture tests, tshark cross-checks, a corpus sweep
 # under sanitizers, and a short run of every fuzzer. Prints "N passed, N failed" at the end.

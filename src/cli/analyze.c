@@ -71,7 +71,6 @@ static double mono_now(void)
 static void print_summary(const struct worker *w, const struct engine_result *res,
                           const char *eve_path, double secs)
 {
-    const struct decode_counters *d = decode_counters(w->dec);
     const struct flow_counters *fc = flow_table_counters(w->flows);
     printf("vigil analyze: %llu file(s) read, %llu failed%s\n", (unsigned long long)res->files_ok,
            (unsigned long long)res->files_failed, res->interrupted ? " (interrupted)" : "");
@@ -86,19 +85,24 @@ static void print_summary(const struct worker *w, const struct engine_result *re
            (unsigned long long)w->events[ENG_EV_DNS], (unsigned long long)w->events[ENG_EV_FLOW],
            (unsigned long long)w->events[ENG_EV_ANOMALY], (unsigned long long)w->events[ENG_EV_STATS]);
     printf("  output    %s\n", eve_path);
-    uint64_t total = 0;
-    for (int i = 0; i < VG_ANOMALY_COUNT; i++) total += d->anomalies[i];
-    printf("  anomalies %llu\n", (unsigned long long)total);
+    const uint64_t *an = w->anomalies;
+    printf("  anomalies %llu\n", (unsigned long long)w->events[ENG_EV_ANOMALY]);
     /* The five most frequent, most frequent first (ties by table order: deterministic). */
     bool shown[VG_ANOMALY_COUNT] = {false};
     for (int k = 0; k < 5; k++) {
         int best = -1;
         for (int i = 0; i < VG_ANOMALY_COUNT; i++)
-            if (!shown[i] && d->anomalies[i] && (best < 0 || d->anomalies[i] > d->anomalies[best]))
+            if (!shown[i] && an[i] && (best < 0 || an[i] > an[best]))
                 best = i;
         if (best < 0) break;
         shown[best] = true;
-        printf("    %-44s %llu\n", vg_anomaly_name(best), (unsigned long long)d->anomalies[best]);
+        printf("    %-44s %llu\n", vg_anomaly_name(best), (unsigned long long)an[best]);
+    }
+    if (w->events[ENG_EV_ALERT]) {
+        printf("  findings  %llu\n", (unsigned long long)w->events[ENG_EV_ALERT]);
+        for (unsigned i = 0; i < w->n_notable; i++) printf("    %s\n", w->notable[i]);
+        if (w->events[ENG_EV_ALERT] > w->n_notable)
+            printf("    ... (every finding is an alert event in the EVE file)\n");
     }
     if (res->capture_errors)
         printf("  capture errors %llu (see messages above)\n",

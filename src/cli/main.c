@@ -10,6 +10,7 @@ static void usage(FILE *out)
           "\n"
           "commands:\n"
           "  analyze   read capture files (pcap, pcapng) and write EVE JSON events\n"
+          "  rules     check Suricata rule files (vigil rules check FILE...)\n"
           "  version   print the version\n"
           "  help      print this help\n"
           "\n"
@@ -26,6 +27,7 @@ int main(int argc, char **argv)
     }
     const char *cmd = argv[1];
     if (strcmp(cmd, "analyze") == 0) return cli_analyze(argc - 1, argv + 1);
+    if (strcmp(cmd, "rules") == 0) return cli_rules(argc - 1, argv + 1);
     if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
         printf("vigil %s\n", VIGIL_VERSION);
         return CLI_EXIT_OK;

@@ -99,6 +99,8 @@ enum rule_seen {
     RULE_SEEN_TLS_VERSION = 1u << 9,
 };
 
+#define RULE_MAX_LISTS 64 /* buffer lists per rule */
+
 struct rule_pc {
     struct rule *r;
     const struct rule_text *t;
@@ -119,6 +121,14 @@ struct rule_pc {
     bool sticky_set;    /* a sticky buffer keyword is in force */
     size_t sticky_off;  /* where it was set */
     uint32_t sticky_count; /* matches added to it since */
+    uint8_t ntx;        /* transforms on the sticky buffer in force */
+    uint8_t tx[RULE_MAX_TX];
+    /* buffer lists: one per (buffer, transforms), in order of first use */
+    struct {
+        uint8_t id, ntx;
+        uint8_t tx[RULE_MAX_TX];
+    } inst[RULE_MAX_LISTS];
+    uint32_t ninst;
     uint32_t ncontents;
     uint32_t seen; /* enum rule_seen */
     size_t fp_off; /* offset of the fast_pattern option, when set */
@@ -137,6 +147,9 @@ int rule__kwfail(struct rule_pc *pc, size_t off, const char *fmt, ...)
 
 /* Appends a match to the current buffer (pc->sticky). Returns its index or -1 (error set). */
 long rule__add_match(struct rule_pc *pc, uint8_t kind, size_t off);
+/* Index of the list for buffer id (with the transforms in force when it is the sticky buffer,
+ * else none), created on first use; -1 when there are too many (error set). */
+int rule__list_for(struct rule_pc *pc, uint8_t id, bool with_tx, size_t off);
 /* Appends a packet-level condition. Returns it or NULL (error set). */
 struct rule_pmatch *rule__add_pmatch(struct rule_pc *pc, uint8_t kind);
 /* Copies [p, p+n) into a new NUL-terminated string (vg_malloc), or NULL. */

@@ -387,6 +387,7 @@ enum rule_match_kind {
 struct rule_match {
     uint8_t kind;     /* enum rule_match_kind */
     uint8_t buf;      /* enum rule_buf (same as the list it is in) */
+    uint8_t list;     /* index of its list in rule->buf */
     uint32_t src_off; /* offset of its keyword in the rule text (for messages) */
     union {
         struct rule_content content;
@@ -398,9 +399,36 @@ struct rule_match {
     } u;
 };
 
-/* The ordered matches of one inspection buffer. */
+/* Transforms applied to a sticky buffer before its matches (Suricata 6+): "dns.query;
+ * dotprefix; content:...". Applied in the order listed. */
+#define RULE_TRANSFORM_MAP(X)                                                                      \
+    X(RULE_TX_DOTPREFIX, "dotprefix")                                                              \
+    X(RULE_TX_STRIP_WHITESPACE, "strip_whitespace")                                                \
+    X(RULE_TX_COMPRESS_WHITESPACE, "compress_whitespace")                                          \
+    X(RULE_TX_TO_LOWERCASE, "to_lowercase")                                                        \
+    X(RULE_TX_TO_UPPERCASE, "to_uppercase")                                                        \
+    X(RULE_TX_TO_MD5, "to_md5")                                                                    \
+    X(RULE_TX_TO_SHA1, "to_sha1")                                                                  \
+    X(RULE_TX_TO_SHA256, "to_sha256")                                                              \
+    X(RULE_TX_URL_DECODE, "url_decode")                                                            \
+    X(RULE_TX_HEADER_LOWERCASE, "header_lowercase")                                                \
+    X(RULE_TX_STRIP_PSEUDO_HEADERS, "strip_pseudo_headers")
+
+enum rule_transform {
+#define RULE_TX_ENUM(id, name) id,
+    RULE_TRANSFORM_MAP(RULE_TX_ENUM)
+#undef RULE_TX_ENUM
+        RULE_TX_COUNT
+};
+
+#define RULE_MAX_TX 8
+
+/* The ordered matches of one inspection buffer. The same buffer with different transforms is a
+ * different list (Suricata does the same). */
 struct rule_buffer {
-    uint8_t id; /* enum rule_buf */
+    uint8_t id;  /* enum rule_buf */
+    uint8_t ntx; /* transforms, in order */
+    uint8_t tx[RULE_MAX_TX];
     uint32_t n;
     struct rule_match *m;
 };

@@ -125,7 +125,7 @@ int rule_loader_set_var(struct rule_loader *ld, const char *name, const char *va
         rule_vars_ports_fini(&p);
     }
     if (ra != VG_OK && rp != VG_OK) {
-        snprintf(err->msg, sizeof err->msg, "$%s: not an address or port group: %s",
+        snprintf(err->msg, sizeof err->msg, "$%.40s: not an address or port group: %.180s",
                  name[0] == '$' ? name + 1 : name, why);
         if (saved)
             rule_vars_set(ld->vars, name, saved);

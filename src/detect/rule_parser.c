@@ -353,8 +353,28 @@ char *rule__unquote(struct rule_pc *pc, struct rule_tok val, size_t *out_len)
     return out;
 }
 
+int rule__list_for(struct rule_pc *pc, uint8_t id, bool with_tx, size_t off)
+{
+    uint8_t ntx = with_tx ? pc->ntx : 0;
+    for (uint32_t i = 0; i < pc->ninst; i++) {
+        if (pc->inst[i].id == id && pc->inst[i].ntx == ntx &&
+            (ntx == 0 || memcmp(pc->inst[i].tx, pc->tx, ntx) == 0))
+            return (int)i;
+    }
+    if (pc->ninst >= RULE_MAX_LISTS) {
+        rule__fail(pc, off, VG_ERR_LIMIT, "more than %d buffer lists", RULE_MAX_LISTS);
+        return -1;
+    }
+    pc->inst[pc->ninst].id = id;
+    pc->inst[pc->ninst].ntx = ntx;
+    if (ntx) memcpy(pc->inst[pc->ninst].tx, pc->tx, ntx);
+    return (int)pc->ninst++;
+}
+
 long rule__add_match(struct rule_pc *pc, uint8_t kind, size_t off)
 {
+    int list = rule__list_for(pc, pc->sticky, pc->sticky_set, off);
+    if (list < 0) return -1;
     if (pc->nm == pc->capm) {
         size_t cap = pc->capm ? pc->capm * 2 : 16;
         struct rule_match *nm = vg_realloc(pc->m, cap * sizeof *nm);
@@ -369,6 +389,7 @@ long rule__add_match(struct rule_pc *pc, uint8_t kind, size_t off)
     memset(m, 0, sizeof *m);
     m->kind = kind;
     m->buf = pc->sticky;
+    m->list = (uint8_t)list;
     m->src_off = (uint32_t)off;
     if (pc->sticky_set && m->buf == pc->sticky) pc->sticky_count++;
     pc->last_match = (long)pc->nm;

@@ -47,6 +47,10 @@ struct worker {
     uint64_t write_errors;
     uint32_t flow_alerts; /* alerts written for the flow that is ending (flow-end hook) */
     int last_stage;       /* enum engine_stage */
+    uint64_t anomalies[VG_ANOMALY_COUNT]; /* anomaly events written, per id */
+    /* The first findings, one line each, for the human summary. */
+    unsigned n_notable;
+    char notable[10][320];
 };
 
 /* worker_init builds the per-worker state; events go to eve (not owned). */

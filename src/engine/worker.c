@@ -2,6 +2,7 @@
  * packet passes is one call in worker_packet, in order (Suricata's flow-worker habit). */
 #include "engine/engine.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "core/vg_status.h"
@@ -24,12 +25,32 @@ static void emit(struct worker *w, int type)
     jw_reset(&w->jw);
 }
 
+/* One line for the human summary: signature, the contestants' direction, the verdict. */
+static void note_finding(struct worker *w, const struct flow *f, const struct tamper_finding *fd)
+{
+    if (w->n_notable >= sizeof w->notable / sizeof w->notable[0]) return;
+    char a[VG_ADDR_STRLEN], b[VG_ADDR_STRLEN];
+    bool tc = fd->dir == FLOW_TOCLIENT;
+    const char *verdict = "neither contestant departs from the sender's baseline";
+    char vbuf[96];
+    for (int i = 0; i < 2; i++)
+        if (fd->c[i].verdict == TAMPER_VERDICT_FORGED) {
+            snprintf(vbuf, sizeof vbuf, "forged: packet %llu", (unsigned long long)fd->c[i].pcap_cnt);
+            verdict = vbuf;
+        }
+    snprintf(w->notable[w->n_notable++], sizeof w->notable[0], "%s  %s:%u -> %s:%u  %s (confidence %u)",
+             tamper_sig_msg(fd->sig), vg_addr_str(tc ? &f->dst : &f->src, a),
+             tc ? f->dport : f->sport, vg_addr_str(tc ? &f->src : &f->dst, b),
+             tc ? f->sport : f->dport, verdict, fd->confidence);
+}
+
 static void on_tamper_finding(const struct flow *f, const struct tamper_finding *fd, void *ud)
 {
     struct worker *w = ud;
     eve_tamper_alert(&w->jw, f, fd);
     emit(w, ENG_EV_ALERT);
     w->flow_alerts++;
+    note_finding(w, f, fd);
 }
 
 /* ---- app-layer hooks: transactions become EVE events ---- */
@@ -56,6 +77,7 @@ static void on_app_anomaly(void *ud, struct flow *f, const struct packet *p, int
     struct worker *w = ud;
     eve_anomaly(&w->jw, p, f, id);
     emit(w, ENG_EV_ANOMALY);
+    if (id >= 0 && id < VG_ANOMALY_COUNT) w->anomalies[id]++;
 }
 
 /* The flow-end hook: the flow's last transactions, its held findings, then its flow event, then
@@ -130,6 +152,7 @@ void worker_packet(struct worker *w, struct packet *p)
     for (unsigned i = 0; i < p->n_anom; i++) {
         eve_anomaly(&w->jw, p, f, p->anom[i]);
         emit(w, ENG_EV_ANOMALY);
+        if (p->anom[i] < VG_ANOMALY_COUNT) w->anomalies[p->anom[i]]++;
     }
 
     /* 7. housekeeping: expire idle flows and fragment trackers, bounded */

