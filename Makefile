@@ -35,8 +35,8 @@ unit: build
 
 demo: build
 	@./build/vigil analyze -o vigil-out tests/sample/demo.pcap
-	@echo "events written to vigil-out/eve.json; first lines:"
-	@head -n 5 vigil-out/eve.json | cut -c1-200
+	@echo "events written to vigil-out/eve.json; the alerts:"
+	@grep '"event_type":"alert"' vigil-out/eve.json | head -n 3 | cut -c1-300
 
 # Longer fuzzing by hand: make fuzz FUZZ_SECONDS=600
 FUZZ_SECONDS ?= 300

@@ -118,6 +118,8 @@ struct rule_pc {
     long last_content;  /* index in m, or -1 */
     long last_match;    /* index in m of the last buffer match, or -1 */
     uint8_t sticky;     /* enum rule_buf: where new matches go */
+    int override;       /* >= 0: the next match goes to this buffer instead (uricontent, urilen,
+                           pcre buffer modifiers) */
     bool sticky_set;    /* a sticky buffer keyword is in force */
     size_t sticky_off;  /* where it was set */
     uint32_t sticky_count; /* matches added to it since */

@@ -373,7 +373,9 @@ int rule__list_for(struct rule_pc *pc, uint8_t id, bool with_tx, size_t off)
 
 long rule__add_match(struct rule_pc *pc, uint8_t kind, size_t off)
 {
-    int list = rule__list_for(pc, pc->sticky, pc->sticky_set, off);
+    uint8_t buf = pc->override >= 0 ? (uint8_t)pc->override : pc->sticky;
+    bool in_sticky = pc->sticky_set && buf == pc->sticky;
+    int list = rule__list_for(pc, buf, in_sticky, off);
     if (list < 0) return -1;
     if (pc->nm == pc->capm) {
         size_t cap = pc->capm ? pc->capm * 2 : 16;
@@ -388,10 +390,10 @@ long rule__add_match(struct rule_pc *pc, uint8_t kind, size_t off)
     struct rule_match *m = &pc->m[pc->nm];
     memset(m, 0, sizeof *m);
     m->kind = kind;
-    m->buf = pc->sticky;
+    m->buf = buf;
     m->list = (uint8_t)list;
     m->src_off = (uint32_t)off;
-    if (pc->sticky_set && m->buf == pc->sticky) pc->sticky_count++;
+    if (in_sticky) pc->sticky_count++;
     pc->last_match = (long)pc->nm;
     return (long)pc->nm++;
 }
@@ -753,6 +755,7 @@ int rule_parser_parse_text(const struct rule_text *t, const struct rule_parse_cf
     pc.fp_match = -1;
     pc.dsize_pm = -1;
     pc.sticky = RULE_BUF_PKT;
+    pc.override = -1;
 
     struct rule *r = vg_calloc(1, sizeof *r);
     if (!r) {

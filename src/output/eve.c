@@ -297,6 +297,8 @@ void eve_stats(struct jw *w, const struct eve_stats_in *in)
         jw_uint(w, "repeats", tc->repeats);
         jw_uint(w, "no_state_pkts", tc->no_state_pkts);
         jw_uint(w, "finding_pool_exhausted", tc->finding_pool_exhausted);
+        jw_uint(w, "keepalive_overlaps", tc->keepalive_overlaps);
+        jw_uint(w, "synack_after_syn_retransmit", tc->synack_after_syn_retransmit);
         jw_obj_open(w, "findings");
         for (int i = 0; i < TAMPER_SIG_COUNT; i++)
             if (tc->findings[i]) jw_uint(w, tamper_sig_subtype(i), tc->findings[i]);

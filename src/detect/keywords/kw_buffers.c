@@ -11,6 +11,9 @@
  *     content (not already in a sticky buffer, not rawbytes);
  *   - base64_data needs a base64_decode before it;
  *   - whether the buffer fits the rule's protocol is checked at finalisation (rule_parser.c).
+ * Transforms (dotprefix, strip_whitespace, to_lowercase, to_sha256, url_decode, ...) follow a
+ * sticky buffer directly and make a list of their own: "dns.query; dotprefix; content:...".
+ * Transforms with arguments (xor, pcrexform, from_base64) are not supported.
  * http.response_body and http_server_body are the file.data buffer (see rule.h).
  */
 #include <ctype.h>
@@ -43,6 +46,20 @@ int kw_buffers_sticky(struct rule_pc *pc, const struct rule_opt *o, int arg)
     pc->sticky_set = arg != RULE_BUF_PKT;
     pc->sticky_off = o->name.off;
     pc->sticky_count = 0;
+    pc->ntx = 0;
+    return VG_OK;
+}
+
+static int kw_transform(struct rule_pc *pc, const struct rule_opt *o, int arg)
+{
+    if (!pc->sticky_set)
+        return rule__kwfail(pc, o->name.off, "transforms need a sticky buffer before them");
+    if (pc->sticky_count)
+        return rule__kwfail(pc, o->name.off,
+                            "transforms must directly follow the sticky buffer, before its matches");
+    if (pc->ntx >= RULE_MAX_TX)
+        return rule__kwfail(pc, o->name.off, "more than %d transforms", RULE_MAX_TX);
+    pc->tx[pc->ntx++] = (uint8_t)arg;
     return VG_OK;
 }
 
@@ -59,7 +76,10 @@ static int kw_modifier(struct rule_pc *pc, const struct rule_opt *o, int arg)
                             rule_buf_info(m->buf)->name, rule_buf_info(arg)->name);
     if (m->u.content.flags & RULE_CONTENT_RAWBYTES)
         return rule__kwfail(pc, o->name.off, "can't be used with rawbytes");
+    int list = rule__list_for(pc, (uint8_t)arg, false, o->name.off);
+    if (list < 0) return pc->status;
     m->buf = (uint8_t)arg;
+    m->list = (uint8_t)list;
     return VG_OK;
 }
 
@@ -152,8 +172,11 @@ static int kw_tls_version(struct rule_pc *pc, const struct rule_opt *o, int arg)
     {name, kw_buffers_sticky, id, RULE_KW_NOVAL}, {alias, kw_buffers_sticky, id, RULE_KW_NOVAL},   \
         {modifier, kw_modifier, id, RULE_KW_NOVAL},
 
+#define KW_TX(id, name) {name, kw_transform, id, RULE_KW_NOVAL},
+
 const struct rule_kw kw_buffers_table[] = {
     RULE_BUF_MAP(KW_STICKY)
+    RULE_TRANSFORM_MAP(KW_TX)
     {"http.response_body", kw_buffers_sticky, RULE_BUF_FILE_DATA, RULE_KW_NOVAL},
     {"base64_decode", kw_base64_decode, 0, RULE_KW_OPTVAL},
     {"tls.version", kw_tls_version, 0, RULE_KW_VAL},

@@ -103,11 +103,16 @@ static int byte_opts(struct rule_pc *pc, int kind, struct rule_tok *f, int n, in
         return rule__kwfail(pc, f[first].off, "dce can't be combined with big/little or string");
     if ((b->flags & RULE_BYTE_FROM_BEGINNING) && (b->flags & RULE_BYTE_FROM_END))
         return rule__kwfail(pc, f[first].off, "from_beginning and from_end exclude each other");
-    uint64_t maxn = (b->flags & RULE_BYTE_STRING) ? 23 : (kind == BT_TEST ? 8 : 8);
+    /* Suricata's limits: 8 bytes binary; as a string 23 octal, 20 decimal, 14 hex digits */
+    uint64_t maxn = 8;
+    if (b->flags & RULE_BYTE_STRING) maxn = b->base == 8 ? 23 : b->base == 16 ? 14 : 20;
     if (b->nbytes > maxn)
         return rule__kwfail(pc, f[0].off, "number of bytes must be 1..%llu%s",
                             (unsigned long long)maxn,
-                            (b->flags & RULE_BYTE_STRING) ? "" : " (1..23 with string)");
+                            (b->flags & RULE_BYTE_STRING) ? " for this base" : " (more with string)");
+    /* byte_test:0,...,string is accepted by Suricata (and used by ET Open) */
+    if (b->nbytes == 0 && !(kind == BT_TEST && (b->flags & RULE_BYTE_STRING)))
+        return rule__kwfail(pc, f[0].off, "invalid number of bytes '0'");
     if ((b->flags & RULE_BYTE_DCE) && b->nbytes != 1 && b->nbytes != 2 && b->nbytes != 4)
         return rule__kwfail(pc, f[0].off, "with dce the number of bytes must be 1, 2 or 4");
     return VG_OK;
@@ -129,7 +134,7 @@ static int kw_bytekw(struct rule_pc *pc, const struct rule_opt *o, int kind)
     b.var = -1;
     b.value.var = b.offset.var = -1;
     uint64_t nb;
-    if (!rule__parse_u64(s, f[0], false, 64, &nb) || nb == 0)
+    if (!rule__parse_u64(s, f[0], false, 64, &nb))
         return rule__kwfail(pc, f[0].off, "invalid number of bytes '%.*s'", TOKA(pc, f[0]));
     b.nbytes = (uint8_t)nb;
     int first;
@@ -257,10 +262,9 @@ static int kw_urilen(struct rule_pc *pc, const struct rule_opt *o, int arg)
     const char *why;
     if (!rule__parse_cmp(pc->s, f[0], 65535, false, &c, &why))
         return rule__kwfail(pc, f[0].off, "%s '%.*s'", why, TOKA(pc, f[0]));
-    uint8_t saved = pc->sticky;
-    pc->sticky = buf;
+    pc->override = buf;
     long idx = rule__add_match(pc, RULE_M_BSIZE, o->name.off);
-    pc->sticky = saved;
+    pc->override = -1;
     if (idx < 0) return pc->status;
     pc->m[idx].u.bsize = c;
     return VG_OK;

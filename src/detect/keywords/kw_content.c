@@ -137,10 +137,9 @@ static int kw_content(struct rule_pc *pc, const struct rule_opt *o, int arg)
         return pc->status;
     }
     out[n] = '\0';
-    uint8_t saved = pc->sticky;
-    if (arg == 1) pc->sticky = RULE_BUF_HTTP_URI; /* uricontent */
+    if (arg == 1) pc->override = RULE_BUF_HTTP_URI; /* uricontent */
     long idx = rule__add_match(pc, RULE_M_CONTENT, o->name.off);
-    pc->sticky = saved;
+    pc->override = -1;
     if (idx < 0) {
         vg_free(out);
         return pc->status;
@@ -399,44 +398,57 @@ static bool is_relative(const struct rule_match *m)
 int kw_content_finalize(struct rule_pc *pc)
 {
     struct rule *r = pc->r;
-    /* 1. group the matches by buffer, in order of first use */
-    uint32_t count[RULE_BUF_COUNT] = {0};
-    int slot[RULE_BUF_COUNT];
-    for (int i = 0; i < RULE_BUF_COUNT; i++)
-        slot[i] = -1;
-    uint32_t nbuf = 0;
-    for (size_t i = 0; i < pc->nm; i++) {
-        uint8_t b = pc->m[i].buf;
-        if (slot[b] < 0) slot[b] = (int)nbuf++;
-        count[b]++;
-    }
+    /* 1. group the matches by list (buffer + transforms), in order of first use */
+    uint32_t count[RULE_MAX_LISTS] = {0};
+    uint32_t nbuf = pc->ninst;
+    for (size_t i = 0; i < pc->nm; i++)
+        count[pc->m[i].list]++;
     if (nbuf) {
         r->buf = vg_calloc(nbuf, sizeof *r->buf);
         if (!r->buf) return rule__fail(pc, 0, VG_ERR_NOMEM, "out of memory");
-        for (int b = 0; b < RULE_BUF_COUNT; b++) {
-            if (slot[b] < 0) continue;
-            struct rule_buffer *rb = &r->buf[slot[b]];
-            rb->id = (uint8_t)b;
-            rb->m = vg_malloc(count[b] * sizeof *rb->m);
-            if (!rb->m) {
+        r->nbuf = nbuf;
+        for (uint32_t b = 0; b < nbuf; b++) {
+            struct rule_buffer *rb = &r->buf[b];
+            rb->id = pc->inst[b].id;
+            rb->ntx = pc->inst[b].ntx;
+            memcpy(rb->tx, pc->inst[b].tx, sizeof rb->tx);
+            rb->m = count[b] ? vg_malloc(count[b] * sizeof *rb->m) : NULL;
+            if (count[b] && !rb->m) {
                 /* nothing moved yet: free the lists, the matches stay with pc */
                 for (uint32_t k = 0; k < nbuf; k++)
                     vg_free(r->buf[k].m);
                 vg_free(r->buf);
                 r->buf = NULL;
+                r->nbuf = 0;
                 return rule__fail(pc, 0, VG_ERR_NOMEM, "out of memory");
             }
         }
-        r->nbuf = nbuf;
         for (size_t i = 0; i < pc->nm; i++) {
-            struct rule_buffer *rb = &r->buf[slot[pc->m[i].buf]];
+            struct rule_buffer *rb = &r->buf[pc->m[i].list];
             if ((long)i == pc->fp_match) {
-                r->fp_buf = slot[pc->m[i].buf];
+                r->fp_buf = pc->m[i].list;
                 r->fp_idx = (int32_t)rb->n;
             }
             rb->m[rb->n++] = pc->m[i];
         }
         pc->nm = 0; /* the rule owns them now */
+        /* lists left empty (a content moved away by a legacy modifier) are dropped */
+        uint32_t w = 0;
+        uint8_t remap[RULE_MAX_LISTS];
+        for (uint32_t b = 0; b < nbuf; b++) {
+            remap[b] = (uint8_t)w;
+            if (r->buf[b].n == 0) {
+                vg_free(r->buf[b].m);
+                continue;
+            }
+            r->buf[w++] = r->buf[b];
+        }
+        r->nbuf = w;
+        for (uint32_t b = 0; b < w; b++) {
+            for (uint32_t i = 0; i < r->buf[b].n; i++)
+                r->buf[b].m[i].list = (uint8_t)b;
+        }
+        if (r->fp_buf >= 0) r->fp_buf = remap[r->fp_buf];
     }
 
     /* 2. per-buffer checks */

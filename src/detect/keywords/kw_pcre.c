@@ -131,10 +131,9 @@ static int kw_pcre(struct rule_pc *pc, const struct rule_opt *o, int arg)
     }
     if (pcre2_jit_compile(code, PCRE2_JIT_COMPLETE) == 0) flags |= RULE_PCRE_JIT;
 
-    uint8_t saved = pc->sticky;
-    if (buf >= 0) pc->sticky = (uint8_t)buf;
+    pc->override = buf;
     long idx = rule__add_match(pc, RULE_M_PCRE, o->name.off);
-    pc->sticky = saved;
+    pc->override = -1;
     if (idx < 0) {
         pcre2_code_free(code);
         return pc->status;
