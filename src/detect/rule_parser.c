@@ -5,7 +5,7 @@
  * The header is parsed here (addresses and ports through rule_vars.c); each option is handed to
  * its keyword family in keywords/kw_*.c through one dispatch table. When all options are in,
  * the rule is finalised: buffer lists are built, relative chains and dsize/bsize bounds are
- * checked (kw_content_finalize), the application protocol is inferred from the buffers, and
+ * checked (kw_content__finalize), the application protocol is inferred from the buffers, and
  * flowbits/threshold combinations are validated.
  *
  * Every error carries the position of the offending byte (file, line, column, continuations
@@ -71,8 +71,8 @@ void rule_limits_default(struct rule_limits *l)
 
 /* ---- errors and small helpers --------------------------------------------------------------- */
 
-static void set_err(struct rule_pc *pc, size_t off, int status, const char *prefix,
-                    const char *fmt, va_list ap)
+__attribute__((format(printf, 5, 0))) static void
+set_err(struct rule_pc *pc, size_t off, int status, const char *prefix, const char *fmt, va_list ap)
 {
     if (pc->status != VG_OK) return;
     pc->status = status;
@@ -81,7 +81,7 @@ static void set_err(struct rule_pc *pc, size_t off, int status, const char *pref
     if (prefix) n = (size_t)snprintf(e->msg, sizeof e->msg, "%s: ", prefix);
     if (n >= sizeof e->msg) n = sizeof e->msg - 1;
     vsnprintf(e->msg + n, sizeof e->msg - n, fmt, ap);
-    rule_text_pos(pc->t, off, &e->line, &e->col);
+    rule_lexer__text_pos(pc->t, off, &e->line, &e->col);
     e->unsupported = status == VG_ERR_UNSUPPORTED;
 }
 
@@ -262,7 +262,8 @@ bool rule__parse_cmp(const char *s, struct rule_tok t, uint64_t max, bool dash_r
         if (r) {
             struct rule_tok a = {t.off, (size_t)(r - p)};
             struct rule_tok b = {t.off + (size_t)(r - p) + rl, t.len - (size_t)(r - p) - rl};
-            if (!rule__parse_u64(s, a, false, max, &c->a) || !rule__parse_u64(s, b, false, max, &c->b)) {
+            if (!rule__parse_u64(s, a, false, max, &c->a) ||
+                !rule__parse_u64(s, b, false, max, &c->b)) {
                 *why = "invalid range";
                 return false;
             }
@@ -303,14 +304,19 @@ int rule__parse_num(struct rule_pc *pc, struct rule_tok t, int64_t lo, int64_t h
                 return VG_OK;
             }
         }
-        return rule__kwfail(pc, t.off, "unknown byte_extract variable '%.*s' in %s",
-                            (int)(t.len > 64 ? 64 : t.len), pc->s + t.off, what);
+        return rule__kwfail(pc, t.off, "unknown byte_extract variable '%.*s'",
+                            (int)(t.len > 64 ? 64 : t.len), pc->s + t.off);
     }
     int64_t v;
-    if (!rule__parse_i64(pc->s, t, lo, hi, &v))
-        return rule__kwfail(pc, t.off, "invalid value for %s: '%.*s' (must be %lld..%lld)", what,
+    if (!rule__parse_i64(pc->s, t, lo, hi, &v)) {
+        if (what)
+            return rule__kwfail(pc, t.off, "invalid %s '%.*s' (must be %lld..%lld)", what,
+                                (int)(t.len > 32 ? 32 : t.len), pc->s + t.off, (long long)lo,
+                                (long long)hi);
+        return rule__kwfail(pc, t.off, "invalid value '%.*s' (must be %lld..%lld)",
                             (int)(t.len > 32 ? 32 : t.len), pc->s + t.off, (long long)lo,
                             (long long)hi);
+    }
     n->v = v;
     return VG_OK;
 }
@@ -421,18 +427,18 @@ struct rule_pmatch *rule__add_pmatch(struct rule_pc *pc, uint8_t kind)
 static void match_fini(struct rule_match *m)
 {
     if (m->kind == RULE_M_CONTENT)
-        kw_content_free(&m->u.content);
+        kw_content__free(&m->u.content);
     else if (m->kind == RULE_M_PCRE)
-        kw_pcre_free(&m->u.pcre);
+        kw_pcre__free(&m->u.pcre);
 }
 
 void rule_free(struct rule *r)
 {
     if (!r) return;
-    rule_vars_addr_fini(&r->src);
-    rule_vars_addr_fini(&r->dst);
-    rule_vars_ports_fini(&r->sport);
-    rule_vars_ports_fini(&r->dport);
+    rule_vars__addr_fini(&r->src);
+    rule_vars__addr_fini(&r->dst);
+    rule_vars__ports_fini(&r->sport);
+    rule_vars__ports_fini(&r->dport);
     vg_free(r->msg);
     vg_free(r->classtype);
     vg_free(r->class_desc);
@@ -473,8 +479,8 @@ void rule_free(struct rule *r)
 /* ---- keyword dispatch ----------------------------------------------------------------------- */
 
 static const struct rule_kw *const kw_tables[] = {
-    kw_meta_table,   kw_content_table, kw_pcre_table,      kw_flow_table, kw_byte_table,
-    kw_buffers_table, kw_packet_table, kw_threshold_table, kw_misc_table,
+    kw_meta__table,    kw_content__table, kw_pcre__table,      kw_flow__table, kw_byte__table,
+    kw_buffers__table, kw_packet__table,  kw_threshold__table, kw_misc__table,
 };
 
 static const struct rule_kw *kw_find(const char *name, size_t n)
@@ -521,9 +527,12 @@ static const struct {
     const char *name;
     uint8_t action;
 } actions[] = {
-    {"alert", RULE_ACTION_ALERT},         {"pass", RULE_ACTION_PASS},
-    {"drop", RULE_ACTION_DROP},           {"reject", RULE_ACTION_REJECT},
-    {"rejectsrc", RULE_ACTION_REJECTSRC}, {"rejectdst", RULE_ACTION_REJECTDST},
+    {"alert", RULE_ACTION_ALERT},
+    {"pass", RULE_ACTION_PASS},
+    {"drop", RULE_ACTION_DROP},
+    {"reject", RULE_ACTION_REJECT},
+    {"rejectsrc", RULE_ACTION_REJECTSRC},
+    {"rejectdst", RULE_ACTION_REJECTDST},
     {"rejectboth", RULE_ACTION_REJECTBOTH},
 };
 
@@ -535,40 +544,56 @@ static int parse_header(struct rule_pc *pc, size_t *pos)
     const char *s = pc->s;
     size_t len = pc->t->len;
     struct rule_tok w[7];
-    static const char *const what[7] = {"action",           "protocol",         "source address",
-                                        "source port",      "direction",        "destination address",
+    static const char *const what[7] = {"action",          "protocol",  "source address",
+                                        "source port",     "direction", "destination address",
                                         "destination port"};
     for (int i = 0; i < 7; i++) {
-        if (!rule_lexer_word(s, len, pos, &w[i]))
+        size_t deep_at;
+        bool open;
+        if (!rule_lexer__word(s, len, pos, &w[i], pc->lim->max_depth, &deep_at, &open))
             return rule__fail(pc, *pos, VG_ERR_FORMAT, "missing %s in the rule header", what[i]);
-    }
-    /* action */
-    bool found = false;
-    for (size_t i = 0; i < sizeof actions / sizeof actions[0]; i++) {
-        if (rule__tok_ieq(s, w[0], actions[i].name)) {
-            r->action = actions[i].action;
-            found = true;
+        /* bracket nesting is checked here, before anything recurses on it */
+        if (deep_at != SIZE_MAX)
+            return rule__fail(pc, deep_at, VG_ERR_LIMIT, "%s: groups nested deeper than %u",
+                              what[i], pc->lim->max_depth);
+        if (open) return rule__fail(pc, w[i].off, VG_ERR_FORMAT, "%s: missing ']'", what[i]);
+        /* each field is checked as soon as it is read: garbage fails on its first word */
+        if (i == 0) {
+            bool found = false;
+            for (size_t k = 0; k < sizeof actions / sizeof actions[0]; k++) {
+                if (rule__tok_ieq(s, w[0], actions[k].name)) {
+                    r->action = actions[k].action;
+                    found = true;
+                }
+            }
+            if (!found)
+                return rule__fail(pc, w[0].off, VG_ERR_FORMAT, "invalid action '%.*s'",
+                                  TOKP(pc, w[0]));
+        } else if (i == 1) {
+            int proto = rule_proto_lookup(s + w[1].off, w[1].len);
+            if (proto < 0) {
+                if (memchr(s + w[1].off, ':', w[1].len))
+                    return rule__fail(pc, w[1].off, VG_ERR_UNSUPPORTED,
+                                      "unsupported protocol hook '%.*s'", TOKP(pc, w[1]));
+                return rule__fail(pc, w[1].off, VG_ERR_UNSUPPORTED, "unsupported protocol '%.*s'",
+                                  TOKP(pc, w[1]));
+            }
+            r->proto = (uint8_t)proto;
+            r->app = proto_table[proto].kind == RULE_PK_APP ? (uint8_t)proto : RULE_PROTO_COUNT;
+        } else if (i == 4) {
+            if (rule__tok_eq(s, w[4], "<>")) {
+                r->flags |= RULE_F_BIDIR;
+            } else if (rule__tok_eq(s, w[4], "=>")) {
+                return rule__fail(pc, w[4].off, VG_ERR_UNSUPPORTED,
+                                  "unsupported direction '=>' (transactional)");
+            } else if (rule__tok_eq(s, w[4], "<-")) {
+                return rule__fail(pc, w[4].off, VG_ERR_FORMAT,
+                                  "direction '<-' is not supported; use '->'");
+            } else if (!rule__tok_eq(s, w[4], "->")) {
+                return rule__fail(pc, w[4].off, VG_ERR_FORMAT, "invalid direction '%.*s'",
+                                  TOKP(pc, w[4]));
+            }
         }
-    }
-    if (!found) return rule__fail(pc, w[0].off, VG_ERR_FORMAT, "invalid action '%.*s'", TOKP(pc, w[0]));
-    /* protocol */
-    int proto = rule_proto_lookup(s + w[1].off, w[1].len);
-    if (proto < 0) {
-        if (memchr(s + w[1].off, ':', w[1].len))
-            return rule__fail(pc, w[1].off, VG_ERR_UNSUPPORTED,
-                              "unsupported protocol hook '%.*s'", TOKP(pc, w[1]));
-        return rule__fail(pc, w[1].off, VG_ERR_UNSUPPORTED, "unsupported protocol '%.*s'",
-                          TOKP(pc, w[1]));
-    }
-    r->proto = (uint8_t)proto;
-    r->app = proto_table[proto].kind == RULE_PK_APP ? (uint8_t)proto : RULE_PROTO_COUNT;
-    /* direction */
-    if (rule__tok_eq(s, w[4], "<>")) {
-        r->flags |= RULE_F_BIDIR;
-    } else if (rule__tok_eq(s, w[4], "<-")) {
-        return rule__fail(pc, w[4].off, VG_ERR_FORMAT, "direction '<-' is not supported; use '->'");
-    } else if (!rule__tok_eq(s, w[4], "->")) {
-        return rule__fail(pc, w[4].off, VG_ERR_FORMAT, "invalid direction '%.*s'", TOKP(pc, w[4]));
     }
     /* addresses and ports */
     char why[RULE_ERR_MSG];
@@ -580,13 +605,14 @@ static int parse_header(struct rule_pc *pc, size_t *pos)
         int rc;
         why[0] = '\0';
         if (k == 0 || k == 2)
-            rc = rule_vars_addr(pc->vars, s + t.off, t.len, depth, k == 0 ? &r->src : &r->dst, why,
-                                sizeof why, &woff);
+            rc = rule_vars__addr(pc->vars, s + t.off, t.len, depth, k == 0 ? &r->src : &r->dst, why,
+                                 sizeof why, &woff);
         else
-            rc = rule_vars_ports(pc->vars, s + t.off, t.len, depth, k == 1 ? &r->sport : &r->dport,
-                                 why, sizeof why, &woff);
+            rc = rule_vars__ports(pc->vars, s + t.off, t.len, depth, k == 1 ? &r->sport : &r->dport,
+                                  why, sizeof why, &woff);
         if (rc != VG_OK)
-            return rule__fail(pc, t.off + (woff < t.len ? woff : 0), rc, "%s: %s", what[idx[k]], why);
+            return rule__fail(pc, t.off + (woff < t.len ? woff : 0), rc, "%s: %s", what[idx[k]],
+                              why);
     }
     return VG_OK;
 }
@@ -688,9 +714,9 @@ static int finalize(struct rule_pc *pc, size_t end_off)
     struct rule *r = pc->r;
     if (!(pc->seen & RULE_SEEN_SID))
         return rule__fail(pc, end_off, VG_ERR_FORMAT, "rule has no sid");
-    int rc = kw_buffers_check_empty(pc);
+    int rc = kw_buffers__check_empty(pc);
     if (rc) return rc;
-    rc = kw_content_finalize(pc);
+    rc = kw_content__finalize(pc);
     if (rc) return rc;
     rc = infer_app(pc);
     if (rc) return rc;
@@ -711,7 +737,8 @@ static uint32_t find_sid(const char *s, size_t len)
 {
     for (size_t i = 0; i + 4 <= len; i++) {
         if (memcmp(s + i, "sid", 3) != 0) continue;
-        if (i > 0 && s[i - 1] != ';' && s[i - 1] != '(' && !isspace((unsigned char)s[i - 1])) continue;
+        if (i > 0 && s[i - 1] != ';' && s[i - 1] != '(' && !isspace((unsigned char)s[i - 1]))
+            continue;
         size_t j = i + 3;
         while (j < len && isspace((unsigned char)s[j]))
             j++;
@@ -730,8 +757,8 @@ static uint32_t find_sid(const char *s, size_t len)
     return 0;
 }
 
-int rule_parser_parse_text(const struct rule_text *t, const struct rule_parse_cfg *cfg,
-                           struct rule **out, struct rule_error *err)
+int rule_parser__parse_text(const struct rule_text *t, const struct rule_parse_cfg *cfg,
+                            struct rule **out, struct rule_error *err)
 {
     static const struct rule_parse_cfg no_cfg;
     struct rule_limits deflim;
@@ -747,8 +774,8 @@ int rule_parser_parse_text(const struct rule_text *t, const struct rule_parse_cf
     pc.s = t->buf ? t->buf : "";
     pc.cfg = cfg;
     pc.lim = cfg->limits ? cfg->limits : &deflim;
-    pc.vars = cfg->vars ? cfg->vars : rule_vars_default();
-    pc.classes = cfg->classes ? cfg->classes : kw_meta_classes_default();
+    pc.vars = cfg->vars ? cfg->vars : rule_vars__default();
+    pc.classes = cfg->classes ? cfg->classes : kw_meta__classes_default();
     pc.err = err;
     pc.last_content = -1;
     pc.last_match = -1;
@@ -781,8 +808,9 @@ int rule_parser_parse_text(const struct rule_text *t, const struct rule_parse_cf
         while (open < len && isspace((unsigned char)s[open]))
             open++;
         if (open >= len || s[open] != '(')
-            rc = rule__fail(&pc, open, VG_ERR_FORMAT, open >= len ? "missing '(' and options"
-                                                                  : "expected '(' after the header");
+            rc = rule__fail(&pc, open, VG_ERR_FORMAT,
+                            open >= len ? "missing '(' and options"
+                                        : "expected '(' after the header");
     }
     if (rc == VG_OK) {
         while (close > open + 1 && isspace((unsigned char)s[close - 1]))
@@ -797,11 +825,10 @@ int rule_parser_parse_text(const struct rule_text *t, const struct rule_parse_cf
         uint32_t nopt = 0;
         for (;;) {
             struct rule_opt o;
-            int k = rule_lexer_option(s, close, &p, &o);
+            int k = rule_lexer__option(s, close, &p, &o);
             if (k == 0) break;
             if (k < 0) {
-                rc = rule__fail(&pc, o.name.off, VG_ERR_FORMAT,
-                                "empty option (stray ';')");
+                rc = rule__fail(&pc, o.name.off, VG_ERR_FORMAT, "empty option (stray ';')");
                 break;
             }
             if (++nopt > pc.lim->max_options) {
@@ -838,17 +865,18 @@ int rule_parser_parse(const char *text, size_t len, const struct rule_parse_cfg 
                       struct rule **out, struct rule_error *err)
 {
     struct rule_text t;
-    rule_text_init(&t);
+    rule_lexer__text_init(&t);
     uint32_t line = cfg && cfg->line ? cfg->line : 1;
-    int rc = rule_text_append(&t, text ? text : "", text ? len : 0, line, 1);
+    int rc = rule_lexer__text_append(&t, text ? text : "", text ? len : 0, line, 1);
     if (rc != VG_OK) {
+        rule_lexer__text_fini(&t);
         memset(err, 0, sizeof *err);
         err->file = cfg ? cfg->file : NULL;
         snprintf(err->msg, sizeof err->msg, "out of memory");
         *out = NULL;
         return rc;
     }
-    rc = rule_parser_parse_text(&t, cfg, out, err);
-    rule_text_fini(&t);
+    rc = rule_parser__parse_text(&t, cfg, out, err);
+    rule_lexer__text_fini(&t);
     return rc;
 }
