@@ -34,6 +34,21 @@ run_suite() { # run_suite LABEL CMD...
   fi
 }
 
+# run_gate LABEL CMD...: a suite judged by its exit status alone (one result), for runners whose own
+# "N passed, N failed" line is a rate measured against a threshold they enforce themselves.
+run_gate() {
+  local label=$1; shift
+  local t0=$SECONDS
+  "$@" >"$log" 2>&1
+  local rc=$?
+  local line
+  line=$(grep -E ': [0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1)
+  if [ $rc -eq 0 ]; then total_pass=$((total_pass + 1)); else total_fail=$((total_fail + 1)); fi
+  printf '%-28s %s  (gate: %s, %ds)\n' "$label" "${line:-no summary}" \
+    "$([ $rc -eq 0 ] && echo met || echo MISSED)" $((SECONDS - t0))
+  if [ $rc -ne 0 ]; then echo "---- $label output (last 40 lines) ----"; tail -n 40 "$log"; echo "----"; fi
+}
+
 for kind in build build-asan; do
   [ "$only" = "unit" ] && [ $kind = build-asan ] && continue
   for t in "$kind"/test_*; do
@@ -49,6 +64,7 @@ if [ "$only" != "unit" ]; then
   run_suite "flows vs tshark" env VIGIL_BIN=build/vigil $PY tests/tools/crosscheck_tshark.py
   run_suite "decode vs tshark" env DECODE_DUMP=build/decode_dump $PY tests/tools/decode_vs_tshark.py
   run_suite "benign sweep (no tamper)" env VIGIL_BIN=build/vigil $PY tests/tools/benign_sweep.py
+  run_gate "suricata-verify alerts" env VIGIL_BIN=build/vigil $PY tests/tools/run_suricata_verify.py
   run_suite "corpus sweep [asan]" bash tests/tools/corpus_sweep.sh build-asan/vigil
   run_suite "fuzzers" bash tests/run-fuzzers.sh "${FUZZ_SECONDS:-20}"
 fi

@@ -153,8 +153,7 @@ int cli_rules(int argc, char **argv)
                 printf("%s:%u: sid ?: %s\n", sk[i].file, sk[i].line, sk[i].reason);
         }
         if (st->skips_dropped)
-            printf("(%llu more skipped rules not listed)\n",
-                   (unsigned long long)st->skips_dropped);
+            printf("(%llu more skipped rules not listed)\n", (unsigned long long)st->skips_dropped);
     }
     const struct rule_skip_group *g;
     size_t ng = rule_loader_skip_groups(ld, &g);

@@ -104,19 +104,19 @@ int rule_parser_parse(const char *text, size_t len, const struct rule_parse_cfg 
 struct rule_skip {
     const char *file; /* owned by the loader */
     uint32_t line, col;
-    uint32_t sid;     /* 0 when unknown */
+    uint32_t sid; /* 0 when unknown */
     bool unsupported;
-    char *reason;     /* the message, without position */
+    char *reason; /* the message, without position */
 };
 
 struct rule_loader_stats {
-    uint64_t files;          /* files read */
-    uint64_t files_failed;   /* files that could not be opened or read */
-    uint64_t loaded;         /* rules kept */
-    uint64_t skipped;        /* rules (or rule-looking lines) not kept */
-    uint64_t unsupported;    /* of skipped: valid Suricata that vigil does not handle */
-    uint64_t duplicates;     /* of skipped: duplicate gid:sid */
-    uint64_t skips_dropped;  /* skipped rules counted but not recorded (max_skips reached) */
+    uint64_t files;         /* files read */
+    uint64_t files_failed;  /* files that could not be opened or read */
+    uint64_t loaded;        /* rules kept */
+    uint64_t skipped;       /* rules (or rule-looking lines) not kept */
+    uint64_t unsupported;   /* of skipped: valid Suricata that vigil does not handle */
+    uint64_t duplicates;    /* of skipped: duplicate gid:sid */
+    uint64_t skips_dropped; /* skipped rules counted but not recorded (max_skips reached) */
 };
 
 struct rule_loader_cfg {
@@ -142,8 +142,7 @@ int rule_loader_load_classification(struct rule_loader *ld, const char *path,
  * files_failed), or VG_ERR_NOMEM. */
 int rule_loader_load_file(struct rule_loader *ld, const char *path, struct rule_error *err);
 /* Same for text in memory; name is used in messages. */
-int rule_loader_load_buffer(struct rule_loader *ld, const char *name, const char *data,
-                            size_t len);
+int rule_loader_load_buffer(struct rule_loader *ld, const char *name, const char *data, size_t len);
 
 const struct rule_loader_stats *rule_loader_stats(const struct rule_loader *ld);
 /* The rules kept, in load order; valid until rule_loader_free. */

@@ -29,13 +29,14 @@ struct rule_text {
     uint32_t nseg, segcap;
 };
 
-void rule_text_init(struct rule_text *t);
-void rule_text_fini(struct rule_text *t);
-void rule_text_reset(struct rule_text *t);
+void rule_lexer__text_init(struct rule_text *t);
+void rule_lexer__text_fini(struct rule_text *t);
+void rule_lexer__text_reset(struct rule_text *t);
 /* Appends n bytes that start at file position line:col. Returns VG_OK or VG_ERR_NOMEM. */
-int rule_text_append(struct rule_text *t, const char *p, size_t n, uint32_t line, uint32_t col);
+int rule_lexer__text_append(struct rule_text *t, const char *p, size_t n, uint32_t line,
+                            uint32_t col);
 /* File position of a logical offset (clamped to the text). */
-void rule_text_pos(const struct rule_text *t, size_t off, uint32_t *line, uint32_t *col);
+void rule_lexer__text_pos(const struct rule_text *t, size_t off, uint32_t *line, uint32_t *col);
 
 /* Splits a file image into logical rules. Comment lines (first non-blank byte '#'), blank lines
  * and whitespace are handled here; the caller gets every other logical line. */
@@ -52,10 +53,10 @@ enum rule_lexer_kind {
     RULE_LEX_BINARY,  /* the line holds a NUL byte; skipped */
 };
 
-void rule_lexer_init(struct rule_lexer *lx, const char *data, size_t len, uint32_t max_line);
+void rule_lexer__init(struct rule_lexer *lx, const char *data, size_t len, uint32_t max_line);
 /* Next logical line into t (reset first). Returns VG_OK with *kind set, VG_EOF at the end, or
  * VG_ERR_NOMEM. Work per call is linear in the bytes consumed. */
-int rule_lexer_next(struct rule_lexer *lx, struct rule_text *t, int *kind);
+int rule_lexer__next(struct rule_lexer *lx, struct rule_text *t, int *kind);
 
 /* A token of the rule text: [off, off+len) in the logical text. */
 struct rule_tok {
@@ -71,18 +72,21 @@ struct rule_opt {
 };
 
 /* Header word at *pos (blanks skipped): runs to the next blank or '(' outside brackets; blanks
- * inside [ ] belong to the word. Returns false at the end of the header (no word). */
-bool rule_lexer_word(const char *s, size_t len, size_t *pos, struct rule_tok *tok);
+ * inside [ ] belong to the word. Returns false at the end of the header (no word). *deep_at is
+ * the offset of the first '[' nested deeper than max_depth (SIZE_MAX if none) and *open tells
+ * that a '[' was never closed (the word then runs to the end of the text). */
+bool rule_lexer__word(const char *s, size_t len, size_t *pos, struct rule_tok *tok,
+                      unsigned max_depth, size_t *deep_at, bool *open);
 
 /* Next option of the option list s[*pos, end): splits at the first ';' not escaped by a
  * backslash. Returns 1 with *o filled, 0 at the end, -1 on an empty option (";;"), with o->name
  * pointing at it. */
-int rule_lexer_option(const char *s, size_t end, size_t *pos, struct rule_opt *o);
+int rule_lexer__option(const char *s, size_t end, size_t *pos, struct rule_opt *o);
 
 /* rule_parser.c: parses a logical rule (continuations already joined, positions mapped back
  * through t). Same contract as rule_parser_parse. */
-int rule_parser_parse_text(const struct rule_text *t, const struct rule_parse_cfg *cfg,
-                           struct rule **out, struct rule_error *err);
+int rule_parser__parse_text(const struct rule_text *t, const struct rule_parse_cfg *cfg,
+                            struct rule **out, struct rule_error *err);
 
 /* ---- parse context (rule_parser.c) ---------------------------------------------------------- */
 
@@ -115,15 +119,15 @@ struct rule_pc {
     /* matches in rule order; grouped into per-buffer lists when the rule is complete */
     struct rule_match *m;
     size_t nm, capm;
-    long last_content;  /* index in m, or -1 */
-    long last_match;    /* index in m of the last buffer match, or -1 */
-    uint8_t sticky;     /* enum rule_buf: where new matches go */
-    int override;       /* >= 0: the next match goes to this buffer instead (uricontent, urilen,
-                           pcre buffer modifiers) */
-    bool sticky_set;    /* a sticky buffer keyword is in force */
-    size_t sticky_off;  /* where it was set */
+    long last_content;     /* index in m, or -1 */
+    long last_match;       /* index in m of the last buffer match, or -1 */
+    uint8_t sticky;        /* enum rule_buf: where new matches go */
+    int override;          /* >= 0: the next match goes to this buffer instead (uricontent, urilen,
+                              pcre buffer modifiers) */
+    bool sticky_set;       /* a sticky buffer keyword is in force */
+    size_t sticky_off;     /* where it was set */
     uint32_t sticky_count; /* matches added to it since */
-    uint8_t ntx;        /* transforms on the sticky buffer in force */
+    uint8_t ntx;           /* transforms on the sticky buffer in force */
     uint8_t tx[RULE_MAX_TX];
     /* buffer lists: one per (buffer, transforms), in order of first use */
     struct {
@@ -171,12 +175,12 @@ bool rule__tok_ieq(const char *s, struct rule_tok t, const char *word);
 bool rule__parse_i64(const char *s, struct rule_tok t, int64_t lo, int64_t hi, int64_t *v);
 bool rule__parse_u64(const char *s, struct rule_tok t, bool hex_ok, uint64_t max, uint64_t *v);
 /* A numeric comparison as used by dsize, ttl, itype, bsize, ...: "N", "=N", "!N", "!=N", "<N",
- * "<=N", ">N", ">=N", "A<>B" and, when dash_range, "A-B" (both exclusive, as Suricata). Returns false
- * with *why set on a malformed or out-of-range value. */
+ * "<=N", ">N", ">=N", "A<>B" and, when dash_range, "A-B" (both exclusive, as Suricata). Returns
+ * false with *why set on a malformed or out-of-range value. */
 bool rule__parse_cmp(const char *s, struct rule_tok t, uint64_t max, bool dash_range,
                      struct rule_cmp *c, const char **why);
 /* A number or the name of a byte_extract variable already defined in the rule. Returns VG_OK, or
- * fails with "<kw>: ..." messages. */
+ * fails with "<kw>: invalid <what> '...'" (what may be NULL: "invalid value"). */
 int rule__parse_num(struct rule_pc *pc, struct rule_tok t, int64_t lo, int64_t hi,
                     struct rule_num *n, const char *what);
 /* Decodes a double-quoted value with the escapes \" \\ \; \: into a new string; *out_len set.
@@ -200,45 +204,45 @@ struct rule_kw {
     unsigned flags;
 };
 
-extern const struct rule_kw kw_meta_table[];
-extern const struct rule_kw kw_content_table[];
-extern const struct rule_kw kw_pcre_table[];
-extern const struct rule_kw kw_flow_table[];
-extern const struct rule_kw kw_byte_table[];
-extern const struct rule_kw kw_buffers_table[];
-extern const struct rule_kw kw_packet_table[];
-extern const struct rule_kw kw_threshold_table[];
-extern const struct rule_kw kw_misc_table[];
+extern const struct rule_kw kw_meta__table[];
+extern const struct rule_kw kw_content__table[];
+extern const struct rule_kw kw_pcre__table[];
+extern const struct rule_kw kw_flow__table[];
+extern const struct rule_kw kw_byte__table[];
+extern const struct rule_kw kw_buffers__table[];
+extern const struct rule_kw kw_packet__table[];
+extern const struct rule_kw kw_threshold__table[];
+extern const struct rule_kw kw_misc__table[];
 /* Each table ends with a row whose fn is NULL; rows with a NULL name are skipped. */
 
 /* kw_buffers.c: resolves a sticky buffer keyword (name or alias) to its buffer id, or -1. */
-int kw_buffers_lookup(const char *name, size_t len);
+int kw_buffers__lookup(const char *name, size_t len);
 /* kw_buffers.c: sticky-buffer keyword handler (arg = enum rule_buf), also used for aliases. */
-int kw_buffers_sticky(struct rule_pc *pc, const struct rule_opt *o, int arg);
+int kw_buffers__sticky(struct rule_pc *pc, const struct rule_opt *o, int arg);
 
 /* kw_buffers.c: fails when the sticky buffer in force received no match (Suricata: "didn't add
  * matches to it"). Called before a new sticky buffer is set and at finalisation. */
-int kw_buffers_check_empty(struct rule_pc *pc);
+int kw_buffers__check_empty(struct rule_pc *pc);
 /* kw_content.c: checks made when the rule is complete (relative chains, dsize/bsize bounds). */
-int kw_content_finalize(struct rule_pc *pc);
+int kw_content__finalize(struct rule_pc *pc);
 /* kw_content.c: frees what a content match owns. */
-void kw_content_free(struct rule_content *c);
+void kw_content__free(struct rule_content *c);
 /* kw_pcre.c: frees the compiled code and strings. */
-void kw_pcre_free(struct rule_pcre *p);
+void kw_pcre__free(struct rule_pcre *p);
 /* kw_meta.c: the built-in classification table (shared, immutable). */
-const struct rule_classes *kw_meta_classes_default(void);
+const struct rule_classes *kw_meta__classes_default(void);
 
 /* ---- addresses, ports, variables (rule_vars.c) ----------------------------------------------- */
 
 /* The built-in defaults (immutable, shared). */
-const struct rule_vars *rule_vars_default(void);
+const struct rule_vars *rule_vars__default(void);
 /* Parses an address spec (header field) into r->src/dst. On failure returns VG_ERR_FORMAT or
  * VG_ERR_LIMIT, with *why a static or buf message and *why_off the offset in spec. */
-int rule_vars_addr(const struct rule_vars *v, const char *spec, size_t len, unsigned max_depth,
-                   struct rule_addr *out, char *why, size_t whylen, size_t *why_off);
-int rule_vars_ports(const struct rule_vars *v, const char *spec, size_t len, unsigned max_depth,
-                    struct rule_ports *out, char *why, size_t whylen, size_t *why_off);
-void rule_vars_addr_fini(struct rule_addr *a);
-void rule_vars_ports_fini(struct rule_ports *p);
+int rule_vars__addr(const struct rule_vars *v, const char *spec, size_t len, unsigned max_depth,
+                    struct rule_addr *out, char *why, size_t whylen, size_t *why_off);
+int rule_vars__ports(const struct rule_vars *v, const char *spec, size_t len, unsigned max_depth,
+                     struct rule_ports *out, char *why, size_t whylen, size_t *why_off);
+void rule_vars__addr_fini(struct rule_addr *a);
+void rule_vars__ports_fini(struct rule_ports *p);
 
 #endif

@@ -38,10 +38,10 @@ enum rule_action {
 
 /* What a protocol name in the rule header means. */
 enum rule_proto_kind {
-    RULE_PK_IP,     /* any IP packet (ip, ipv4, ipv6, pkthdr) */
-    RULE_PK_L4,     /* a transport or network protocol (tcp, udp, icmp, sctp, ...) */
-    RULE_PK_APP,    /* an application protocol (http, dns, tls, ...) */
-    RULE_PK_LINK,   /* below IP (ether, arp) */
+    RULE_PK_IP,   /* any IP packet (ip, ipv4, ipv6, pkthdr) */
+    RULE_PK_L4,   /* a transport or network protocol (tcp, udp, icmp, sctp, ...) */
+    RULE_PK_APP,  /* an application protocol (http, dns, tls, ...) */
+    RULE_PK_LINK, /* below IP (ether, arp) */
 };
 
 /* Every protocol name Suricata 7/8 accepts in a rule header: id, name, kind, IP protocol it runs
@@ -128,7 +128,7 @@ struct rule_ip6_range {
     uint8_t lo[16], hi[16]; /* network byte order: memcmp orders them */
 };
 struct rule_addr {
-    bool any;                   /* every IPv4 and IPv6 address (the ranges say so too) */
+    bool any; /* every IPv4 and IPv6 address (the ranges say so too) */
     uint32_t n4, n6;
     struct rule_ip4_range *v4;
     struct rule_ip6_range *v6;
@@ -151,9 +151,9 @@ struct rule_ports {
  * http.response_body, http_server_body, file.data and file_data are one buffer (Suricata 7:
  * file.data in HTTP inspects the response body; pcre /Q is accepted on both). */
 enum rule_buf_family {
-    RULE_BF_PKT,    /* packet payload or reassembled stream */
+    RULE_BF_PKT, /* packet payload or reassembled stream */
     RULE_BF_HTTP,
-    RULE_BF_FILE,   /* file data: HTTP bodies, SMTP attachments, ... */
+    RULE_BF_FILE, /* file data: HTTP bodies, SMTP attachments, ... */
     RULE_BF_DNS,
     RULE_BF_TLS,
     RULE_BF_SSH,
@@ -176,8 +176,8 @@ enum rule_buf_family {
     X(RULE_BUF_HTTP_HOST, "http.host", NULL, "http_host", 'W', "http host", RULE_BF_HTTP, 1)       \
     X(RULE_BUF_HTTP_HOST_RAW, "http.host.raw", NULL, "http_raw_host", 'Z', "raw http host",        \
       RULE_BF_HTTP, 1)                                                                             \
-    X(RULE_BUF_HTTP_HEADER, "http.header", NULL, "http_header", 'H', "http headers",               \
-      RULE_BF_HTTP, 0)                                                                             \
+    X(RULE_BUF_HTTP_HEADER, "http.header", NULL, "http_header", 'H', "http headers", RULE_BF_HTTP, \
+      0)                                                                                           \
     X(RULE_BUF_HTTP_HEADER_RAW, "http.header.raw", NULL, "http_raw_header", 'D',                   \
       "raw http headers", RULE_BF_HTTP, 0)                                                         \
     X(RULE_BUF_HTTP_HEADER_NAMES, "http.header_names", "http_header_names", NULL, 0,               \
@@ -231,8 +231,8 @@ enum rule_buf_family {
     X(RULE_BUF_JA4_HASH, "ja4.hash", NULL, NULL, 0, "ja4 hash", RULE_BF_TLS, 1)                    \
     X(RULE_BUF_SSH_PROTO, "ssh.proto", "ssh_proto", NULL, 0, "ssh protocol version", RULE_BF_SSH,  \
       0)                                                                                           \
-    X(RULE_BUF_SSH_SOFTWARE, "ssh.software", "ssh_software", NULL, 0, "ssh software",             \
-      RULE_BF_SSH, 0)                                                                              \
+    X(RULE_BUF_SSH_SOFTWARE, "ssh.software", "ssh_software", NULL, 0, "ssh software", RULE_BF_SSH, \
+      0)                                                                                           \
     X(RULE_BUF_SSH_HASSH, "ssh.hassh", NULL, NULL, 0, "ssh hassh", RULE_BF_SSH, 1)                 \
     X(RULE_BUF_SSH_HASSH_STRING, "ssh.hassh.string", NULL, NULL, 0, "ssh hassh string",            \
       RULE_BF_SSH, 1)                                                                              \
@@ -288,26 +288,26 @@ enum rule_content_flags {
 struct rule_content {
     uint8_t *pat; /* decoded bytes, len bytes, NUL-terminated for convenience */
     uint32_t len;
-    uint32_t flags; /* enum rule_content_flags */
+    uint32_t flags;                                  /* enum rule_content_flags */
     struct rule_num depth, offset, distance, within; /* valid when the flag is set */
-    uint16_t fp_off, fp_len;                          /* fast_pattern:o,l */
+    uint16_t fp_off, fp_len;                         /* fast_pattern:o,l */
 };
 
 enum rule_pcre_flags {
     RULE_PCRE_NEGATED = 1u << 0,
-    RULE_PCRE_RELATIVE = 1u << 1,   /* R */
-    RULE_PCRE_RAWBYTES = 1u << 2,   /* B */
-    RULE_PCRE_NO_LIMIT = 1u << 3,   /* O: no match limits */
-    RULE_PCRE_JIT = 1u << 4,        /* JIT compilation succeeded */
+    RULE_PCRE_RELATIVE = 1u << 1, /* R */
+    RULE_PCRE_RAWBYTES = 1u << 2, /* B */
+    RULE_PCRE_NO_LIMIT = 1u << 3, /* O: no match limits */
+    RULE_PCRE_JIT = 1u << 4,      /* JIT compilation succeeded */
 };
 
 struct pcre2_real_code_8;
 struct rule_pcre {
-    char *src;                       /* the expression between the slashes, as written */
-    char *flags_str;                 /* the modifiers after the last slash, as written */
-    uint32_t flags;                  /* enum rule_pcre_flags */
-    uint32_t options;                /* PCRE2 compile options used */
-    struct pcre2_real_code_8 *code;  /* pcre2_code *, compiled (and JIT-compiled) */
+    char *src;                      /* the expression between the slashes, as written */
+    char *flags_str;                /* the modifiers after the last slash, as written */
+    uint32_t flags;                 /* enum rule_pcre_flags */
+    uint32_t options;               /* PCRE2 compile options used */
+    struct pcre2_real_code_8 *code; /* pcre2_code *, compiled (and JIT-compiled) */
 };
 
 enum rule_cmp_op {
@@ -331,10 +331,10 @@ enum rule_byte_flags {
     RULE_BYTE_LITTLE = 1u << 1, /* default big endian */
     RULE_BYTE_STRING = 1u << 2, /* number in text; base below */
     RULE_BYTE_DCE = 1u << 3,
-    RULE_BYTE_ALIGN = 1u << 4,        /* byte_jump align (4); byte_extract align uses align */
+    RULE_BYTE_ALIGN = 1u << 4, /* byte_jump align (4); byte_extract align uses align */
     RULE_BYTE_FROM_BEGINNING = 1u << 5,
     RULE_BYTE_FROM_END = 1u << 6,
-    RULE_BYTE_NEGATED = 1u << 7,      /* byte_test "!op" */
+    RULE_BYTE_NEGATED = 1u << 7, /* byte_test "!op" */
     RULE_BYTE_BITMASK = 1u << 8,
 };
 
@@ -350,16 +350,17 @@ enum rule_byte_test_op {
 
 struct rule_byte {
     uint8_t nbytes;
-    uint8_t base;     /* 10, 16 or 8 when STRING */
-    uint8_t op;       /* byte_test: enum rule_byte_test_op */
-    uint8_t align;    /* byte_extract: 0, 2 or 4 */
-    uint32_t flags;   /* enum rule_byte_flags */
-    struct rule_num value;   /* byte_test */
+    uint8_t base;          /* 10, 16 or 8 when STRING */
+    uint8_t op;            /* byte_test: enum rule_byte_test_op */
+    uint8_t align;         /* byte_extract: 0, 2 or 4 */
+    uint32_t flags;        /* enum rule_byte_flags */
+    struct rule_num value; /* byte_test */
     struct rule_num offset;
-    int32_t multiplier;      /* byte_jump / byte_extract; 1 when unset */
-    int32_t post_offset;     /* byte_jump */
+    int32_t multiplier;  /* byte_jump / byte_extract; 1 when unset */
+    int32_t post_offset; /* byte_jump */
     uint32_t bitmask;
-    int16_t var;             /* byte_extract: the variable it defines */
+    int16_t var;        /* byte_extract: the variable it defines */
+    int16_t nbytes_var; /* byte_test/byte_jump: nbytes from this variable, or -1 */
 };
 
 struct rule_isdataat {
@@ -368,7 +369,7 @@ struct rule_isdataat {
 };
 
 struct rule_base64 {
-    uint32_t bytes;  /* 0: to the end of the buffer */
+    uint32_t bytes; /* 0: to the end of the buffer */
     uint32_t offset;
     bool relative;
 };
@@ -465,14 +466,22 @@ enum rule_flags_mode {
     RULE_FLAGS_NOT,
 };
 struct rule_flags {
-    uint8_t mode;  /* enum rule_flags_mode */
+    uint8_t mode; /* enum rule_flags_mode */
     uint16_t bits;
     uint16_t ignore; /* bits masked out before comparing (flags:S,12 ignores CWR/ECE) */
 };
 
 enum rule_ipopt {
-    RULE_IPOPT_RR, RULE_IPOPT_EOL, RULE_IPOPT_NOP, RULE_IPOPT_TS, RULE_IPOPT_SEC, RULE_IPOPT_ESEC,
-    RULE_IPOPT_LSRR, RULE_IPOPT_SSRR, RULE_IPOPT_SATID, RULE_IPOPT_ANY,
+    RULE_IPOPT_RR,
+    RULE_IPOPT_EOL,
+    RULE_IPOPT_NOP,
+    RULE_IPOPT_TS,
+    RULE_IPOPT_SEC,
+    RULE_IPOPT_ESEC,
+    RULE_IPOPT_LSRR,
+    RULE_IPOPT_SSRR,
+    RULE_IPOPT_SATID,
+    RULE_IPOPT_ANY,
 };
 
 enum rule_stream_side { RULE_SS_SERVER, RULE_SS_CLIENT, RULE_SS_BOTH, RULE_SS_EITHER };
@@ -513,20 +522,33 @@ enum rule_flowbit_cmd {
 };
 
 struct rule_flowbit {
-    uint8_t cmd;  /* enum rule_flowbit_cmd */
-    uint8_t op;   /* '|' (any of) or '&' (all of) when n > 1, else 0 */
+    uint8_t cmd; /* enum rule_flowbit_cmd */
+    uint8_t op;  /* '|' (any of) or '&' (all of) when n > 1, else 0 */
     uint16_t n;
     char **names; /* n names */
 };
 
-enum rule_thr_type { RULE_THR_LIMIT, RULE_THR_THRESHOLD, RULE_THR_BOTH, RULE_THR_DETECTION_FILTER };
-enum rule_thr_track { RULE_TRACK_BY_SRC, RULE_TRACK_BY_DST, RULE_TRACK_BY_RULE, RULE_TRACK_BY_BOTH };
+enum rule_thr_type {
+    RULE_THR_LIMIT,
+    RULE_THR_THRESHOLD,
+    RULE_THR_BOTH,
+    RULE_THR_BACKOFF, /* alert at count, then at count * multiplier, ... (Suricata 7.0.3+) */
+    RULE_THR_DETECTION_FILTER,
+};
+enum rule_thr_track {
+    RULE_TRACK_BY_SRC,
+    RULE_TRACK_BY_DST,
+    RULE_TRACK_BY_RULE,
+    RULE_TRACK_BY_BOTH,
+    RULE_TRACK_BY_FLOW,
+};
 
 struct rule_threshold {
     uint8_t type;  /* enum rule_thr_type */
     uint8_t track; /* enum rule_thr_track */
     uint32_t count;
-    uint32_t seconds;
+    uint32_t seconds;    /* 0 for backoff */
+    uint32_t multiplier; /* backoff only */
 };
 
 struct rule_reference {
@@ -545,65 +567,65 @@ enum rule_event_kind {
     RULE_EV_TAMPER,  /* vigil.tamper */
 };
 struct rule_event {
-    uint8_t kind;     /* enum rule_event_kind */
-    int32_t anomaly;  /* enum vg_anomaly (RULE_EV_ANOMALY) */
-    char *tclass;     /* RULE_EV_TAMPER: tamper class ("forged_rst") */
-    char *tsubtype;   /* RULE_EV_TAMPER: subtype, or NULL for any */
+    uint8_t kind;    /* enum rule_event_kind */
+    int32_t anomaly; /* enum vg_anomaly (RULE_EV_ANOMALY) */
+    char *tclass;    /* RULE_EV_TAMPER: tamper class ("forged_rst") */
+    char *tsubtype;  /* RULE_EV_TAMPER: subtype, or NULL for any */
 };
 
 enum rule_target { RULE_TARGET_NONE, RULE_TARGET_SRC, RULE_TARGET_DST };
 
 enum rule_flag {
-    RULE_F_NOALERT = 1u << 0,        /* noalert or flowbits:noalert */
-    RULE_F_BIDIR = 1u << 1,          /* "<>" */
+    RULE_F_NOALERT = 1u << 0, /* noalert or flowbits:noalert */
+    RULE_F_BIDIR = 1u << 1,   /* "<>" */
     RULE_F_HAS_THRESHOLD = 1u << 2,
     RULE_F_HAS_DETECTION_FILTER = 1u << 3,
-    RULE_F_TAG = 1u << 4,            /* tag: parsed and ignored */
-    RULE_F_PRIORITY_SET = 1u << 5,   /* priority keyword given */
-    RULE_F_APP_NEGATED = 1u << 6,    /* app-layer-protocol:!x */
-    RULE_F_PREFILTER = 1u << 7,      /* prefilter keyword on a non-content match */
+    RULE_F_TAG = 1u << 4,          /* tag: parsed and ignored */
+    RULE_F_PRIORITY_SET = 1u << 5, /* priority keyword given */
+    RULE_F_PREFILTER = 1u << 7,    /* prefilter keyword on a non-content match */
 };
 
 #define RULE_MAX_VARS 16 /* byte_extract variables per rule */
 
 struct rule {
     /* header */
-    uint8_t action;   /* enum rule_action */
-    uint8_t proto;    /* enum rule_proto (header) */
-    uint8_t app;      /* enum rule_proto of kind APP the rule needs (header or inferred), or
-                         RULE_PROTO_COUNT when none */
-    uint32_t flags;   /* enum rule_flag */
+    uint8_t action; /* enum rule_action */
+    uint8_t proto;  /* enum rule_proto (header) */
+    uint8_t app;    /* enum rule_proto of kind APP the rule needs (header or inferred), or
+                       RULE_PROTO_COUNT when none */
+    uint32_t flags; /* enum rule_flag */
     struct rule_addr src, dst;
     struct rule_ports sport, dport;
 
     /* meta */
     uint32_t sid, gid, rev;
-    char *msg;         /* "" when absent */
-    char *classtype;   /* short name, or NULL */
-    char *class_desc;  /* description from the classification table, or NULL */
-    uint8_t priority;  /* from priority:, else the classtype's, else 3 */
-    uint8_t target;    /* enum rule_target */
+    char *msg;        /* "" when absent */
+    char *classtype;  /* short name, or NULL */
+    char *class_desc; /* description from the classification table, or NULL */
+    uint8_t priority; /* from priority:, else the classtype's, else 3 */
+    uint8_t target;   /* enum rule_target */
     uint32_t nref, nmeta;
     struct rule_reference *ref;
     struct rule_metadata *meta;
 
     /* matches */
     uint32_t nbuf;
-    struct rule_buffer *buf;   /* one per buffer used, in order of first use */
+    struct rule_buffer *buf; /* one per buffer used, in order of first use */
     uint32_t npm;
     struct rule_pmatch *pm;
-    int32_t fp_buf, fp_idx;    /* buffer index / match index of the fast_pattern content, or -1 */
+    int32_t fp_buf, fp_idx; /* buffer index / match index of the fast_pattern content, or -1 */
 
     /* flow state */
-    uint32_t flow;             /* enum rule_flow_flags */
+    uint32_t flow; /* enum rule_flow_flags */
     uint32_t nflowbits;
     struct rule_flowbit *flowbits;
-    uint8_t app_proto;         /* app-layer-protocol: enum rule_proto, or RULE_PROTO_COUNT */
+    uint8_t app_proto; /* app-layer-protocol:<p>: enum rule_proto, or RULE_PROTO_COUNT */
+    uint64_t app_not;  /* app-layer-protocol:!<p>: bit (1 << proto) per excluded one */
     uint32_t nev;
     struct rule_event *ev;
     struct rule_threshold threshold;        /* valid with RULE_F_HAS_THRESHOLD */
     struct rule_threshold detection_filter; /* valid with RULE_F_HAS_DETECTION_FILTER */
-    int32_t tls_version;       /* tls.version: 0x0300..0x0304, or -1 */
+    int32_t tls_version;                    /* tls.version: 0x0300..0x0304, or -1 */
 
     /* byte_extract variables: names, in definition order */
     uint32_t nvars;

@@ -21,23 +21,27 @@
 #include "core/vg_status.h"
 #include "detect/detect_int.h"
 
-void rule_text_init(struct rule_text *t) { memset(t, 0, sizeof *t); }
+void rule_lexer__text_init(struct rule_text *t)
+{
+    memset(t, 0, sizeof *t);
+}
 
-void rule_text_fini(struct rule_text *t)
+void rule_lexer__text_fini(struct rule_text *t)
 {
     vg_free(t->buf);
     vg_free(t->seg);
     memset(t, 0, sizeof *t);
 }
 
-void rule_text_reset(struct rule_text *t)
+void rule_lexer__text_reset(struct rule_text *t)
 {
     t->len = 0;
     t->nseg = 0;
     if (t->buf) t->buf[0] = '\0';
 }
 
-int rule_text_append(struct rule_text *t, const char *p, size_t n, uint32_t line, uint32_t col)
+int rule_lexer__text_append(struct rule_text *t, const char *p, size_t n, uint32_t line,
+                            uint32_t col)
 {
     if (t->len + n + 1 > t->cap) {
         size_t cap = t->cap ? t->cap : 256;
@@ -62,7 +66,7 @@ int rule_text_append(struct rule_text *t, const char *p, size_t n, uint32_t line
     return VG_OK;
 }
 
-void rule_text_pos(const struct rule_text *t, size_t off, uint32_t *line, uint32_t *col)
+void rule_lexer__text_pos(const struct rule_text *t, size_t off, uint32_t *line, uint32_t *col)
 {
     if (t->nseg == 0) {
         *line = 1;
@@ -85,7 +89,7 @@ void rule_text_pos(const struct rule_text *t, size_t off, uint32_t *line, uint32
     *col = t->seg[i].col + (uint32_t)(off - t->seg[i].off);
 }
 
-void rule_lexer_init(struct rule_lexer *lx, const char *data, size_t len, uint32_t max_line)
+void rule_lexer__init(struct rule_lexer *lx, const char *data, size_t len, uint32_t max_line)
 {
     lx->data = data;
     lx->len = len;
@@ -94,7 +98,10 @@ void rule_lexer_init(struct rule_lexer *lx, const char *data, size_t len, uint32
     lx->max_line = max_line ? max_line : 65536;
 }
 
-static inline bool is_blank(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f'; }
+static inline bool is_blank(char c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f';
+}
 
 /* Next physical line: [*b, *e) without the newline; advances. False at the end of data. */
 static bool next_phys(struct rule_lexer *lx, size_t *b, size_t *e)
@@ -109,15 +116,16 @@ static bool next_phys(struct rule_lexer *lx, size_t *b, size_t *e)
     return true;
 }
 
-int rule_lexer_next(struct rule_lexer *lx, struct rule_text *t, int *kind)
+int rule_lexer__next(struct rule_lexer *lx, struct rule_text *t, int *kind)
 {
-    rule_text_reset(t);
+    rule_lexer__text_reset(t);
     size_t b, e;
     for (;;) {
         uint32_t line = lx->line;
         if (!next_phys(lx, &b, &e)) return VG_EOF;
         size_t s = b;
-        while (s < e && (is_blank(lx->data[s]))) s++;
+        while (s < e && (is_blank(lx->data[s])))
+            s++;
         if (s == e || lx->data[s] == '#') continue; /* blank or comment */
 
         bool toolong = false, binary = false;
@@ -125,7 +133,8 @@ int rule_lexer_next(struct rule_lexer *lx, struct rule_text *t, int *kind)
         size_t total = 0;
         for (;;) {
             size_t end = e;
-            while (end > s && is_blank(lx->data[end - 1])) end--;
+            while (end > s && is_blank(lx->data[end - 1]))
+                end--;
             bool cont = end > s && lx->data[end - 1] == '\\';
             if (cont) end--;
             size_t n = end - s;
@@ -133,7 +142,7 @@ int rule_lexer_next(struct rule_lexer *lx, struct rule_text *t, int *kind)
             if (total > lx->max_line) toolong = true;
             if (!toolong && !binary && memchr(lx->data + s, '\0', n)) binary = true;
             if (!toolong && !binary) {
-                int rc = rule_text_append(t, lx->data + s, n, line, (uint32_t)(s - b) + 1);
+                int rc = rule_lexer__text_append(t, lx->data + s, n, line, (uint32_t)(s - b) + 1);
                 if (rc != VG_OK) return rc;
             }
             if (!cont) break;
@@ -142,8 +151,8 @@ int rule_lexer_next(struct rule_lexer *lx, struct rule_text *t, int *kind)
             s = b;
         }
         if (toolong || binary) {
-            rule_text_reset(t);
-            int rc = rule_text_append(t, "", 0, first_line, first_col);
+            rule_lexer__text_reset(t);
+            int rc = rule_lexer__text_append(t, "", 0, first_line, first_col);
             if (rc != VG_OK) return rc;
             *kind = toolong ? RULE_LEX_TOOLONG : RULE_LEX_BINARY;
             return VG_OK;
@@ -153,9 +162,12 @@ int rule_lexer_next(struct rule_lexer *lx, struct rule_text *t, int *kind)
     }
 }
 
-bool rule_lexer_word(const char *s, size_t len, size_t *pos, struct rule_tok *tok)
+bool rule_lexer__word(const char *s, size_t len, size_t *pos, struct rule_tok *tok,
+                      unsigned max_depth, size_t *deep_at, bool *open)
 {
     size_t p = *pos;
+    *deep_at = SIZE_MAX;
+    *open = false;
     while (p < len && isspace((unsigned char)s[p]))
         p++;
     if (p >= len || s[p] == '(') {
@@ -167,20 +179,21 @@ bool rule_lexer_word(const char *s, size_t len, size_t *pos, struct rule_tok *to
     for (; p < len; p++) {
         char c = s[p];
         if (c == '[') {
-            depth++;
+            if (++depth > max_depth && *deep_at == SIZE_MAX) *deep_at = p;
         } else if (c == ']') {
             if (depth) depth--;
         } else if (depth == 0 && (isspace((unsigned char)c) || c == '(')) {
             break;
         }
     }
+    *open = depth > 0;
     tok->off = start;
     tok->len = p - start;
     *pos = p;
     return true;
 }
 
-int rule_lexer_option(const char *s, size_t end, size_t *pos, struct rule_opt *o)
+int rule_lexer__option(const char *s, size_t end, size_t *pos, struct rule_opt *o)
 {
     size_t p = *pos;
     while (p < end && isspace((unsigned char)s[p]))

@@ -12,6 +12,7 @@
  * one by one (the rest are counted and grouped). A file is read through mmap (regular files) or
  * read() up to 1 GiB (pipes), so memory does not depend on what the file holds.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -50,7 +51,7 @@ struct rule_loader {
     size_t nfiles;
     struct sid_ent *sids;
     size_t nsids, capsids; /* capsids: power of two */
-    struct grp_ent *grps;   /* open addressing on key */
+    struct grp_ent *grps;  /* open addressing on key */
     size_t ngrps, capgrps;
     struct rule_skip_group *groups_out;
 };
@@ -116,19 +117,19 @@ int rule_loader_set_var(struct rule_loader *ld, const char *name, const char *va
     size_t off;
     struct rule_addr a;
     struct rule_ports p;
-    int ra = rule_vars_addr(ld->vars, value, strlen(value), ld->lim.max_depth, &a, why, sizeof why, &off);
-    rule_vars_addr_fini(&a);
+    int ra = rule_vars__addr(ld->vars, value, strlen(value), ld->lim.max_depth, &a, why, sizeof why,
+                             &off);
+    rule_vars__addr_fini(&a);
     int rp = VG_ERR_FORMAT;
     if (ra != VG_OK) {
-        rp = rule_vars_ports(ld->vars, value, strlen(value), ld->lim.max_depth, &p, why2,
-                             sizeof why2, &off);
-        rule_vars_ports_fini(&p);
+        rp = rule_vars__ports(ld->vars, value, strlen(value), ld->lim.max_depth, &p, why2,
+                              sizeof why2, &off);
+        rule_vars__ports_fini(&p);
     }
     if (ra != VG_OK && rp != VG_OK) {
         snprintf(err->msg, sizeof err->msg, "$%.40s: not an address or port group: %.180s",
                  name[0] == '$' ? name + 1 : name, why);
-        if (saved)
-            rule_vars_set(ld->vars, name, saved);
+        if (saved) rule_vars_set(ld->vars, name, saved);
         vg_free(saved);
         return VG_ERR_FORMAT;
     }
@@ -142,7 +143,10 @@ int rule_loader_load_classification(struct rule_loader *ld, const char *path,
     return kw_meta_classes_load(ld->classes, path, err);
 }
 
-const struct rule_loader_stats *rule_loader_stats(const struct rule_loader *ld) { return &ld->st; }
+const struct rule_loader_stats *rule_loader_stats(const struct rule_loader *ld)
+{
+    return &ld->st;
+}
 
 struct rule *const *rule_loader_rules(const struct rule_loader *ld, size_t *n)
 {
@@ -175,8 +179,12 @@ static void group_key(const char *reason, bool unsupported, char *out, size_t ou
     for (size_t i = 0; reason[i] && n + 2 < outlen; i++) {
         char c = reason[i];
         if (c == ' ' && reason[i + 1] == '(') break;
-        if (!keep && c == '\'') {
+        /* a quoted token opens after a blank (not inside "can't") and closes before a
+         * non-alphanumeric byte */
+        if (!keep && c == '\'' && (i == 0 || reason[i - 1] == ' ')) {
             const char *e = strchr(reason + i + 1, '\'');
+            while (e && (isalnum((unsigned char)e[1]) || e[1] == '_'))
+                e = strchr(e + 1, '\'');
             if (e) {
                 out[n++] = '\'';
                 out[n++] = '*';
@@ -185,7 +193,8 @@ static void group_key(const char *reason, bool unsupported, char *out, size_t ou
                 continue;
             }
         }
-        if (!keep && c >= '0' && c <= '9' && (i == 0 || reason[i - 1] == ' ' || reason[i - 1] == '-')) {
+        if (!keep && c >= '0' && c <= '9' &&
+            (i == 0 || reason[i - 1] == ' ' || reason[i - 1] == '-')) {
             size_t j = i;
             while (reason[j] >= '0' && reason[j] <= '9')
                 j++;
@@ -351,8 +360,8 @@ static int add_rule(struct rule_loader *ld, struct rule *r, const char *file)
     if (prev >= 0) {
         const struct rule *p = ld->rules[prev];
         char reason[RULE_ERR_MSG];
-        snprintf(reason, sizeof reason, "duplicate gid:sid (%u:%u, first at %s:%u)", r->gid,
-                 r->sid, p->file ? p->file : "?", p->line);
+        snprintf(reason, sizeof reason, "duplicate gid:sid (%u:%u, first at %s:%u)", r->gid, r->sid,
+                 p->file ? p->file : "?", p->line);
         ld->st.duplicates++;
         rc = record_skip(ld, file, r->line, 1, r->sid, false, reason);
         rule_free(r);
@@ -380,21 +389,20 @@ static int add_rule(struct rule_loader *ld, struct rule *r, const char *file)
 
 /* ---- loading -------------------------------------------------------------------------------- */
 
-int rule_loader_load_buffer(struct rule_loader *ld, const char *name, const char *data,
-                            size_t len)
+int rule_loader_load_buffer(struct rule_loader *ld, const char *name, const char *data, size_t len)
 {
     const char *file = intern_file(ld, name ? name : "(buffer)");
     if (!file) return VG_ERR_NOMEM;
     ld->st.files++;
     struct rule_lexer lx;
-    rule_lexer_init(&lx, data, len, ld->lim.max_line);
+    rule_lexer__init(&lx, data, len, ld->lim.max_line);
     struct rule_text t;
-    rule_text_init(&t);
+    rule_lexer__text_init(&t);
     struct rule_parse_cfg cfg = {ld->vars, ld->classes, &ld->lim, file, 0};
     int rc = VG_OK;
     for (;;) {
         int kind;
-        int lr = rule_lexer_next(&lx, &t, &kind);
+        int lr = rule_lexer__next(&lx, &t, &kind);
         if (lr == VG_EOF) break;
         if (lr != VG_OK) {
             rc = lr;
@@ -415,7 +423,7 @@ int rule_loader_load_buffer(struct rule_loader *ld, const char *name, const char
         } else {
             struct rule *r = NULL;
             struct rule_error err;
-            int pr = rule_parser_parse_text(&t, &cfg, &r, &err);
+            int pr = rule_parser__parse_text(&t, &cfg, &r, &err);
             if (pr == VG_OK)
                 rc = add_rule(ld, r, file);
             else if (pr == VG_ERR_NOMEM)
@@ -425,7 +433,7 @@ int rule_loader_load_buffer(struct rule_loader *ld, const char *name, const char
         }
         if (rc != VG_OK) break;
     }
-    rule_text_fini(&t);
+    rule_lexer__text_fini(&t);
     return rc;
 }
 

@@ -43,8 +43,8 @@ struct rule_vars {
 };
 
 /* suricata.yaml (7.0) vars: address-groups and port-groups. SIP_SERVERS/SIP_PORTS are not in
- * suricata.yaml but ET Open uses them; they get the values ET documents. */
-static const char *const default_vars[][2] = {
+ * suricata.yaml but ET Open uses them: $HOME_NET and 5060/5061. */
+static struct rule_var default_vars[] = {
     {"HOME_NET", "[192.168.0.0/16,10.0.0.0/8,172.16.0.0/12]"},
     {"EXTERNAL_NET", "!$HOME_NET"},
     {"HTTP_SERVERS", "$HOME_NET"},
@@ -75,23 +75,14 @@ static const char *const default_vars[][2] = {
     {"SIP_PORTS", "[5060,5061]"},
 };
 
-static struct rule_var g_default_vars[sizeof default_vars / sizeof default_vars[0]];
-static struct rule_vars g_defaults = {g_default_vars, 0, 0};
+static const struct rule_vars g_defaults = {default_vars,
+                                            sizeof default_vars / sizeof default_vars[0],
+                                            sizeof default_vars / sizeof default_vars[0]};
 
-const struct rule_vars *rule_vars_default(void)
+/* Read-only: nothing writes through the table (rule_vars_set works on copies from
+ * rule_vars_new); it is non-const only because struct rule_var holds plain pointers. */
+const struct rule_vars *rule_vars__default(void)
 {
-    /* Read-only table built from string literals: the casts drop const only for the struct
-     * layout; nothing ever writes through them. Idempotent, so concurrent first calls are
-     * harmless (they store the same values). */
-    size_t n = sizeof default_vars / sizeof default_vars[0];
-    if (g_defaults.n != n) {
-        for (size_t i = 0; i < n; i++) {
-            g_default_vars[i].name = (char *)(uintptr_t)default_vars[i][0];
-            g_default_vars[i].value = (char *)(uintptr_t)default_vars[i][1];
-        }
-        g_defaults.n = n;
-        g_defaults.cap = n;
-    }
     return &g_defaults;
 }
 
@@ -109,7 +100,7 @@ struct rule_vars *rule_vars_new(void)
 {
     struct rule_vars *v = vg_calloc(1, sizeof *v);
     if (!v) return NULL;
-    const struct rule_vars *d = rule_vars_default();
+    const struct rule_vars *d = rule_vars__default();
     for (size_t i = 0; i < d->n; i++) {
         if (rule_vars_set(v, d->v[i].name, d->v[i].value) != VG_OK) {
             rule_vars_free(v);
@@ -228,8 +219,11 @@ static void rset_fini(struct rset *s)
     memset(s, 0, sizeof *s);
 }
 
+#define RSET_MAX (1u << 20) /* ranges in one set: bounds memory whatever the variables hold */
+
 static int rset_add(struct rset *s, struct u128 lo, struct u128 hi)
 {
+    if (s->n >= RSET_MAX) return VG_ERR_LIMIT;
     if (s->n == s->cap) {
         size_t cap = s->cap ? s->cap * 2 : 8;
         struct rr *nr = vg_realloc(s->r, cap * sizeof *nr);
@@ -258,10 +252,10 @@ static void rset_norm(struct rset *s)
         struct rr *cur = &s->r[w];
         const struct rr *nx = &s->r[i];
         /* adjacent when nx.lo <= cur.hi + 1 (careful with the all-ones top) */
-        bool touch = u128_cmp(nx->lo, cur->hi) <= 0 ||
-                     (cur->hi.hi != UINT64_MAX || cur->hi.lo != UINT64_MAX
-                          ? u128_cmp(nx->lo, u128_inc(cur->hi)) == 0
-                          : true);
+        bool touch =
+            u128_cmp(nx->lo, cur->hi) <= 0 || (cur->hi.hi != UINT64_MAX || cur->hi.lo != UINT64_MAX
+                                                   ? u128_cmp(nx->lo, u128_inc(cur->hi)) == 0
+                                                   : true);
         if (touch) {
             if (u128_cmp(nx->hi, cur->hi) > 0) cur->hi = nx->hi;
         } else {
@@ -339,6 +333,9 @@ struct gctx {
     unsigned max_depth;
     const char *stack[32]; /* variables being expanded, for loop detection */
     unsigned nstack;
+    struct gval *cache; /* per variable (index in vars): its value, evaluated once per spec, so
+                           that variables built from variables cost linear, not exponential, work */
+    bool *cached;
     char *why;
     size_t whylen;
     size_t why_off; /* offset in the outermost spec */
@@ -393,7 +390,8 @@ static int parse_addr_value(struct gctx *c, const char *s, size_t n, size_t off,
         const char *b = dash + 1;
         if (inet_pton(AF_INET, buf, &a4) == 1 && inet_pton(AF_INET, b, &b4) == 1) {
             uint32_t lo = ntohl(a4.s_addr), hi = ntohl(b4.s_addr);
-            if (lo > hi) return fail(c, off, VG_ERR_FORMAT, "address range '%.*s' is reversed", TOK(n), s);
+            if (lo > hi)
+                return fail(c, off, VG_ERR_FORMAT, "address range '%.*s' is reversed", TOK(n), s);
             return rset_add(&g->f[FAM4], (struct u128){0, lo}, (struct u128){0, hi});
         }
         if (inet_pton(AF_INET6, buf, &a6) == 1 && inet_pton(AF_INET6, b, &b6) == 1) {
@@ -426,16 +424,19 @@ static int parse_addr_value(struct gctx *c, const char *s, size_t n, size_t off,
                     return fail(c, off, VG_ERR_FORMAT, "invalid netmask in '%.*s'", TOK(n), s);
                 uint32_t m = ntohl(m4.s_addr);
                 if (m != 0 && (~m & (~m + 1)) != 0) /* not of the form 1..10..0 */
-                    return fail(c, off, VG_ERR_FORMAT, "non-contiguous netmask in '%.*s'", TOK(n), s);
+                    return fail(c, off, VG_ERR_FORMAT, "non-contiguous netmask in '%.*s'", TOK(n),
+                                s);
                 plen = 0;
                 while (plen < 32 && (m & (0x80000000u >> plen)))
                     plen++;
             } else {
                 if (!isdigit((unsigned char)mask[0]))
-                    return fail(c, off, VG_ERR_FORMAT, "invalid prefix length in '%.*s'", TOK(n), s);
+                    return fail(c, off, VG_ERR_FORMAT, "invalid prefix length in '%.*s'", TOK(n),
+                                s);
                 long v = strtol(mask, &end, 10);
                 if (*end || v < 0 || v > 32)
-                    return fail(c, off, VG_ERR_FORMAT, "invalid prefix length in '%.*s'", TOK(n), s);
+                    return fail(c, off, VG_ERR_FORMAT, "invalid prefix length in '%.*s'", TOK(n),
+                                s);
                 plen = (int)v;
             }
         } else {
@@ -496,11 +497,13 @@ static int parse_port_value(struct gctx *c, const char *s, size_t n, size_t off,
     const char *colon = memchr(s, ':', n);
     uint32_t lo, hi;
     if (!colon) {
-        if (!parse_port_num(s, n, &lo)) return fail(c, off, VG_ERR_FORMAT, "invalid port '%.*s'", TOK(n), s);
+        if (!parse_port_num(s, n, &lo))
+            return fail(c, off, VG_ERR_FORMAT, "invalid port '%.*s'", TOK(n), s);
         hi = lo;
     } else {
         size_t ln = (size_t)(colon - s), rn = n - ln - 1;
-        if (ln == 0 && rn == 0) return fail(c, off, VG_ERR_FORMAT, "invalid port range '%.*s'", TOK(n), s);
+        if (ln == 0 && rn == 0)
+            return fail(c, off, VG_ERR_FORMAT, "invalid port range '%.*s'", TOK(n), s);
         if (ln == 0)
             lo = 0;
         else if (!parse_port_num(s, ln, &lo))
@@ -517,21 +520,40 @@ static int parse_port_value(struct gctx *c, const char *s, size_t n, size_t off,
 static int eval_list(struct gctx *c, const char *s, size_t n, size_t *p, size_t base,
                      unsigned depth, bool bracketed, struct gval *out);
 
+static int gval_copy(struct gval *dst, const struct gval *src)
+{
+    for (int f = 0; f < FAMS; f++) {
+        int rc = rset_append(&dst->f[f], &src->f[f]);
+        if (rc) return rc;
+    }
+    return VG_OK;
+}
+
 /* Expands $NAME: the value is parsed as a spec of its own, one level deeper. */
 static int eval_var(struct gctx *c, const char *name, size_t nlen, size_t off, unsigned depth,
                     struct gval *out)
 {
     const struct rule_var *v = find_var(c->vars, name, nlen);
     if (!v) return fail(c, off, VG_ERR_FORMAT, "undefined variable '$%.*s'", TOK(nlen), name);
+    size_t idx = (size_t)(v - c->vars->v);
+    if (c->cached && c->cached[idx]) return gval_copy(out, &c->cache[idx]);
     for (unsigned i = 0; i < c->nstack; i++) {
         if (c->stack[i] == v->name)
-            return fail(c, off, VG_ERR_FORMAT, "variable '$%.*s' refers to itself", TOK(nlen), name);
+            return fail(c, off, VG_ERR_FORMAT, "variable '$%.*s' refers to itself", TOK(nlen),
+                        name);
     }
     if (depth + 1 > c->max_depth || c->nstack >= sizeof c->stack / sizeof c->stack[0])
-        return fail(c, off, VG_ERR_LIMIT, "variables nested too deeply at '$%.*s'", TOK(nlen), name);
+        return fail(c, off, VG_ERR_LIMIT, "variables nested too deeply at '$%.*s'", TOK(nlen),
+                    name);
+    if (!c->cache) {
+        c->cache = vg_calloc(c->vars->n, sizeof *c->cache);
+        c->cached = vg_calloc(c->vars->n, sizeof *c->cached);
+        if (!c->cache || !c->cached) return fail(c, off, VG_ERR_NOMEM, "out of memory");
+    }
     c->stack[c->nstack++] = v->name;
     size_t p = 0, vlen = strlen(v->value);
-    int rc = eval_list(c, v->value, vlen, &p, off, depth + 1, false, out);
+    struct gval val = {0};
+    int rc = eval_list(c, v->value, vlen, &p, off, depth + 1, false, &val);
     c->nstack--;
     if (rc != VG_OK && c->why_off == off && c->status == rc) {
         /* name the variable in errors that come from its value */
@@ -542,7 +564,18 @@ static int eval_var(struct gctx *c, const char *name, size_t nlen, size_t off, u
     if (rc == VG_OK) {
         while (p < vlen && isspace((unsigned char)v->value[p]))
             p++;
-        if (p < vlen) return fail(c, off, VG_ERR_FORMAT, "invalid value of '$%.*s'", TOK(nlen), name);
+        if (p < vlen) rc = fail(c, off, VG_ERR_FORMAT, "invalid value of '$%.*s'", TOK(nlen), name);
+    }
+    if (rc == VG_OK) {
+        for (int f = 0; f < FAMS; f++)
+            rset_norm(&val.f[f]);
+        rc = gval_copy(out, &val);
+    }
+    if (rc == VG_OK) {
+        c->cache[idx] = val;
+        c->cached[idx] = true;
+    } else {
+        gval_fini(&val);
     }
     return rc;
 }
@@ -660,16 +693,35 @@ static int eval_spec(struct gctx *c, const char *spec, size_t len, struct gval *
     return rc;
 }
 
+/* Releases the variable cache; gives a message to failures that have none (a set cap, memory). */
+static int gctx_done(struct gctx *c, int rc)
+{
+    if (c->cache) {
+        for (size_t i = 0; i < c->vars->n; i++) {
+            if (c->cached[i]) gval_fini(&c->cache[i]);
+        }
+    }
+    vg_free(c->cache);
+    vg_free(c->cached);
+    if (rc != VG_OK && c->status == VG_OK) {
+        snprintf(c->why, c->whylen, "%s",
+                 rc == VG_ERR_LIMIT ? "group too large (more than 1048576 ranges)"
+                                    : "out of memory");
+        c->why_off = 0;
+    }
+    return rc;
+}
+
 static bool is_full(const struct rset *s, struct u128 max)
 {
     return s->n == 1 && s->r[0].lo.hi == 0 && s->r[0].lo.lo == 0 && u128_cmp(s->r[0].hi, max) == 0;
 }
 
-int rule_vars_addr(const struct rule_vars *v, const char *spec, size_t len, unsigned max_depth,
-                   struct rule_addr *out, char *why, size_t whylen, size_t *why_off)
+int rule_vars__addr(const struct rule_vars *v, const char *spec, size_t len, unsigned max_depth,
+                    struct rule_addr *out, char *why, size_t whylen, size_t *why_off)
 {
     struct gctx c = {0};
-    c.vars = v ? v : rule_vars_default();
+    c.vars = v ? v : rule_vars__default();
     c.max_depth = max_depth ? max_depth : 16;
     c.why = why;
     c.whylen = whylen;
@@ -682,7 +734,7 @@ int rule_vars_addr(const struct rule_vars *v, const char *spec, size_t len, unsi
         out->v4 = out->n4 ? vg_malloc(out->n4 * sizeof *out->v4) : NULL;
         out->v6 = out->n6 ? vg_malloc(out->n6 * sizeof *out->v6) : NULL;
         if ((out->n4 && !out->v4) || (out->n6 && !out->v6)) {
-            rule_vars_addr_fini(out);
+            rule_vars__addr_fini(out);
             rc = VG_ERR_NOMEM;
             snprintf(why, whylen, "out of memory");
         }
@@ -702,16 +754,17 @@ int rule_vars_addr(const struct rule_vars *v, const char *spec, size_t len, unsi
         }
         out->any = is_full(&g.f[FAM4], fam_max(&c, FAM4)) && is_full(&g.f[FAM6], fam_max(&c, FAM6));
     }
+    rc = gctx_done(&c, rc);
     if (why_off) *why_off = c.why_off;
     gval_fini(&g);
     return rc;
 }
 
-int rule_vars_ports(const struct rule_vars *v, const char *spec, size_t len, unsigned max_depth,
-                    struct rule_ports *out, char *why, size_t whylen, size_t *why_off)
+int rule_vars__ports(const struct rule_vars *v, const char *spec, size_t len, unsigned max_depth,
+                     struct rule_ports *out, char *why, size_t whylen, size_t *why_off)
 {
     struct gctx c = {0};
-    c.vars = v ? v : rule_vars_default();
+    c.vars = v ? v : rule_vars__default();
     c.ports = true;
     c.max_depth = max_depth ? max_depth : 16;
     c.why = why;
@@ -733,12 +786,13 @@ int rule_vars_ports(const struct rule_vars *v, const char *spec, size_t len, uns
             out->any = is_full(&g.f[FAM4], fam_max(&c, FAM4));
         }
     }
+    rc = gctx_done(&c, rc);
     if (why_off) *why_off = c.why_off;
     gval_fini(&g);
     return rc;
 }
 
-void rule_vars_addr_fini(struct rule_addr *a)
+void rule_vars__addr_fini(struct rule_addr *a)
 {
     if (!a) return;
     vg_free(a->v4);
@@ -746,7 +800,7 @@ void rule_vars_addr_fini(struct rule_addr *a)
     memset(a, 0, sizeof *a);
 }
 
-void rule_vars_ports_fini(struct rule_ports *p)
+void rule_vars__ports_fini(struct rule_ports *p)
 {
     if (!p) return;
     vg_free(p->r);

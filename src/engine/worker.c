@@ -72,6 +72,14 @@ static void on_dns_msg(void *ud, struct flow *f, const struct packet *p, int dir
     emit(w, ENG_EV_DNS);
 }
 
+/* A second response to one DNS question (identical or not): the tamper module judges it. Only
+ * when the tamper stage runs, since its tamper_packet call completes the finding. */
+static void on_dns_pair(void *ud, struct flow *f, const struct dns_response_pair *pair)
+{
+    struct worker *w = ud;
+    if (w->last_stage >= ENG_STAGE_ALL) tamper_dns_pair(w->tamper, f, pair);
+}
+
 static void on_app_anomaly(void *ud, struct flow *f, const struct packet *p, int id)
 {
     struct worker *w = ud;
@@ -104,7 +112,7 @@ int worker_init(struct worker *w, const struct engine_config *cfg, struct eve_si
     w->flows = flow_table_new(&cfg->flow, on_flow_end, w);
     w->stream = stream_ctx_new(&cfg->stream);
     w->tamper = tamper_ctx_new();
-    struct app_hooks hooks = {on_http_tx, on_dns_msg, NULL, on_app_anomaly, w};
+    struct app_hooks hooks = {on_http_tx, on_dns_msg, on_dns_pair, on_app_anomaly, w};
     w->app = app_ctx_new(&hooks);
     w->last_expire_sec = INT64_MIN;
     if (!w->dec || !w->flows || !w->stream || !w->tamper || !w->app) {

@@ -1,5 +1,7 @@
 /* eve_tamper.c - EVE alert events for tamper findings (EVE-EXTENSIONS.md, docs/tamper.md).
- * Everything outside the `tamper` key follows Suricata's alert event (etc/schema.json). */
+ * Everything outside the `tamper` key follows Suricata's alert event (etc/schema.json).
+ * Contestants of TCP findings (races, resets, http_race) carry the segment fields and payload;
+ * those of a dns_race (UDP) carry the IP fields and the response instead (rcode, answers). */
 #include "output/eve_tamper.h"
 
 #include <ctype.h>
@@ -8,6 +10,7 @@
 
 #include <openssl/evp.h>
 
+#include "app/dns/dns.h"
 #include "core/vg_addr.h"
 #include "core/vg_time.h"
 
@@ -60,7 +63,35 @@ static void put_payload(struct jw *w, const struct tamper_contestant *c)
     if (n && c->payload_seq != c->seq) jw_uint(w, "payload_seq", c->payload_seq);
 }
 
-static void put_contestant(struct jw *w, const struct tamper_contestant *c)
+static void put_departs(struct jw *w, const struct tamper_contestant *c)
+{
+    jw_arr_open(w, "departs");
+    for (unsigned i = 0; i < TAMPER_FIELD_COUNT; i++)
+        if (c->departs & (1u << i)) jw_str(w, NULL, tamper_field_name(i));
+    jw_arr_close(w);
+}
+
+/* A dns_race contestant: one UDP response as it looked on the wire and what it answered. */
+static void put_dns_contestant(struct jw *w, const struct tamper_contestant *c)
+{
+    char b[8];
+    jw_obj_open(w, NULL);
+    jw_str(w, "verdict", tamper_verdict_str(c->verdict));
+    jw_uint(w, "pcap_cnt", c->pcap_cnt);
+    put_ts(w, "timestamp", c->ts);
+    if (c->delay_us >= 0) jw_double(w, "delay_ms", (double)c->delay_us / 1000.0, 3);
+    jw_uint(w, "ttl", c->ttl);
+    jw_uint(w, "ip_id", c->ip_id);
+    jw_bool(w, "df", c->df);
+    put_departs(w, c);
+    jw_str(w, "rcode", dns_rcode_str(c->dns_rcode, b));
+    jw_uint(w, "dns_answer_count", c->dns_nanswers);
+    jw_strn(w, "dns_answers", c->dns_answers, strnlen(c->dns_answers, sizeof c->dns_answers));
+    jw_bool(w, "dns_answers_truncated", c->app_text_truncated);
+    jw_obj_close(w);
+}
+
+static void put_contestant(struct jw *w, const struct tamper_contestant *c, bool http)
 {
     char opts[128];
     jw_obj_open(w, NULL);
@@ -81,15 +112,21 @@ static void put_contestant(struct jw *w, const struct tamper_contestant *c)
         jw_uint(w, "tsval", c->opts.ts_val);
         jw_uint(w, "tsecr", c->opts.ts_ecr);
     }
-    jw_arr_open(w, "departs");
-    for (unsigned i = 0; i < TAMPER_FIELD_COUNT; i++)
-        if (c->departs & (1u << i)) jw_str(w, NULL, tamper_field_name(i));
-    jw_arr_close(w);
+    put_departs(w, c);
+    if (http) {
+        if (c->http_status) jw_uint(w, "http_status", (uint64_t)c->http_status);
+        if (c->http_location[0])
+            jw_strn(w, "http_location", c->http_location,
+                    strnlen(c->http_location, sizeof c->http_location));
+        if (c->http_content_length >= 0)
+            jw_uint(w, "http_content_length", (uint64_t)c->http_content_length);
+    }
     put_payload(w, c);
     jw_obj_close(w);
 }
 
-static void put_baseline(struct jw *w, const struct tamper_baseline_summary *b)
+/* tcp false (a dns_race over UDP): the TCP-only fields are left out. */
+static void put_baseline(struct jw *w, const struct tamper_baseline_summary *b, bool tcp)
 {
     jw_obj_open(w, "baseline");
     jw_arr_open(w, "ttl");
@@ -102,14 +139,14 @@ static void put_baseline(struct jw *w, const struct tamper_baseline_summary *b)
     }
     jw_str(w, "ip_id", b->ip_id ? b->ip_id : "unknown");
     if (b->df >= 0) jw_bool(w, "df", b->df == 1);
-    if (b->has_options) {
+    if (tcp && b->has_options) {
         char opts[128];
         tamper_options_str(b->layout, b->layout_len, opts, sizeof opts);
         jw_str(w, "tcp_options", opts);
     }
-    if (b->has_window) jw_uint(w, "window", b->window);
-    if (b->wscale >= 0) jw_uint(w, "wscale", (uint64_t)b->wscale);
-    if (b->ts_hz) jw_uint(w, "ts_hz", b->ts_hz);
+    if (tcp && b->has_window) jw_uint(w, "window", b->window);
+    if (tcp && b->wscale >= 0) jw_uint(w, "wscale", (uint64_t)b->wscale);
+    if (tcp && b->ts_hz) jw_uint(w, "ts_hz", b->ts_hz);
     jw_uint(w, "samples", b->samples);
     jw_uint(w, "samples_before_race", b->samples_before);
     jw_obj_close(w);
@@ -180,11 +217,27 @@ void eve_tamper_alert(struct jw *w, const struct flow *f, const struct tamper_fi
         jw_uint(w, "differing_bytes", fd->diff_bytes);
         jw_obj_close(w);
     }
+    if (fd->sig == TAMPER_SIG_DNS_RACE) {
+        char t[8];
+        jw_obj_open(w, "dns");
+        jw_uint(w, "id", fd->dns.id);
+        jw_strn(w, "rrname", fd->dns.qname, strnlen(fd->dns.qname, sizeof fd->dns.qname));
+        jw_str(w, "rrtype", dns_rrtype_str(fd->dns.qtype, t));
+        if (fd->dns.query_seen) {
+            jw_uint(w, "query_pcap_cnt", fd->dns.query_pcap_cnt);
+            put_ts(w, "query_timestamp", fd->dns.query_ts);
+        }
+        jw_obj_close(w);
+    }
     jw_arr_open(w, "contestants");
-    put_contestant(w, &fd->c[0]);
-    put_contestant(w, &fd->c[1]);
+    for (int i = 0; i < 2; i++) {
+        if (fd->sig == TAMPER_SIG_DNS_RACE)
+            put_dns_contestant(w, &fd->c[i]);
+        else
+            put_contestant(w, &fd->c[i], fd->sig == TAMPER_SIG_HTTP_RACE);
+    }
     jw_arr_close(w);
-    put_baseline(w, &fd->baseline);
+    put_baseline(w, &fd->baseline, f->proto == 6);
     jw_uint(w, "count", fd->count);
     jw_obj_close(w);
 

@@ -31,7 +31,7 @@ static void put_san(struct jw *w, const struct tls_cert *c)
     if (!c->n_san) return;
     jw_arr_open(w, "subjectaltname");
     for (unsigned i = 0; i < c->n_san; i++)
-        jw_str(w, NULL, c->san + c->san_off[i]);
+        jw_strn(w, NULL, c->san + c->san_off[i], c->san_len[i]);
     jw_arr_close(w);
 }
 

@@ -1,9 +1,13 @@
 /* tamper.c - the tamper module's context, its pools, the per-packet dispatch and the findings.
  *
- * Per packet (TCP only for now): the sender's baseline counts the packet (tamper_baseline.c), the
- * forged-RST rules look at it (tamper_reset.c), the race detectors read the stream's facts
- * (tamper_race.c), then the per-direction sequence state moves on and the findings already held
- * for this flow learn the packet (the IP ID that follows a contestant).
+ * Per TCP packet: the sender's baseline counts the packet (tamper_baseline.c), the forged-RST
+ * rules look at it (tamper_reset.c), the race detectors read the stream's facts (tamper_race.c,
+ * and tamper_http.c for overlaps between two HTTP responses), then the per-direction sequence
+ * state moves on and the findings already held for this flow learn the packet (the IP ID that
+ * follows a contestant).
+ * Per UDP packet of a DNS flow: the sender's baseline counts it (the resolver's TTL, IP ID and DF
+ * are what a dns_race contestant is judged against), a dns_race finding waiting for this packet
+ * learns its direction (tamper_dns.c), and the held findings learn the packet.
  *
  * Findings: one per signature (class, subtype) per flow, with a repeat count; the first occurrence
  * is reported. They are judged (verdicts, confidence) and emitted when the flow ends.
@@ -20,6 +24,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "app/app.h"
 #include "core/vg_alloc.h"
 #include "tamper/tamper_int.h"
 
@@ -149,6 +154,7 @@ void tamper_config_default(struct tamper_config *cfg)
     cfg->max_findings = 4096;
     cfg->race_window_ms = 1000;
     cfg->reorder_ms = 200;
+    cfg->max_dns_flows = 16384;
 }
 
 struct tamper_ctx *tamper_ctx_new_with(const struct tamper_config *cfg)
@@ -209,6 +215,7 @@ static struct tamper_flow *flow_get(struct tamper_ctx *ctx)
 static void flow_put(struct tamper_ctx *ctx, struct tamper_flow *tf)
 {
     uint32_t idx = (uint32_t)(tf - ctx->flows);
+    if (tf->udp_dns && ctx->dns_flows) ctx->dns_flows--;
     tf->next_free = ctx->flows_free;
     ctx->flows_free = idx + 1;
 }
@@ -261,6 +268,7 @@ struct tamper__slot *tamper__finding(struct tamper_ctx *ctx, struct flow *f, int
     s->fd.ov_seq = s->fd.ov_len = s->fd.diff_bytes = 0;
     memset(&s->fd.baseline, 0, sizeof s->fd.baseline);
     s->fd.n_reasons = 0;
+    memset(&s->fd.dns, 0, sizeof s->fd.dns);
     memset(&s->pd, 0, sizeof s->pd);
     s->pd.dir = dir;
     s->pd.score_cap = 95;
@@ -367,11 +375,50 @@ static void dir_advance(struct tamper__dir *d, const struct packet *p)
     if ((p->tcp_flags & (VG_TCP_SYN | VG_TCP_ACK)) == VG_TCP_SYN) d->last_syn_cnt = p->pcap_cnt;
 }
 
+/* The held findings learn a packet of their direction that followed them (the IP ID after the
+ * second contestant). */
+static void held_learn(struct tamper_ctx *ctx, struct tamper_flow *tf, const struct packet *p,
+                       int dir)
+{
+    for (int sig = 0; sig < TAMPER_SIG_COUNT; sig++) {
+        if (!tf->slot[sig]) continue;
+        struct tamper__slot *s = &ctx->slots[tf->slot[sig] - 1];
+        if (s->pd.dir == dir && p->pcap_cnt > s->fd.c[1].pcap_cnt)
+            tamper__pending_packet(&s->pd, p);
+    }
+}
+
+/* A UDP packet: only DNS flows (detected by the app layer, which runs before tamper) get state,
+ * and at most cfg.max_dns_flows of them at once, so that DNS traffic cannot take the pool from
+ * TCP flows. */
+static void udp_packet(struct tamper_ctx *ctx, struct flow *f, const struct packet *p, int dir)
+{
+    struct tamper_flow *tf = f->tamper;
+    if (!tf) {
+        if (f->app_proto != APP_PROTO_DNS) return;
+        if (ctx->dns_flows >= ctx->cfg.max_dns_flows || !(tf = flow_get(ctx))) {
+            ctx->cnt.dns_no_state_pkts++;
+            return;
+        }
+        tf->udp_dns = true;
+        ctx->dns_flows++;
+        f->tamper = tf;
+        ctx->cnt.flows++;
+    }
+    tamper__base_add(&tf->d[dir].b, &tf->d[dir ^ 1].b, p);
+    tamper__dns_packet(ctx, f, p, dir);
+    held_learn(ctx, tf, p, dir);
+}
+
 void tamper_packet(struct tamper_ctx *ctx, struct flow *f, const struct packet *p, int dir,
                    const struct stream_result *sr)
 {
-    if (!ctx || !f || !p || !sr || p->proto != 6 || (dir != FLOW_TOSERVER && dir != FLOW_TOCLIENT))
+    if (!ctx || !f || !p || (dir != FLOW_TOSERVER && dir != FLOW_TOCLIENT)) return;
+    if (p->proto == 17 && f->proto == 17) {
+        udp_packet(ctx, f, p, dir);
         return;
+    }
+    if (!sr || p->proto != 6) return;
     struct tamper_flow *tf = f->tamper;
     if (!tf) {
         tf = flow_get(ctx);
@@ -395,23 +442,20 @@ void tamper_packet(struct tamper_ctx *ctx, struct flow *f, const struct packet *
 
     /* 3. the direction's sequence state, and the held findings learn what followed them */
     dir_advance(d, p);
-    for (int sig = 0; sig < TAMPER_SIG_COUNT; sig++) {
-        if (!tf->slot[sig]) continue;
-        struct tamper__slot *s = &ctx->slots[tf->slot[sig] - 1];
-        if (s->pd.dir == dir && p->pcap_cnt > s->fd.c[1].pcap_cnt)
-            tamper__pending_packet(&s->pd, p);
-    }
+    held_learn(ctx, tf, p, dir);
 }
 
 void tamper_flow_end(struct tamper_ctx *ctx, struct flow *f, tamper_emit_fn emit, void *ud)
 {
     if (!ctx || !f || !f->tamper) return;
     struct tamper_flow *tf = f->tamper;
+    tamper__dns_settle(ctx, f);
     for (int sig = 0; sig < TAMPER_SIG_COUNT; sig++) {
         if (!tf->slot[sig]) continue;
         uint32_t idx = tf->slot[sig] - 1;
         struct tamper__slot *s = &ctx->slots[idx];
         tamper__judge(&s->fd, &s->pd, &tf->d[s->pd.dir].b);
+        if (sig == TAMPER_SIG_DNS_RACE) tamper__dns_judge(&s->fd);
         ctx->cnt.findings[sig]++;
         if (emit) emit(f, &s->fd, ud);
         tf->slot[sig] = 0;

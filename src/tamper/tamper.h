@@ -2,8 +2,10 @@
  *
  * The engine calls, per worker:
  *   - tamper_ctx_new/free;
- *   - tamper_packet for every packet that has a flow, after stream_packet (TCP packets come with
- *     their struct stream_result, others with NULL);
+ *   - tamper_packet for every packet that has a flow, after stream_packet and app_packet (TCP
+ *     packets come with their struct stream_result, others with NULL);
+ *   - tamper_dns_pair from the app layer's dns_pair hook (a second response to one DNS question),
+ *     during app_packet of the packet that carried it, so just before that packet's tamper_packet;
  *   - tamper_flow_end from the flow-end hook: it judges the flow's held findings, emits each one
  *     through the callback (eve_tamper_alert writes the EVE alert), then frees flow->tamper;
  *   - tamper_counters for the stats event.
@@ -18,6 +20,12 @@
  *     sender's data lies past its own FIN).
  *   - class "forged_rst" (Weaver, Sommer, Paxson, "Detecting Forged TCP Reset Packets", NDSS
  *     2009): data_after_rst, rst_seq_jump, rst_ack_change, rst_race.
+ *   - class "dns_race" (tamper_dns.c): one DNS query over UDP answered twice with different
+ *     answers (same id and question): an on-path forger answers first, the resolver second.
+ *   - class "http_race" (tamper_http.c): two versions of one TCP range that both start an HTTP
+ *     response: one request answered by two different responses. Reported in addition to the
+ *     tcp_injection_race finding of the same overlap (that one says a segment was raced, this one
+ *     what the victim was answered).
  * Each finding carries both contestants, a verdict per contestant ("forged", "genuine",
  * "unknown") from comparing each one with the sender's baseline built WITHOUT the contestants (see
  * tamper_baseline.c), a 0-100 confidence and the reasons behind it.
@@ -41,9 +49,10 @@
 #include "stream/stream.h"
 
 /* Built-in signatures, gid 1 (EVE-EXTENSIONS.md: sids 8,800,000-8,899,999). One row per
- * (class, subtype): X(id, sid, rev, class, subtype, severity, signature text).
- * Severity 1 for different-bytes races; 2 for forged resets, whose evidence is behavioural and
- * weaker (a middlebox may send them on purpose). */
+ * (class, subtype): X(id, sid, rev, class, subtype, severity, signature text). Subtypes are unique
+ * (the stats event counts findings by subtype).
+ * Severity 1 for different-bytes races (TCP, DNS answers, HTTP responses); 2 for forged resets,
+ * whose evidence is behavioural and weaker (a middlebox may send them on purpose). */
 #define TAMPER_SIG_MAP(X)                                                                          \
     X(TAMPER_SIG_HANDSHAKE_HIJACK, 8800001, 1, "tcp_injection_race", "handshake_hijack", 1,        \
       "VIGIL TAMPER TCP injection race: handshake hijack")                                         \
@@ -62,7 +71,11 @@
     X(TAMPER_SIG_RST_ACK_CHANGE, 8800008, 1, "forged_rst", "rst_ack_change", 2,                    \
       "VIGIL TAMPER forged TCP reset: resets with differing acknowledgements")                     \
     X(TAMPER_SIG_RST_RACE, 8800009, 1, "forged_rst", "rst_race", 2,                                \
-      "VIGIL TAMPER forged TCP reset: reset raced by data at its sequence")
+      "VIGIL TAMPER forged TCP reset: reset raced by data at its sequence")                        \
+    X(TAMPER_SIG_DNS_RACE, 8800020, 1, "dns_race", "dns_answer_mismatch", 1,                       \
+      "VIGIL TAMPER DNS race: two different answers to one query")                                 \
+    X(TAMPER_SIG_HTTP_RACE, 8800021, 1, "http_race", "http_response_mismatch", 1,                  \
+      "VIGIL TAMPER HTTP race: one request answered twice")
 
 enum tamper_sig {
 #define TAMPER_SIG_ENUM(id, sid, rev, cls, sub, sev, msg) id,
@@ -104,6 +117,11 @@ const char *tamper_field_name(unsigned bit_index); /* 0..5 -> "ttl" ... "ts"; el
 
 /* Payload bytes kept per contestant; longer payloads are cut and marked payload_truncated. */
 #define TAMPER_PAYLOAD_MAX 4096
+/* Application-layer text kept per contestant (dns_race answers, http_race Location) and the
+ * question of a dns_race; longer text is cut and marked app_text_truncated. */
+#define TAMPER_DNS_ANSWERS_MAX 384 /* = DNS_TXN_TEXT_MAX (app/dns/dns.h) */
+#define TAMPER_HTTP_LOCATION_MAX 256
+#define TAMPER_QNAME_MAX 256
 #define TAMPER_MAX_REASONS 8
 #define TAMPER_REASON_LEN 384
 
@@ -126,6 +144,15 @@ struct tamper_contestant {
     bool payload_truncated; /* payload holds fewer bytes than len (cap, or only partly held) */
     uint32_t payload_seq;   /* sequence number of payload[0] */
     uint32_t payload_len;
+    /* Application layer: dns_race (UDP; the TCP fields above are zero) and http_race. */
+    bool app_text_truncated; /* dns_answers or http_location was cut */
+    uint8_t dns_rcode;       /* dns_race: response code (extended, capped at 255) */
+    uint16_t dns_nanswers;   /* dns_race: answer records (OPT excluded) */
+    int64_t delay_us;        /* dns_race: time since the query; -1 when the query was not seen */
+    char dns_answers[TAMPER_DNS_ANSWERS_MAX]; /* "owner TYPE rdata; ..." in wire order */
+    int32_t http_status;                      /* http_race: status code, 0 when not parsed */
+    int64_t http_content_length;              /* http_race: -1 when absent */
+    char http_location[TAMPER_HTTP_LOCATION_MAX]; /* http_race: Location header, "" when absent */
     uint8_t payload[TAMPER_PAYLOAD_MAX];
 };
 
@@ -159,6 +186,14 @@ struct tamper_finding {
     struct tamper_baseline_summary baseline;
     uint8_t n_reasons;
     char reasons[TAMPER_MAX_REASONS][TAMPER_REASON_LEN];
+    /* dns_race: the question both responses answer. */
+    struct {
+        bool query_seen;
+        uint16_t id, qtype, qclass;
+        uint64_t query_pcap_cnt; /* 0 when the query was not seen */
+        struct vg_ts query_ts;
+        char qname[TAMPER_QNAME_MAX];
+    } dns;
 };
 
 typedef void (*tamper_emit_fn)(const struct flow *f, const struct tamper_finding *fd, void *ud);
@@ -169,6 +204,8 @@ struct tamper_config {
     uint32_t race_window_ms; /* "shortly after" for rst_race; default 1000 */
     uint32_t reorder_ms;     /* data after a RST within this time and below its seq is tolerated as
                               * reordering; default 200 */
+    uint32_t max_dns_flows;  /* of max_flows, UDP DNS flows with tamper state at once (so that
+                              * DNS traffic cannot starve TCP flows); default 16384 */
 };
 
 struct tamper_counters {
@@ -180,6 +217,13 @@ struct tamper_counters {
     uint64_t synack_after_syn_retransmit; /* SYN/ACK races explained by a retransmitted SYN */
     uint64_t findings[TAMPER_SIG_COUNT];  /* distinct findings emitted, per signature */
     uint64_t repeats;                     /* occurrences folded into an existing finding's count */
+    uint64_t dns_pairs;           /* second responses to one DNS question (dns_pair hook) */
+    uint64_t dns_pairs_identical; /* of those: identical answer sets (duplicates, retries) */
+    uint64_t dns_pairs_skipped;   /* different, but not a race: see tamper_dns.c (TCP, mDNS,
+                                   * truncated or malformed responses) */
+    uint64_t dns_no_state_pkts;   /* packets of UDP DNS flows left without tamper state (the
+                                   * max_dns_flows cap, or the pool) */
+    uint64_t http_parse_nomem;    /* http_race heads not parsed: no parser state */
 };
 
 struct tamper_ctx;
@@ -194,10 +238,21 @@ struct tamper_ctx *tamper_ctx_new_with(const struct tamper_config *cfg);
 void tamper_ctx_free(struct tamper_ctx *ctx);
 
 /* tamper_packet: p has flow f (never NULL here) in direction dir; sr is the stream result for TCP
- * packets and NULL otherwise. Allocates f->tamper from the pool on the first TCP packet. The
- * payload pointers of sr and p are used only during the call (contestant bytes are copied). */
+ * packets and NULL otherwise. Allocates f->tamper from the pool on the first TCP packet, and on
+ * the first packet of a UDP flow that the app layer detected as DNS (f->app_proto, set by
+ * app_packet, which runs first): the resolver's baseline must be fed from the start. The payload
+ * pointers of sr and p are used only during the call (contestant bytes are copied). */
 void tamper_packet(struct tamper_ctx *ctx, struct flow *f, const struct packet *p, int dir,
                    const struct stream_result *sr);
+
+/* tamper_dns_pair takes a second (or later) response to one DNS question of flow f, as the DNS
+ * pairing reports it (app/dns/dns.h; the pair and its strings are only read during the call).
+ * Identical answer sets stay silent (counted); different ones over UDP become one dns_race finding
+ * per flow (repeats counted). The pair does not say which side sent it: the finding is completed
+ * by the tamper_packet call of the packet that carried the second response (pcap_cnt), which the
+ * engine makes right after app_packet returns. */
+struct dns_response_pair;
+void tamper_dns_pair(struct tamper_ctx *ctx, struct flow *f, const struct dns_response_pair *pair);
 
 /* tamper_flow_end judges and emits f's findings (if any) through emit (which may be NULL to drop
  * them), in signature order, then returns f->tamper to the pool and sets it NULL. The finding

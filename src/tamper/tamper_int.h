@@ -191,6 +191,9 @@ struct tamper_flow {
     struct tamper__dir d[2];
     uint32_t slot[TAMPER_SIG_COUNT]; /* finding slot + 1 per signature; 0: none */
     uint32_t next_free;              /* pool free list */
+    bool udp_dns;                    /* a UDP DNS flow: counted against cfg.max_dns_flows */
+    uint64_t dns_wait_cnt; /* the dns_race finding waits for this packet's tamper_packet call to
+                              learn its direction (0: nothing waits), see tamper_dns.c */
 };
 
 struct tamper__slot {
@@ -205,6 +208,7 @@ struct tamper_ctx {
     uint32_t flows_hw, flows_free; /* high-water mark; free list head + 1 (0: empty) */
     struct tamper__slot *slots;    /* cfg.max_findings entries */
     uint32_t slots_hw, slots_free;
+    uint32_t dns_flows; /* UDP DNS flows holding state now (<= cfg.max_dns_flows) */
     struct tamper_counters cnt;
 };
 
@@ -228,5 +232,16 @@ void tamper__race_packet(struct tamper_ctx *ctx, struct flow *f, const struct pa
                          const struct stream_result *sr);
 /* tamper_reset.c: forged RST rules. Runs before the direction's RST/seq state is updated. */
 void tamper__reset_packet(struct tamper_ctx *ctx, struct flow *f, const struct packet *p, int dir);
+/* tamper_dns.c: completes a waiting dns_race finding when p is the packet that carried its second
+ * response (after the baseline counted p); tamper__dns_settle does it at flow end when that call
+ * never came (direction then assumed to_client). tamper__dns_judge adds the arrival-order
+ * reasoning after tamper__judge. */
+void tamper__dns_packet(struct tamper_ctx *ctx, struct flow *f, const struct packet *p, int dir);
+void tamper__dns_settle(struct tamper_ctx *ctx, struct flow *f);
+void tamper__dns_judge(struct tamper_finding *fd);
+/* tamper_http.c: an overlap fact whose two contestants both start an HTTP response becomes an
+ * http_race finding (next to the tcp_injection_race one that on_fact makes of the same fact). */
+void tamper__http_fact(struct tamper_ctx *ctx, struct flow *f, const struct packet *p,
+                       const struct stream_fact *fa);
 
 #endif

@@ -93,6 +93,8 @@ static void on_fact(struct tamper_ctx *ctx, struct flow *f, const struct packet 
             sig = TAMPER_SIG_SEGMENT_VETO;
         else
             sig = TAMPER_SIG_SLOPPY_INJECTION;
+        /* Both versions start an HTTP response: also an http_race (tamper_http.c). */
+        tamper__http_fact(ctx, f, p, fa);
     } else {
         return;
     }

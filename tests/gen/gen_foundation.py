@@ -1265,7 +1265,11 @@ def build_demo():
              "tamper.subtype": "sloppy_injection", "tamper.contestants.0.verdict": "forged",
              "tamper.contestants.0.pcap_cnt": race_pcap_cnt,
              "tamper.contestants.1.verdict": "genuine"})
-    c.check("and nothing else raises an alert", 1, {"event_type": "alert"})
+    c.check("both versions start an HTTP response: the same race is an http_race too", 1,
+            {"event_type": "alert", "tamper.class": "http_race",
+             "tamper.contestants.0.verdict": "forged",
+             "tamper.contestants.0.pcap_cnt": race_pcap_cnt, "tamper.contestants.0.http_status": 302})
+    c.check("and nothing else raises an alert", 2, {"event_type": "alert"})
     for a, what in flows:
         c.flow(a, what)
     c.anomaly("the malformed packet", bad, "decoder.tcp.pkt_too_small")

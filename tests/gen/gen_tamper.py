@@ -219,6 +219,13 @@ def only_one_alert(c):
     c.check("nothing else is reported", 1, {"event_type": "alert"})
 
 
+def plus_http_race(c, first, second):
+    """Both versions start an HTTP response: the overlap is an http_race too (gen_app_races.py)."""
+    c.alert("both versions start an HTTP response: also an http_race, same verdicts", "http_race",
+            "http_response_mismatch", **verdicts(first, second, "forged", "genuine"))
+    c.check("nothing else is reported", 2, {"event_type": "alert"})
+
+
 # ---- attack cases ---------------------------------------------------------------------------------
 
 def case_segment_veto(t0):
@@ -247,9 +254,9 @@ def case_segment_veto(t0):
             alert__signature_id=8800002, alert__severity=1, direction="to_client",
             src_ip="198.51.100.80", dest_ip="10.1.0.5")
     c.check("the alert names the QI payload in the printable copy", 1,
-            {"event_type": "alert", "tamper.contestants.0.payload_printable":
-             forged_body.decode().replace("\t", ".")})
-    only_one_alert(c)
+            {"event_type": "alert", "tamper.class": "tcp_injection_race",
+             "tamper.contestants.0.payload_printable": forged_body.decode().replace("\t", ".")})
+    plus_http_race(c, f1, g1)
     return c
 
 
@@ -269,7 +276,7 @@ def case_sloppy_injection(t0):
     c.frames = k.frames
     c.alert("the race", "tcp_injection_race", "sloppy_injection",
             **verdicts(f1, g1, "forged", "genuine"), alert__signature_id=8800003)
-    only_one_alert(c)
+    plus_http_race(c, f1, g1)
     return c
 
 

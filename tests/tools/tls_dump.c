@@ -11,7 +11,7 @@
  *
  * Without -e, one tab-separated line per finding (the key is "client_ip:port>server_ip:port" of
  * the flow, as the ClientHello travelled; frame = pcap_cnt of the packet that completed it):
- *   CH   frame key ja3_string ja3_hash ja4 sni flags
+ *   CH   frame key ja3_string ja3_hash ja4 sni flags ja4_r
  *   SH   frame key ja3s_string ja3s_hash version
  *   CERT frame key dir chain_len subject | issuer | serial | fingerprint | notbefore | notafter
  *   SSH  frame key dir hassh hassh_string proto_version software_version
@@ -101,7 +101,15 @@ static void on_tls(void *ud, const struct tls_session *s, const struct tls_event
         field(ev->ch->ja3_str, strlen(ev->ch->ja3_str));
         printf("\t%s\t%s\t", ev->ch->ja3_hash, ev->ch->ja4);
         field(ev->ch->sni, ev->ch->sni_len);
-        printf("\t0x%x\n", ev->ch->flags);
+        printf("\t0x%x\t", ev->ch->flags);
+        if (!(ev->ch->flags & TLS_CHF_SSLV2)) {
+            char raw[4096], j4[TLS_JA4_LEN + 1];
+            struct tls_ja4_input in;
+            tls_ja4_input_from_hello(ev->ch, &in);
+            tls_ja4(&in, j4, raw, sizeof raw);
+            printf("%s", raw);
+        }
+        putchar('\n');
         break;
     case TLS_EV_SERVER_HELLO:
         printf("SH\t%llu\t%s\t%s\t%s\t%s\n", (unsigned long long)g_frame, k, ev->sh->ja3s_str,
@@ -119,8 +127,7 @@ static void on_tls(void *ud, const struct tls_session *s, const struct tls_event
                    c->not_after);
             for (unsigned i = 0; i < c->n_san; i++) {
                 printf(i ? "," : " | ");
-                const char *san = c->san + c->san_off[i];
-                field(san, strlen(san));
+                field(c->san + c->san_off[i], c->san_len[i]);
             }
         }
         putchar('\n');

@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "app/app.h"
+#include "app/dns/dns.h"
 #include "core/vg_alloc.h"
 #include "output/eve_tamper.h"
 #include "output/json_writer.h"
@@ -299,7 +301,8 @@ static void test_segment_veto_forged_first(void)
     X.s[1].nxt += sizeof GEN - 1;
     server_tail(3);
     end_flow();
-    CHECK_EQ_U(X.n_got, 1);
+    CHECK_EQ_U(X.n_got, 2); /* and the http_race of the same overlap (test_http_race) */
+    CHECK(find_sig(TAMPER_SIG_HTTP_RACE) != NULL);
     const struct tamper_finding *fd = find_sig(TAMPER_SIG_SEGMENT_VETO);
     CHECK(fd != NULL);
     if (!fd) return;
@@ -371,7 +374,7 @@ static void test_sloppy_injection(void)
     end_flow();
     const struct tamper_finding *fd = find_sig(TAMPER_SIG_SLOPPY_INJECTION);
     CHECK(fd != NULL);
-    CHECK_EQ_U(X.n_got, 1);
+    CHECK_EQ_U(X.n_got, 2); /* both versions start an HTTP response: an http_race too */
     if (!fd) return;
     CHECK_EQ_U(fd->c[0].verdict, TAMPER_VERDICT_FORGED);
     CHECK_EQ_U(fd->c[1].verdict, TAMPER_VERDICT_GENUINE);
@@ -991,6 +994,402 @@ static void test_flow_pool_exhausted(void)
     CHECK(other.tamper == NULL);
 }
 
+/* ---- dns_race: a UDP DNS flow, stub 10.0.0.1:53001 -> resolver 93.184.216.34:53 -------------- */
+
+static void dns_fx(const struct tamper_config *cfg)
+{
+    fx_init_cfg(cfg);
+    X.f.proto = 17;
+    X.f.sport = 53001;
+    X.f.dport = 53;
+    X.f.app_proto = APP_PROTO_DNS;
+    X.s[FLOW_TOSERVER] = (struct side){64, false, 0x2a00, 0, false, 0, 0, 0};
+    X.s[FLOW_TOCLIENT] = (struct side){57, true, 0x4c10, 0, false, 0, 0, 0};
+}
+
+/* One datagram of direction dir, 1 ms after the previous one, as its genuine sender sends it;
+ * ttl (0: the sender's), ip_id and df (-1: the sender's) make a forger's. */
+static struct packet dns_pkt(int dir, uint8_t ttl, int ip_id, int df)
+{
+    static const uint8_t body[40];
+    struct side *sd = &X.s[dir];
+    struct packet p;
+    memset(&p, 0, sizeof p);
+    X.t_us += 1000;
+    p.pcap_cnt = ++X.cnt;
+    p.ts = now_ts();
+    p.ip_ver = 4;
+    p.proto = 17;
+    p.src = dir == FLOW_TOSERVER ? X.f.src : X.f.dst;
+    p.dst = dir == FLOW_TOSERVER ? X.f.dst : X.f.src;
+    p.sport = dir == FLOW_TOSERVER ? X.f.sport : X.f.dport;
+    p.dport = dir == FLOW_TOSERVER ? X.f.dport : X.f.sport;
+    p.ttl = ttl ? ttl : sd->ttl;
+    p.df = df < 0 ? sd->df : df != 0;
+    p.ip_id = ip_id < 0 ? sd->id++ : (uint16_t)ip_id;
+    p.payload = body;
+    p.payload_len = sizeof body;
+    return p;
+}
+
+static void udp_feed(struct packet *p, int dir)
+{
+    flow_note(p, dir);
+    tamper_packet(X.ctx, &X.f, p, dir, NULL);
+}
+
+static struct dns_resp_info resp_of(const struct packet *p, const char *answers)
+{
+    struct dns_resp_info r;
+    memset(&r, 0, sizeof r);
+    r.meta.ts = p->ts;
+    r.meta.pcap_cnt = p->pcap_cnt;
+    r.meta.ip_ver = 4;
+    r.meta.ttl = p->ttl;
+    r.meta.ip_id = p->ip_id;
+    r.flags = 0x8180;
+    r.nanswers = answers[0] ? 1 : 0;
+    r.answers = answers;
+    for (const char *c = answers; *c; c++)
+        r.digest = r.digest * 31 + (uint8_t)*c;
+    return r;
+}
+
+static const char BANK_FORGED[] = "www.example-bank.com A 203.0.113.66";
+static const char BANK_REAL[] = "www.example-bank.com A 93.184.216.34";
+
+/* The pair the DNS pairing reports for responses a and b to query q (NULL: not seen). */
+static struct dns_response_pair make_pair(const struct packet *q, const struct packet *a,
+                                          const char *aa, const struct packet *b, const char *ba)
+{
+    struct dns_response_pair pr;
+    memset(&pr, 0, sizeof pr);
+    pr.id = 0x3104;
+    pr.qtype = DNS_TYPE_A;
+    pr.qclass = 1;
+    pr.qname = "www.example-bank.com";
+    pr.query_seen = q != NULL;
+    if (q) {
+        pr.query_ts = q->ts;
+        pr.query_pcap_cnt = q->pcap_cnt;
+    }
+    pr.nth = 2;
+    pr.first = resp_of(a, aa);
+    pr.second = resp_of(b, ba);
+    pr.identical = strcmp(aa, ba) == 0;
+    return pr;
+}
+
+/* The second response: the pair is reported during app_packet, then tamper_packet runs. */
+static void race_second(struct packet *b, const struct dns_response_pair *pr)
+{
+    tamper_dns_pair(X.ctx, &X.f, pr);
+    udp_feed(b, FLOW_TOCLIENT);
+}
+
+static void dns_lookups(int n)
+{
+    for (int i = 0; i < n; i++) {
+        struct packet q = dns_pkt(FLOW_TOSERVER, 0, -1, -1);
+        udp_feed(&q, FLOW_TOSERVER);
+        X.t_us += 20000;
+        struct packet r = dns_pkt(FLOW_TOCLIENT, 0, -1, -1);
+        udp_feed(&r, FLOW_TOCLIENT);
+    }
+}
+
+static void test_dns_race_baseline(void)
+{
+    dns_fx(NULL);
+    dns_lookups(3);
+    struct packet q = dns_pkt(FLOW_TOSERVER, 0, -1, -1);
+    udp_feed(&q, FLOW_TOSERVER);
+    CHECK(X.f.tamper != NULL);
+    struct packet a = dns_pkt(FLOW_TOCLIENT, 61, 0xd3f1, -1); /* the forger: 1 ms */
+    udp_feed(&a, FLOW_TOCLIENT);
+    X.t_us += 20000;
+    struct packet b = dns_pkt(FLOW_TOCLIENT, 0, -1, -1); /* the resolver: 22 ms */
+    struct dns_response_pair pr = make_pair(&q, &a, BANK_FORGED, &b, BANK_REAL);
+    race_second(&b, &pr);
+    dns_lookups(1);
+    end_flow();
+    CHECK_EQ_U(X.n_got, 1);
+    const struct tamper_finding *fd = find_sig(TAMPER_SIG_DNS_RACE);
+    CHECK(fd != NULL);
+    if (!fd) return;
+    CHECK_EQ_U(fd->dir, FLOW_TOCLIENT);
+    CHECK_EQ_U(fd->count, 1);
+    CHECK_EQ_U(fd->c[0].pcap_cnt, a.pcap_cnt);
+    CHECK_EQ_U(fd->c[1].pcap_cnt, b.pcap_cnt);
+    CHECK_EQ_U(fd->c[0].verdict, TAMPER_VERDICT_FORGED);
+    CHECK_EQ_U(fd->c[1].verdict, TAMPER_VERDICT_GENUINE);
+    CHECK_EQ_U(fd->c[0].departs, TAMPER_DEP_TTL | TAMPER_DEP_IP_ID);
+    CHECK_EQ_U(fd->c[1].departs, 0);
+    CHECK(fd->c[0].df && fd->c[1].df); /* from the baseline records */
+    CHECK_STR(fd->c[0].dns_answers, BANK_FORGED);
+    CHECK_STR(fd->c[1].dns_answers, BANK_REAL);
+    CHECK_EQ_U(fd->c[0].delay_us, 1000);
+    CHECK_EQ_U(fd->c[1].delay_us, 22000);
+    CHECK_EQ_U(fd->dns.id, 0x3104);
+    CHECK_STR(fd->dns.qname, "www.example-bank.com");
+    CHECK_EQ_U(fd->dns.query_pcap_cnt, q.pcap_cnt);
+    CHECK(has_reason(fd, "no record in common"));
+    CHECK(has_reason(fd, "answered 1.000 ms after the query"));
+    CHECK(has_reason(fd, "TTL 61"));
+    CHECK(fd->confidence >= 80 && fd->confidence <= 95);
+    CHECK_EQ_U(fd->baseline.ttl[0], 57);
+    CHECK_STR(fd->baseline.ip_id, "incrementing");
+    CHECK_EQ_U(tamper_counters(X.ctx)->dns_pairs, 1);
+    const char *j = X.json[0];
+    CHECK(strstr(j, "\"src_ip\":\"93.184.216.34\",\"src_port\":53,\"dest_ip\":\"10.0.0.1\","
+                    "\"dest_port\":53001,\"proto\":\"UDP\",\"direction\":\"to_client\"") != NULL);
+    CHECK(strstr(j, "\"signature_id\":8800020") != NULL);
+    CHECK(strstr(j, "\"tamper\":{\"class\":\"dns_race\",\"subtype\":\"dns_answer_mismatch\"") !=
+          NULL);
+    CHECK(strstr(j, "\"dns\":{\"id\":12548,\"rrname\":\"www.example-bank.com\",\"rrtype\":\"A\","
+                    "\"query_pcap_cnt\":7,") != NULL);
+    CHECK(strstr(j, "{\"verdict\":\"forged\",\"pcap_cnt\":8,") != NULL);
+    CHECK(strstr(j, "\"ttl\":61,\"ip_id\":54257,\"df\":true,\"departs\":[\"ttl\",\"ip_id\"],"
+                    "\"rcode\":\"NOERROR\",\"dns_answer_count\":1,\"dns_answers\":"
+                    "\"www.example-bank.com A 203.0.113.66\",\"dns_answers_truncated\":false}") !=
+          NULL);
+    CHECK(strstr(j, "\"delay_ms\":") != NULL);
+    CHECK(strstr(j, "\"seq\":") == NULL); /* no TCP fields for a UDP contestant */
+    const char *bl = strstr(j, "\"baseline\":{\"ttl\":[57]");
+    CHECK(bl != NULL);
+    if (bl) CHECK(strstr(bl, "tcp_options") == NULL && strstr(bl, "window") == NULL);
+    CHECK(X.f.tamper == NULL);
+}
+
+static void test_dns_identical_silent(void)
+{
+    dns_fx(NULL);
+    struct packet q = dns_pkt(FLOW_TOSERVER, 0, -1, -1);
+    udp_feed(&q, FLOW_TOSERVER);
+    struct packet a = dns_pkt(FLOW_TOCLIENT, 0, -1, -1);
+    udp_feed(&a, FLOW_TOCLIENT);
+    struct packet b = dns_pkt(FLOW_TOCLIENT, 0, -1, -1);
+    struct dns_response_pair pr = make_pair(&q, &a, BANK_REAL, &b, BANK_REAL);
+    race_second(&b, &pr);
+    end_flow();
+    CHECK_EQ_U(X.n_got, 0);
+    CHECK_EQ_U(tamper_counters(X.ctx)->dns_pairs, 1);
+    CHECK_EQ_U(tamper_counters(X.ctx)->dns_pairs_identical, 1);
+}
+
+/* Different answers that are not a race: TC set, a malformed response, mDNS, DNS over TCP. */
+static void test_dns_skipped(void)
+{
+    for (int k = 0; k < 5; k++) {
+        dns_fx(NULL);
+        struct packet q = dns_pkt(FLOW_TOSERVER, 0, -1, -1);
+        udp_feed(&q, FLOW_TOSERVER);
+        struct packet a = dns_pkt(FLOW_TOCLIENT, 61, 1, 0);
+        udp_feed(&a, FLOW_TOCLIENT);
+        struct packet b = dns_pkt(FLOW_TOCLIENT, 0, -1, -1);
+        struct dns_response_pair pr = make_pair(&q, &a, BANK_FORGED, &b, BANK_REAL);
+        if (k == 0) pr.second.flags |= 0x0200; /* TC */
+        if (k == 1) pr.first.incomplete = true;
+        if (k == 2) X.f.sport = X.f.dport = 5353;
+        if (k == 3) memcpy(X.f.dst.a, "\xe0\x00\x00\xfb", 4); /* 224.0.0.251 */
+        if (k == 4) X.f.proto = 6;
+        race_second(&b, &pr);
+        X.f.proto = 17;
+        end_flow();
+        CHECK_EQ_U(X.n_got, 0);
+        CHECK_EQ_U(tamper_counters(X.ctx)->dns_pairs_skipped, 1);
+    }
+}
+
+/* No baseline (one query, two answers): two senders, the first one fast -> forged by order. */
+static void test_dns_arrival_order(void)
+{
+    dns_fx(NULL);
+    struct packet q = dns_pkt(FLOW_TOSERVER, 0, -1, -1);
+    udp_feed(&q, FLOW_TOSERVER);
+    struct packet a = dns_pkt(FLOW_TOCLIENT, 61, 1, 0);
+    udp_feed(&a, FLOW_TOCLIENT);
+    X.t_us += 28000;
+    struct packet b = dns_pkt(FLOW_TOCLIENT, 0, -1, -1);
+    struct dns_response_pair pr = make_pair(&q, &a, BANK_FORGED, &b, BANK_REAL);
+    race_second(&b, &pr);
+    end_flow();
+    const struct tamper_finding *fd = find_sig(TAMPER_SIG_DNS_RACE);
+    CHECK(fd != NULL);
+    if (!fd) return;
+    CHECK_EQ_U(fd->c[0].verdict, TAMPER_VERDICT_FORGED);
+    CHECK_EQ_U(fd->c[1].verdict, TAMPER_VERDICT_UNKNOWN);
+    CHECK_EQ_U(fd->c[0].departs, 0);
+    CHECK(!fd->c[0].df && fd->c[1].df);
+    CHECK(has_reason(fd, "verdict by arrival order"));
+    CHECK(has_reason(fd, "neither contestant departs"));
+    CHECK_EQ_U(fd->baseline.samples, 0);
+}
+
+/* No baseline and both responses look like the resolver's: verdicts stay unknown. */
+static void test_dns_same_sender(void)
+{
+    dns_fx(NULL);
+    struct packet q = dns_pkt(FLOW_TOSERVER, 0, -1, -1);
+    udp_feed(&q, FLOW_TOSERVER);
+    struct packet a = dns_pkt(FLOW_TOCLIENT, 0, -1, -1);
+    udp_feed(&a, FLOW_TOCLIENT);
+    struct packet b = dns_pkt(FLOW_TOCLIENT, 0, -1, -1);
+    struct dns_response_pair pr = make_pair(&q, &a, BANK_FORGED, &b, BANK_REAL);
+    race_second(&b, &pr);
+    end_flow();
+    const struct tamper_finding *fd = find_sig(TAMPER_SIG_DNS_RACE);
+    CHECK(fd != NULL);
+    if (!fd) return;
+    CHECK_EQ_U(fd->c[0].verdict, TAMPER_VERDICT_UNKNOWN);
+    CHECK_EQ_U(fd->c[1].verdict, TAMPER_VERDICT_UNKNOWN);
+    CHECK(has_reason(fd, "look like one sender"));
+    CHECK(fd->confidence < 70);
+}
+
+/* A third different response counts; a pair whose second packet never reaches tamper_packet is
+ * settled at flow end; a query not seen gives no delays; another rcode is a reason. */
+static void test_dns_count_and_settle(void)
+{
+    dns_fx(NULL);
+    struct packet a = dns_pkt(FLOW_TOCLIENT, 0, -1, -1);
+    udp_feed(&a, FLOW_TOCLIENT);
+    struct packet b = dns_pkt(FLOW_TOCLIENT, 0, -1, -1);
+    struct dns_response_pair pr = make_pair(NULL, &a, BANK_FORGED, &b, "");
+    pr.second.rcode = 3; /* NXDOMAIN */
+    race_second(&b, &pr);
+    struct packet c = dns_pkt(FLOW_TOCLIENT, 0, -1, -1);
+    pr = make_pair(NULL, &a, BANK_FORGED, &c, BANK_REAL);
+    pr.nth = 3;
+    tamper_dns_pair(X.ctx, &X.f, &pr); /* its packet never comes: settled at flow end */
+    end_flow();
+    const struct tamper_finding *fd = find_sig(TAMPER_SIG_DNS_RACE);
+    CHECK(fd != NULL);
+    if (!fd) return;
+    CHECK_EQ_U(fd->count, 2);
+    CHECK_EQ_U(fd->c[1].pcap_cnt, b.pcap_cnt);
+    CHECK_EQ_U(fd->c[1].dns_rcode, 3);
+    CHECK(fd->c[0].delay_us < 0);
+    CHECK(has_reason(fd, "the response codes differ (NOERROR vs NXDOMAIN)"));
+    CHECK(has_reason(fd, "the query was not seen"));
+    CHECK(strstr(X.json[0], "\"delay_ms\"") == NULL);
+    CHECK(strstr(X.json[0], "\"query_pcap_cnt\"") == NULL);
+    CHECK(strstr(X.json[0], "\"rcode\":\"NXDOMAIN\",\"dns_answer_count\":0,\"dns_answers\":\"\"") !=
+          NULL);
+
+    /* settled: the pair arrives, the packet's tamper_packet never comes */
+    dns_fx(NULL);
+    a = dns_pkt(FLOW_TOCLIENT, 61, 7, 0);
+    udp_feed(&a, FLOW_TOCLIENT);
+    b = dns_pkt(FLOW_TOCLIENT, 0, -1, -1);
+    pr = make_pair(NULL, &a, BANK_FORGED, &b, BANK_REAL);
+    tamper_dns_pair(X.ctx, &X.f, &pr);
+    end_flow();
+    fd = find_sig(TAMPER_SIG_DNS_RACE);
+    CHECK(fd != NULL);
+    if (fd) CHECK_EQ_U(fd->dir, FLOW_TOCLIENT);
+}
+
+/* UDP flows get state only when detected as DNS, and at most max_dns_flows of them. */
+static void test_dns_state_cap(void)
+{
+    struct tamper_config cfg;
+    tamper_config_default(&cfg);
+    cfg.max_dns_flows = 1;
+    dns_fx(&cfg);
+    struct packet q = dns_pkt(FLOW_TOSERVER, 0, -1, -1);
+    udp_feed(&q, FLOW_TOSERVER);
+    CHECK(X.f.tamper != NULL);
+    struct flow other = X.f;
+    other.tamper = NULL;
+    tamper_packet(X.ctx, &other, &q, FLOW_TOSERVER, NULL);
+    CHECK(other.tamper == NULL);
+    CHECK_EQ_U(tamper_counters(X.ctx)->dns_no_state_pkts, 1);
+    other.app_proto = APP_PROTO_FAILED; /* not DNS: no state, nothing counted */
+    tamper_packet(X.ctx, &other, &q, FLOW_TOSERVER, NULL);
+    CHECK(other.tamper == NULL);
+    CHECK_EQ_U(tamper_counters(X.ctx)->dns_no_state_pkts, 1);
+    end_flow();
+    other.app_proto = APP_PROTO_DNS;
+    tamper_packet(X.ctx, &other, &q, FLOW_TOSERVER, NULL); /* the DNS flow's share came back */
+    CHECK(other.tamper != NULL);
+    tamper_flow_end(X.ctx, &other, NULL, NULL);
+    tamper_dns_pair(X.ctx, &X.f, NULL); /* NULL arguments: no-op */
+    tamper_dns_pair(NULL, &X.f, NULL);
+    CHECK_EQ_U(tamper_counters(X.ctx)->dns_pairs, 0);
+}
+
+/* ---- http_race ----------------------------------------------------------------------------- */
+
+static void test_http_race(void)
+{
+    fx_init();
+    handshake_and_request();
+    uint32_t seq = X.s[1].nxt;
+    struct packet a =
+        forged(FLOW_TOCLIENT, VG_TCP_ACK | VG_TCP_PSH, seq, X.s[0].nxt, INJ, sizeof INJ - 1);
+    feed(&a, FLOW_TOCLIENT, true);
+    struct packet b =
+        genuine(FLOW_TOCLIENT, VG_TCP_ACK | VG_TCP_PSH, seq, X.s[0].nxt, GEN, sizeof GEN - 1);
+    feed_overlap(&a, &b, FLOW_TOCLIENT, true, false);
+    X.s[1].nxt = seq + sizeof INJ - 1;
+    server_tail(2);
+    end_flow();
+    CHECK_EQ_U(X.n_got, 2);
+    CHECK(X.got[0].sig == TAMPER_SIG_SLOPPY_INJECTION && X.got[1].sig == TAMPER_SIG_HTTP_RACE);
+    const struct tamper_finding *fd = find_sig(TAMPER_SIG_HTTP_RACE);
+    CHECK(fd != NULL);
+    if (!fd) return;
+    CHECK_EQ_U(fd->dir, FLOW_TOCLIENT);
+    CHECK_EQ_U(fd->c[0].pcap_cnt, a.pcap_cnt);
+    CHECK_EQ_U(fd->c[1].pcap_cnt, b.pcap_cnt);
+    CHECK_EQ_U(fd->c[0].verdict, TAMPER_VERDICT_FORGED);
+    CHECK_EQ_U(fd->c[1].verdict, TAMPER_VERDICT_GENUINE);
+    CHECK_EQ_U(fd->c[0].http_status, 302);
+    CHECK_STR(fd->c[0].http_location, "http://evil.example/x.exe");
+    CHECK(fd->c[0].http_content_length == -1);
+    CHECK_EQ_U(fd->c[1].http_status, 200);
+    CHECK_STR(fd->c[1].http_location, "");
+    CHECK_EQ_U(fd->c[1].http_content_length, 5);
+    CHECK(has_reason(fd, "start an HTTP response"));
+    CHECK(has_reason(fd, "HTTP 302, Location http://evil.example/x.exe; pcap_cnt"));
+    CHECK(has_reason(fd, "HTTP 200, Content-Length 5"));
+    CHECK(has_reason(fd, "the status codes differ (302 vs 200)"));
+    CHECK(has_reason(fd, "redirects to evil.example"));
+    CHECK(fd->confidence >= 90);
+    CHECK_EQ_U(fd->ov_len, sizeof INJ - 1);
+    const char *j = X.json[1];
+    CHECK(strstr(j, "\"signature_id\":8800021") != NULL);
+    CHECK(strstr(j, "\"tamper\":{\"class\":\"http_race\",\"subtype\":\"http_response_mismatch\"") !=
+          NULL);
+    CHECK(strstr(j, "\"http_status\":302,\"http_location\":\"http://evil.example/x.exe\","
+                    "\"payload\":") != NULL);
+    CHECK(strstr(j, "\"http_status\":200,\"http_content_length\":5,\"payload\":") != NULL);
+    CHECK(strstr(X.json[0], "http_status") == NULL); /* not on the TCP finding */
+}
+
+/* Only when both versions start an HTTP response ("HTTP/1.x NNN"). */
+static void test_http_race_needs_both(void)
+{
+    static const char NOT_HTTP[] = "HTTP/1.1 2OO OK\r\nContent-Length: 5\r\n\r\nhello.....";
+    for (int k = 0; k < 2; k++) {
+        fx_init();
+        handshake_and_request();
+        uint32_t seq = X.s[1].nxt;
+        const char *first = k ? GEN : NOT_HTTP, *second = k ? NOT_HTTP : GEN;
+        struct packet a = forged(FLOW_TOCLIENT, VG_TCP_ACK, seq, X.s[0].nxt, first, 40);
+        feed(&a, FLOW_TOCLIENT, true);
+        struct packet b = genuine(FLOW_TOCLIENT, VG_TCP_ACK, seq, X.s[0].nxt, second, 40);
+        feed_overlap(&a, &b, FLOW_TOCLIENT, true, false);
+        X.s[1].nxt = seq + 40;
+        server_tail(1);
+        end_flow();
+        CHECK_EQ_U(X.n_got, 1);
+        CHECK(find_sig(TAMPER_SIG_SEGMENT_VETO) != NULL);
+        CHECK(find_sig(TAMPER_SIG_HTTP_RACE) == NULL);
+    }
+}
+
 static void test_misc(void)
 {
     tamper_ctx_free(NULL);
@@ -1008,6 +1407,13 @@ static void test_misc(void)
     CHECK_STR(tamper_options_str(lay, sizeof lay, buf, 8), "MSS,NOP");
     CHECK_EQ_U(tamper_sig_sid(TAMPER_SIG_HANDSHAKE_HIJACK), 8800001);
     CHECK_EQ_U(tamper_sig_sid(TAMPER_SIG_RST_RACE), 8800009);
+    CHECK_EQ_U(tamper_sig_sid(TAMPER_SIG_DNS_RACE), 8800020);
+    CHECK_EQ_U(tamper_sig_sid(TAMPER_SIG_HTTP_RACE), 8800021);
+    CHECK_STR(tamper_sig_class(TAMPER_SIG_DNS_RACE), "dns_race");
+    CHECK_STR(tamper_sig_class(TAMPER_SIG_HTTP_RACE), "http_race");
+    for (int a = 0; a < TAMPER_SIG_COUNT; a++) /* the stats event counts findings by subtype */
+        for (int b = a + 1; b < TAMPER_SIG_COUNT; b++)
+            CHECK(strcmp(tamper_sig_subtype(a), tamper_sig_subtype(b)) != 0);
     CHECK_STR(tamper_sig_subtype(TAMPER_SIG_COALESCE_INJECTION), "coalesce_injection");
     CHECK_STR(tamper_sig_class(99), "");
     CHECK_EQ_U(tamper_sig_sid(-1), 0);
@@ -1056,6 +1462,15 @@ int main(void)
     RUN(test_eve_alert);
     RUN(test_finding_pool_exhausted);
     RUN(test_flow_pool_exhausted);
+    RUN(test_dns_race_baseline);
+    RUN(test_dns_identical_silent);
+    RUN(test_dns_skipped);
+    RUN(test_dns_arrival_order);
+    RUN(test_dns_same_sender);
+    RUN(test_dns_count_and_settle);
+    RUN(test_dns_state_cap);
+    RUN(test_http_race);
+    RUN(test_http_race_needs_both);
     RUN(test_misc);
     if (X.ctx) tamper_ctx_free(X.ctx);
     return vg_test_done("tamper");

@@ -28,7 +28,7 @@
  * Anomalies (core/vg_anomaly.h, type "applayer", names as Suricata's tls.* events where it has
  * them) are queued per flow, each id at most once, and taken with tls_take_anomalies.
  *
- * Memory: one allocation per flow (struct tls_state, about 6 KiB), the two message buffers (freed
+ * Memory: one allocation per flow (struct tls_state, about 4 KiB), the two message buffers (freed
  * when the handshake is over) and at most one certificate record per direction (allocated when
  * that direction's Certificate message is decoded). No allocation per packet or per record.
  */
@@ -204,9 +204,11 @@ struct tls_cert {
     char fingerprint[TLS_FP_STR_LEN + 1];
     char not_before[20], not_after[20];
     int64_t not_before_s, not_after_s; /* seconds since the epoch (negative before 1970) */
-    /* subjectAltName dNSName entries: n_san strings, san_off[i] into san (NUL-terminated). */
+    /* subjectAltName dNSName entries: n_san strings, entry i at san + san_off[i], san_len[i]
+     * bytes, NUL-terminated (an entry may hold NUL bytes of its own). */
     uint16_t n_san;
     uint16_t san_off[TLS_MAX_SAN];
+    uint16_t san_len[TLS_MAX_SAN];
     char san[TLS_SAN_BUF];
 };
 
@@ -229,9 +231,11 @@ enum {
 
 struct tls_session {
     uint32_t flags; /* TLS_SF_* */
-    /* Negotiated version as Suricata reports it: 0 until a ServerHello ("UNDETERMINED"), then the
-     * ServerHello's supported_versions value, else its legacy version (0x0304 and 0x7f01..0x7f0f
-     * there mean TLS_VERSION_13_PRE_DRAFT16); 0x0002 after an SSLv2 SERVER-HELLO. */
+    /* The version as Suricata (>= 8.0.3) reports it: the ServerHello's supported_versions value,
+     * else its legacy version (0x0304 and 0x7f01..0x7f0f there mean TLS_VERSION_13_PRE_DRAFT16);
+     * 0x0002 after an SSLv2 SERVER-HELLO. Until a ServerHello: the client's, i.e. the first
+     * supported_versions entry that is a known version, else the ClientHello's version (same
+     * mapping). 0 ("UNDETERMINED") before any hello. */
     uint16_t version;
     struct tls_client_hello ch; /* valid when TLS_SF_CLIENT_HELLO (or TLS_SF_SSLV2) is set */
     struct tls_server_hello sh; /* valid when TLS_SF_SERVER_HELLO or TLS_SF_HRR is set */

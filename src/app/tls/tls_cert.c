@@ -291,7 +291,8 @@ static void san_list(const X509 *x, struct tls_cert *c)
         }
         memcpy(c->san + used, v, (size_t)vl);
         c->san[used + (size_t)vl] = 0;
-        c->san_off[c->n_san++] = (uint16_t)used;
+        c->san_off[c->n_san] = (uint16_t)used;
+        c->san_len[c->n_san++] = (uint16_t)vl;
         used += (size_t)vl + 1;
     }
     GENERAL_NAMES_free(gens);

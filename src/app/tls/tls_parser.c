@@ -106,6 +106,20 @@ static bool is_tls13(uint16_t v)
     return v == TLS_VERSION_13 || (v >> 8) == 0x7f || (v >= 0xfb14 && v <= 0xfb1a);
 }
 
+/* Suricata's TLSVersionValid: the versions it accepts from supported_versions. */
+static bool version_known(uint16_t v)
+{
+    return (v >= TLS_VERSION_SSL3 && v <= TLS_VERSION_13) || (v >= 0x7f10 && v <= 0x7f1c) ||
+           v == TLS_VERSION_13_PRE_DRAFT16 || (v >= 0xfb14 && v <= 0xfb17) || v == 0xfb1a;
+}
+
+/* Suricata's mapping of a hello's legacy version field. */
+static uint16_t legacy_version(uint16_t v)
+{
+    if ((v >= 0x7f01 && v < 0x7f10) || v == TLS_VERSION_13) return TLS_VERSION_13_PRE_DRAFT16;
+    return v;
+}
+
 static void hs_reset(struct tls_dir *d)
 {
     d->hs_hdr_have = 0;
@@ -146,6 +160,7 @@ static void set_encrypted(struct tls_state *st, int dir)
     if (d->encrypted) return;
     if (hs_partial(d)) anom(st, ANOM_TLS_INVALID_HANDSHAKE_MESSAGE); /* cut by the switch */
     hs_reset(d);
+    d->v2_collect = false; /* the rest of an SSLv2 record in progress is only counted */
     d->encrypted = true;
     st->s.flags |= dir == TLS_DIR_TOSERVER ? TLS_SF_ENCRYPTED_TS : TLS_SF_ENCRYPTED_TC;
     check_done(st);
@@ -348,8 +363,17 @@ static void client_hello_done(struct tls_state *st, struct tls_client_hello *ch,
     st->c.client_hellos++;
     st->s.n_client_hellos++;
     if (!(st->s.flags & TLS_SF_CLIENT_HELLO)) {
-        st->s.ch = *ch;
+        memcpy(&st->s.ch, ch, sizeof st->s.ch);
         st->s.flags |= TLS_SF_CLIENT_HELLO;
+        if (!(st->s.flags & (TLS_SF_SERVER_HELLO | TLS_SF_HRR))) {
+            uint16_t v = legacy_version(ch->version);
+            for (unsigned i = 0; i < ch->n_versions; i++)
+                if (version_known(ch->versions[i])) {
+                    v = ch->versions[i];
+                    break;
+                }
+            st->s.version = v;
+        }
     }
     struct tls_event ev = {.kind = TLS_EV_CLIENT_HELLO, .dir = dir, .ch = ch};
     emit_ev(st, &ev);
@@ -500,8 +524,7 @@ done:
 
     struct tls_session *s = &st->s;
     /* the version as Suricata reports it */
-    uint16_t v = sh.version;
-    if ((v >= 0x7f01 && v < 0x7f10) || v == TLS_VERSION_13) v = TLS_VERSION_13_PRE_DRAFT16;
+    uint16_t v = legacy_version(sh.version);
     if (sh.selected_version) v = sh.selected_version;
     s->version = v;
     uint16_t sel = sh.selected_version ? sh.selected_version : sh.version;
@@ -509,9 +532,9 @@ done:
     if (sh.flags & TLS_SHF_HRR) {
         s->flags |= TLS_SF_HRR;
         st->c.hello_retries++;
-        if (!(s->flags & TLS_SF_SERVER_HELLO)) s->sh = sh;
+        if (!(s->flags & TLS_SF_SERVER_HELLO)) memcpy(&s->sh, &sh, sizeof sh);
     } else {
-        s->sh = sh;
+        memcpy(&s->sh, &sh, sizeof sh);
         s->flags |= TLS_SF_SERVER_HELLO;
         if (is_tls13(sel)) {
             s->flags |= TLS_SF_TLS13;
@@ -553,7 +576,7 @@ static void parse_v2_server_hello(struct tls_state *st, int dir, const uint8_t *
     st->s.n_server_hellos++;
     st->s.flags |= TLS_SF_SERVER_HELLO | TLS_SF_SSLV2;
     st->s.version = TLS_VERSION_SSL2;
-    st->s.sh = sh;
+    memcpy(&st->s.sh, &sh, sizeof sh);
     struct tls_event ev = {.kind = TLS_EV_SERVER_HELLO, .dir = dir, .sh = &sh};
     emit_ev(st, &ev);
     if (cert && certl && ctype == 1 && !st->d[dir].cert_done) {
@@ -988,6 +1011,7 @@ static void trim(struct tls_state *st)
 {
     /* the handshake is over: the message buffers are not needed any more */
     for (int i = 0; i < 2; i++) {
+        if (st->d[i].v2_collect || hs_partial(&st->d[i])) continue;
         vg_free(st->d[i].msg);
         st->d[i].msg = NULL;
         st->d[i].msg_cap = 0;

@@ -23,7 +23,7 @@
 #include "core/vg_status.h"
 #include "detect/detect_int.h"
 
-int kw_buffers_check_empty(struct rule_pc *pc)
+int kw_buffers__check_empty(struct rule_pc *pc)
 {
     if (pc->sticky_set && pc->sticky_count == 0) {
         const struct rule_buf_info *bi = rule_buf_info(pc->sticky);
@@ -33,9 +33,9 @@ int kw_buffers_check_empty(struct rule_pc *pc)
     return VG_OK;
 }
 
-int kw_buffers_sticky(struct rule_pc *pc, const struct rule_opt *o, int arg)
+int kw_buffers__sticky(struct rule_pc *pc, const struct rule_opt *o, int arg)
 {
-    if (kw_buffers_check_empty(pc) != VG_OK) return pc->status;
+    if (kw_buffers__check_empty(pc) != VG_OK) return pc->status;
     if (arg == RULE_BUF_BASE64_DATA) {
         bool have = false;
         for (size_t i = 0; i < pc->nm && !have; i++)
@@ -55,8 +55,9 @@ static int kw_transform(struct rule_pc *pc, const struct rule_opt *o, int arg)
     if (!pc->sticky_set)
         return rule__kwfail(pc, o->name.off, "transforms need a sticky buffer before them");
     if (pc->sticky_count)
-        return rule__kwfail(pc, o->name.off,
-                            "transforms must directly follow the sticky buffer, before its matches");
+        return rule__kwfail(
+            pc, o->name.off,
+            "transforms must directly follow the sticky buffer, before its matches");
     if (pc->ntx >= RULE_MAX_TX)
         return rule__kwfail(pc, o->name.off, "more than %d transforms", RULE_MAX_TX);
     pc->tx[pc->ntx++] = (uint8_t)arg;
@@ -83,7 +84,7 @@ static int kw_modifier(struct rule_pc *pc, const struct rule_opt *o, int arg)
     return VG_OK;
 }
 
-int kw_buffers_lookup(const char *name, size_t len)
+int kw_buffers__lookup(const char *name, size_t len)
 {
     for (int b = 0; b < RULE_BUF_COUNT; b++) {
         const struct rule_buf_info *bi = rule_buf_info(b);
@@ -111,7 +112,8 @@ static int kw_base64_decode(struct rule_pc *pc, const struct rule_opt *o, int ar
             } else if (f[i].len > 6 && memcmp(p, "bytes", 5) == 0 && isspace((unsigned char)p[5]) &&
                        !seen_b) {
                 if (!rule__parse_u64(pc->s, (struct rule_tok){f[i].off + 6, f[i].len - 6}, false,
-                                     65535, &v) || v == 0)
+                                     65535, &v) ||
+                    v == 0)
                     return rule__kwfail(pc, f[i].off, "invalid bytes value");
                 d.bytes = (uint32_t)v;
                 seen_b = true;
@@ -142,7 +144,8 @@ static int kw_tls_version(struct rule_pc *pc, const struct rule_opt *o, int arg)
     static const struct {
         const char *t;
         int v;
-    } vers[] = {{"1.0", 0x0301}, {"1.1", 0x0302}, {"1.2", 0x0303}, {"1.3", 0x0304}, {"3.0", 0x0300}};
+    } vers[] = {
+        {"1.0", 0x0301}, {"1.1", 0x0302}, {"1.2", 0x0303}, {"1.3", 0x0304}, {"3.0", 0x0300}};
     int v = -1;
     for (size_t i = 0; i < sizeof vers / sizeof vers[0]; i++) {
         if (rule__tok_eq(pc->s, o->val, vers[i].t)) v = vers[i].v;
@@ -157,9 +160,9 @@ static int kw_tls_version(struct rule_pc *pc, const struct rule_opt *o, int arg)
         return rule__kwfail(pc, o->name.off, "not available for protocol '%s'",
                             rule_proto_info(r->app)->name);
     if (r->app == RULE_PROTO_COUNT) {
-        if (r->proto != RULE_PROTO_TCP && r->proto != RULE_PROTO_IP && r->proto != RULE_PROTO_IPV4 &&
-            r->proto != RULE_PROTO_IPV6 && r->proto != RULE_PROTO_TCP_PKT &&
-            r->proto != RULE_PROTO_TCP_STREAM)
+        if (r->proto != RULE_PROTO_TCP && r->proto != RULE_PROTO_IP &&
+            r->proto != RULE_PROTO_IPV4 && r->proto != RULE_PROTO_IPV6 &&
+            r->proto != RULE_PROTO_TCP_PKT && r->proto != RULE_PROTO_TCP_STREAM)
             return rule__kwfail(pc, o->name.off, "not available for protocol '%s'",
                                 rule_proto_info(r->proto)->name);
         r->app = RULE_PROTO_TLS;
@@ -169,15 +172,14 @@ static int kw_tls_version(struct rule_pc *pc, const struct rule_opt *o, int arg)
 }
 
 #define KW_STICKY(id, name, alias, modifier, flag, desc, family, dir)                              \
-    {name, kw_buffers_sticky, id, RULE_KW_NOVAL}, {alias, kw_buffers_sticky, id, RULE_KW_NOVAL},   \
+    {name, kw_buffers__sticky, id, RULE_KW_NOVAL}, {alias, kw_buffers__sticky, id, RULE_KW_NOVAL}, \
         {modifier, kw_modifier, id, RULE_KW_NOVAL},
 
 #define KW_TX(id, name) {name, kw_transform, id, RULE_KW_NOVAL},
 
-const struct rule_kw kw_buffers_table[] = {
-    RULE_BUF_MAP(KW_STICKY)
-    RULE_TRANSFORM_MAP(KW_TX)
-    {"http.response_body", kw_buffers_sticky, RULE_BUF_FILE_DATA, RULE_KW_NOVAL},
+const struct rule_kw kw_buffers__table[] = {
+    RULE_BUF_MAP(KW_STICKY) RULE_TRANSFORM_MAP(KW_TX){"http.response_body", kw_buffers__sticky,
+                                                      RULE_BUF_FILE_DATA, RULE_KW_NOVAL},
     {"base64_decode", kw_base64_decode, 0, RULE_KW_OPTVAL},
     {"tls.version", kw_tls_version, 0, RULE_KW_VAL},
     {NULL, NULL, 0, 0},

@@ -9,9 +9,10 @@
  *             [,string[,hex|dec|oct]][,align 2|4][,dce][,bitmask <m>]
  *   isdataat:[!]<n>[,relative][,rawbytes]
  *   dsize / bsize / urilen: N, <N, >N, <=N, >=N, !N, A<>B   (urilen adds ",norm" or ",raw")
- * value and offset may name a byte_extract variable defined earlier in the rule (Suricata:
- * "unknown byte_ keyword var"). byte_extract defines at most RULE_MAX_VARS names per rule.
- * bsize needs a sticky buffer; urilen is bsize on http.uri (or http.uri.raw with ",raw").
+ * value and offset (and the number of bytes of byte_test/byte_jump) may name a byte_extract
+ * variable defined earlier in the rule (Suricata: "unknown byte_ keyword var"). byte_extract
+ * defines at most RULE_MAX_VARS names per rule. bsize needs a sticky buffer; urilen is bsize on
+ * http.uri (or http.uri.raw with ",raw").
  */
 #include <ctype.h>
 #include <string.h>
@@ -107,11 +108,13 @@ static int byte_opts(struct rule_pc *pc, int kind, struct rule_tok *f, int n, in
     uint64_t maxn = 8;
     if (b->flags & RULE_BYTE_STRING) maxn = b->base == 8 ? 23 : b->base == 16 ? 14 : 20;
     if (b->nbytes > maxn)
-        return rule__kwfail(pc, f[0].off, "number of bytes must be 1..%llu%s",
-                            (unsigned long long)maxn,
-                            (b->flags & RULE_BYTE_STRING) ? " for this base" : " (more with string)");
-    /* byte_test:0,...,string is accepted by Suricata (and used by ET Open) */
-    if (b->nbytes == 0 && !(kind == BT_TEST && (b->flags & RULE_BYTE_STRING)))
+        return rule__kwfail(
+            pc, f[0].off, "number of bytes must be 1..%llu%s", (unsigned long long)maxn,
+            (b->flags & RULE_BYTE_STRING) ? " for this base" : " (more with string)");
+    /* Suricata accepts byte_test:0,...,string (ET Open uses it) and byte_jump:0 (a pure
+     * post_offset move) */
+    if (b->nbytes == 0 && b->nbytes_var < 0 &&
+        !(kind == BT_TEST && (b->flags & RULE_BYTE_STRING)) && kind != BT_JUMP)
         return rule__kwfail(pc, f[0].off, "invalid number of bytes '0'");
     if ((b->flags & RULE_BYTE_DCE) && b->nbytes != 1 && b->nbytes != 2 && b->nbytes != 4)
         return rule__kwfail(pc, f[0].off, "with dce the number of bytes must be 1, 2 or 4");
@@ -134,9 +137,19 @@ static int kw_bytekw(struct rule_pc *pc, const struct rule_opt *o, int kind)
     b.var = -1;
     b.value.var = b.offset.var = -1;
     uint64_t nb;
-    if (!rule__parse_u64(s, f[0], false, 64, &nb))
+    b.nbytes_var = -1;
+    if (kind != BT_EXTRACT && f[0].len &&
+        (isalpha((unsigned char)s[f[0].off]) || s[f[0].off] == '_')) {
+        /* Suricata 7: the number of bytes may come from a byte_extract variable */
+        struct rule_num nv;
+        if (rule__parse_num(pc, f[0], 0, 0, &nv, NULL) != VG_OK) return pc->status;
+        b.nbytes_var = nv.var;
+        b.nbytes = 8;
+    } else if (!rule__parse_u64(s, f[0], false, 64, &nb)) {
         return rule__kwfail(pc, f[0].off, "invalid number of bytes '%.*s'", TOKA(pc, f[0]));
-    b.nbytes = (uint8_t)nb;
+    } else {
+        b.nbytes = (uint8_t)nb;
+    }
     int first;
     if (kind == BT_TEST) {
         struct rule_tok op = f[1];
@@ -163,18 +176,19 @@ static int kw_bytekw(struct rule_pc *pc, const struct rule_opt *o, int kind)
             }
         }
         if (!ok) return rule__kwfail(pc, f[1].off, "invalid operator '%.*s'", TOKA(pc, f[1]));
-        if (rule__parse_num(pc, f[2], 0, INT64_MAX, &b.value, "value") != VG_OK)
+        if (rule__parse_num(pc, f[2], 0, INT64_MAX, &b.value, "value") != VG_OK) return pc->status;
+        if (rule__parse_num(pc, f[3], -65535, 65535, &b.offset, "offset") != VG_OK)
             return pc->status;
-        if (rule__parse_num(pc, f[3], -65535, 65535, &b.offset, "offset") != VG_OK) return pc->status;
         first = 4;
     } else {
-        if (rule__parse_num(pc, f[1], -65535, 65535, &b.offset, "offset") != VG_OK) return pc->status;
+        if (rule__parse_num(pc, f[1], -65535, 65535, &b.offset, "offset") != VG_OK)
+            return pc->status;
         first = kind == BT_JUMP ? 2 : 3;
     }
     if (kind == BT_EXTRACT) {
         struct rule_tok nm = f[2];
-        bool ok = nm.len > 0 && nm.len <= 64 &&
-                  (isalpha((unsigned char)s[nm.off]) || s[nm.off] == '_');
+        bool ok =
+            nm.len > 0 && nm.len <= 64 && (isalpha((unsigned char)s[nm.off]) || s[nm.off] == '_');
         for (size_t i = 0; ok && i < nm.len; i++) {
             unsigned char c = (unsigned char)s[nm.off + i];
             if (!(isalnum(c) || c == '_')) ok = false;
@@ -215,7 +229,7 @@ static int kw_isdataat(struct rule_pc *pc, const struct rule_opt *o, int arg)
         d.negated = true;
         v = rule__trim(s, (struct rule_tok){v.off + 1, v.len - 1});
     }
-    if (rule__parse_num(pc, v, 0, 65535, &d.n, "isdataat") != VG_OK) return pc->status;
+    if (rule__parse_num(pc, v, 0, 65535, &d.n, NULL) != VG_OK) return pc->status;
     for (int i = 1; i < n; i++) {
         if (rule__tok_eq(s, f[i], "relative") && !d.relative)
             d.relative = true;
@@ -232,11 +246,12 @@ static int kw_isdataat(struct rule_pc *pc, const struct rule_opt *o, int arg)
 
 static int kw_dsize(struct rule_pc *pc, const struct rule_opt *o, int arg)
 {
-    if (pc->seen & RULE_SEEN_DSIZE) return rule__kwfail(pc, o->name.off, "may appear only once in a rule");
+    if (pc->seen & RULE_SEEN_DSIZE)
+        return rule__kwfail(pc, o->name.off, "may appear only once in a rule");
     pc->seen |= RULE_SEEN_DSIZE;
     struct rule_cmp c;
     const char *why;
-    if (!rule__parse_cmp(pc->s, o->val, 65535, false, &c, &why))
+    if (!rule__parse_cmp(pc->s, o->val, 65535, true, &c, &why))
         return rule__kwfail(pc, o->val.off, "%s '%.*s'", why, TOKA(pc, o->val));
     struct rule_pmatch *p = rule__add_pmatch(pc, RULE_P_DSIZE);
     if (!p) return pc->status;
@@ -260,7 +275,7 @@ static int kw_urilen(struct rule_pc *pc, const struct rule_opt *o, int arg)
     }
     struct rule_cmp c;
     const char *why;
-    if (!rule__parse_cmp(pc->s, f[0], 65535, false, &c, &why))
+    if (!rule__parse_cmp(pc->s, f[0], 65535, true, &c, &why))
         return rule__kwfail(pc, f[0].off, "%s '%.*s'", why, TOKA(pc, f[0]));
     pc->override = buf;
     long idx = rule__add_match(pc, RULE_M_BSIZE, o->name.off);
@@ -276,7 +291,7 @@ static int kw_bsize(struct rule_pc *pc, const struct rule_opt *o, int arg)
         return rule__kwfail(pc, o->name.off, "needs a sticky buffer");
     struct rule_cmp c;
     const char *why;
-    if (!rule__parse_cmp(pc->s, o->val, UINT32_MAX, false, &c, &why))
+    if (!rule__parse_cmp(pc->s, o->val, UINT32_MAX, true, &c, &why))
         return rule__kwfail(pc, o->val.off, "%s '%.*s'", why, TOKA(pc, o->val));
     long idx = rule__add_match(pc, RULE_M_BSIZE, o->name.off);
     if (idx < 0) return pc->status;
@@ -284,7 +299,7 @@ static int kw_bsize(struct rule_pc *pc, const struct rule_opt *o, int arg)
     return VG_OK;
 }
 
-const struct rule_kw kw_byte_table[] = {
+const struct rule_kw kw_byte__table[] = {
     {"byte_test", kw_bytekw, BT_TEST, RULE_KW_VAL},
     {"byte_jump", kw_bytekw, BT_JUMP, RULE_KW_VAL},
     {"byte_extract", kw_bytekw, BT_EXTRACT, RULE_KW_VAL},

@@ -27,7 +27,7 @@
 #define CONTENT_MAX 65535
 #define REL_LIMIT 1048576
 
-void kw_content_free(struct rule_content *c)
+void kw_content__free(struct rule_content *c)
 {
     vg_free(c->pat);
     c->pat = NULL;
@@ -111,7 +111,8 @@ static int kw_content(struct rule_pc *pc, const struct rule_opt *o, int arg)
                 out[n++] = (uint8_t)d;
                 i++;
             } else {
-                rc = rule__kwfail(pc, i, "invalid escape '\\%c' (only \\\\ \\\" \\; \\: are allowed)",
+                rc = rule__kwfail(pc, i,
+                                  "invalid escape '\\%c' (only \\\\ \\\" \\; \\: are allowed)",
                                   isprint((unsigned char)d) ? d : '?');
             }
             continue;
@@ -171,7 +172,8 @@ static int kw_nocase(struct rule_pc *pc, const struct rule_opt *o, int arg)
     struct rule_content *c = last_content(pc, o);
     if (!c) return pc->status;
     if (c->flags & RULE_CONTENT_NOCASE)
-        return rule__kwfail(pc, o->name.off, "can't use multiple nocase modifiers on the same content");
+        return rule__kwfail(pc, o->name.off,
+                            "can't use multiple nocase modifiers on the same content");
     c->flags |= RULE_CONTENT_NOCASE;
     return VG_OK;
 }
@@ -181,7 +183,8 @@ static int kw_rawbytes(struct rule_pc *pc, const struct rule_opt *o, int arg)
     struct rule_content *c = last_content(pc, o);
     if (!c) return pc->status;
     if (pc->m[pc->last_content].buf != RULE_BUF_PKT)
-        return rule__kwfail(pc, o->name.off, "only valid on payload content, not in a sticky buffer");
+        return rule__kwfail(pc, o->name.off,
+                            "only valid on payload content, not in a sticky buffer");
     c->flags |= RULE_CONTENT_RAWBYTES;
     return VG_OK;
 }
@@ -215,7 +218,7 @@ static int kw_position(struct rule_pc *pc, const struct rule_opt *o, int arg)
                             "can't have a positional modifier on a negated fast_pattern content");
     struct rule_num num;
     int64_t lo = relative ? -REL_LIMIT : 0, hi = relative ? REL_LIMIT : 65535;
-    if (rule__parse_num(pc, o->val, lo, hi, &num, names[arg]) != VG_OK) return pc->status;
+    if (rule__parse_num(pc, o->val, lo, hi, &num, NULL) != VG_OK) return pc->status;
     if (num.var < 0) {
         if (arg == MOD_DEPTH && num.v < (int64_t)c->len)
             return rule__kwfail(pc, o->val.off, "%lld is smaller than the content length %u",
@@ -284,8 +287,9 @@ static int kw_fast_pattern(struct rule_pc *pc, const struct rule_opt *o, int arg
             if (c->flags & RULE_CONTENT_NEGATED)
                 return rule__kwfail(pc, o->val.off, "'only' can't be used on a negated content");
             if (c->flags & (POS_FLAGS | RULE_CONTENT_STARTSWITH))
-                return rule__kwfail(pc, o->val.off,
-                                    "can't have a positional modifier along with 'fast_pattern:only'");
+                return rule__kwfail(
+                    pc, o->val.off,
+                    "can't have a positional modifier along with 'fast_pattern:only'");
         } else {
             struct rule_tok f[3];
             uint64_t fo, fl;
@@ -311,7 +315,7 @@ static int kw_fast_pattern(struct rule_pc *pc, const struct rule_opt *o, int arg
     return VG_OK;
 }
 
-const struct rule_kw kw_content_table[] = {
+const struct rule_kw kw_content__table[] = {
     {"content", kw_content, 0, RULE_KW_VAL},
     {"uricontent", kw_content, 1, RULE_KW_VAL},
     {"nocase", kw_nocase, 0, RULE_KW_NOVAL},
@@ -328,18 +332,21 @@ const struct rule_kw kw_content_table[] = {
 
 /* ---- finalisation --------------------------------------------------------------------------- */
 
-/* Largest buffer size a dsize/bsize condition allows, or -1 when unbounded. Suricata's value for
- * the ranges (the upper bound as written). */
-static int64_t cmp_max(const struct rule_cmp *c)
+/* Largest buffer size a dsize/bsize condition allows, or -1 when unbounded; *shown is the bound
+ * as written (Suricata's messages quote it). */
+static int64_t cmp_max(const struct rule_cmp *c, char *shown, size_t n)
 {
     switch (c->op) {
     case RULE_CMP_EQ:
     case RULE_CMP_LE:
+        snprintf(shown, n, "value %llu", (unsigned long long)c->a);
         return (int64_t)c->a;
     case RULE_CMP_LT:
+        snprintf(shown, n, "value %llu", (unsigned long long)c->a);
         return (int64_t)c->a - 1;
     case RULE_CMP_RANGE:
-        return (int64_t)c->b;
+        snprintf(shown, n, "range %llu-%llu", (unsigned long long)c->a, (unsigned long long)c->b);
+        return (int64_t)c->b - 1;
     default:
         return -1;
     }
@@ -359,7 +366,8 @@ static int64_t required_len(const struct rule_buffer *b)
             if (c->flags & RULE_CONTENT_NEGATED) break;
             int64_t start;
             if (c->flags & (RULE_CONTENT_DISTANCE | RULE_CONTENT_WITHIN)) {
-                int64_t d = (c->flags & RULE_CONTENT_DISTANCE) && c->distance.var < 0 ? c->distance.v : 0;
+                int64_t d =
+                    (c->flags & RULE_CONTENT_DISTANCE) && c->distance.var < 0 ? c->distance.v : 0;
                 start = prev_end + d;
                 if (start < 0) start = 0;
             } else {
@@ -385,17 +393,7 @@ static int64_t required_len(const struct rule_buffer *b)
     return need;
 }
 
-static bool is_relative(const struct rule_match *m)
-{
-    switch (m->kind) {
-    case RULE_M_PCRE:
-        return (m->u.pcre.flags & RULE_PCRE_RELATIVE) != 0;
-    default:
-        return false;
-    }
-}
-
-int kw_content_finalize(struct rule_pc *pc)
+int kw_content__finalize(struct rule_pc *pc)
 {
     struct rule *r = pc->r;
     /* 1. group the matches by list (buffer + transforms), in order of first use */
@@ -456,9 +454,6 @@ int kw_content_finalize(struct rule_pc *pc)
         const struct rule_buffer *rb = &r->buf[b];
         for (uint32_t i = 0; i < rb->n; i++) {
             const struct rule_match *m = &rb->m[i];
-            if (i == 0 && is_relative(m))
-                return rule__fail(pc, m->src_off, VG_ERR_FORMAT,
-                                  "pcre: /R (relative) needs a preceding match in the same buffer");
             if (m->kind == RULE_M_CONTENT && rb->id == RULE_BUF_HTTP_HOST &&
                 !(m->u.content.flags & RULE_CONTENT_NOCASE)) {
                 for (uint32_t k = 0; k < m->u.content.len; k++) {
@@ -469,23 +464,28 @@ int kw_content_finalize(struct rule_pc *pc)
                 }
             }
             if (m->kind == RULE_M_BSIZE) {
-                int64_t max = cmp_max(&m->u.bsize);
+                char shown[64];
+                int64_t max = cmp_max(&m->u.bsize, shown, sizeof shown);
                 int64_t need = required_len(rb);
                 if (max >= 0 && need > max)
                     return rule__fail(pc, m->src_off, VG_ERR_FORMAT,
                                       "signature can't match as required content length %lld "
-                                      "exceeds bsize value %lld",
-                                      (long long)need, (long long)max);
+                                      "exceeds bsize %s",
+                                      (long long)need, shown);
             }
         }
-        if (rb->id == RULE_BUF_PKT && pc->dsize_pm >= 0) {
-            int64_t max = cmp_max(&r->pm[pc->dsize_pm].u.cmp);
+        if (rb->id == RULE_BUF_PKT && rb->ntx == 0 && pc->dsize_pm >= 0) {
+            char shown[64];
+            const struct rule_cmp *dc = &r->pm[pc->dsize_pm].u.cmp;
+            int64_t max = cmp_max(dc, shown, sizeof shown);
             int64_t need = required_len(rb);
+            if (dc->op == RULE_CMP_RANGE) /* Suricata quotes the upper bound for dsize */
+                snprintf(shown, sizeof shown, "value %llu", (unsigned long long)dc->b);
             if (max >= 0 && need > max)
                 return rule__fail(pc, pc->dsize_off, VG_ERR_FORMAT,
                                   "signature can't match as required content length %lld exceeds "
-                                  "dsize value %lld",
-                                  (long long)need, (long long)max);
+                                  "dsize %s",
+                                  (long long)need, shown);
         }
     }
     return VG_OK;

@@ -96,7 +96,8 @@ static int kw_flowbits(struct rule_pc *pc, const struct rule_opt *o, int arg)
     if (cmd < 0)
         return rule__kwfail(pc, f[0].off, "invalid command '%.*s'",
                             (int)(f[0].len > 40 ? 40 : f[0].len), s + f[0].off);
-    if (n != 2 || f[1].len == 0) return rule__kwfail(pc, o->val.off, "'%s' needs a name", fb_cmds[cmd].name);
+    if (n != 2 || f[1].len == 0)
+        return rule__kwfail(pc, o->val.off, "'%s' needs a name", fb_cmds[cmd].name);
     /* split the names at '|' or '&' */
     char op = 0;
     for (size_t i = 0; i < f[1].len; i++) {
@@ -138,7 +139,7 @@ static int kw_flowbits(struct rule_pc *pc, const struct rule_opt *o, int arg)
     return VG_OK;
 }
 
-const struct rule_kw kw_flow_table[] = {
+const struct rule_kw kw_flow__table[] = {
     {"flow", kw_flow, 0, RULE_KW_VAL},
     {"flowbits", kw_flowbits, 0, RULE_KW_VAL},
     {NULL, NULL, 0, 0},

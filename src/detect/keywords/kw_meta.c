@@ -33,7 +33,10 @@ struct rule_classes {
     bool owned; /* strings are heap copies (false for the built-in table) */
 };
 
-#define CLS(n, d, p) {(char *)(uintptr_t)(n), (char *)(uintptr_t)(d), p}
+#define CLS(n, d, p)                                                                               \
+    {                                                                                              \
+        (char *)(uintptr_t)(n), (char *)(uintptr_t)(d), p                                          \
+    }
 static struct rule_class_ent builtin_classes[] = {
     CLS("not-suspicious", "Not Suspicious Traffic", 3),
     CLS("unknown", "Unknown Traffic", 3),
@@ -85,7 +88,10 @@ static const struct rule_classes builtin_table = {
     builtin_classes, sizeof builtin_classes / sizeof builtin_classes[0],
     sizeof builtin_classes / sizeof builtin_classes[0], false};
 
-const struct rule_classes *kw_meta_classes_default(void) { return &builtin_table; }
+const struct rule_classes *kw_meta__classes_default(void)
+{
+    return &builtin_table;
+}
 
 static int classes_put(struct rule_classes *c, const char *name, size_t nlen, const char *desc,
                        size_t dlen, int prio)
@@ -204,7 +210,8 @@ int kw_meta_classes_load(struct rule_classes *c, const char *path, struct rule_e
             if (strncmp(b, "config ", 7) == 0) continue; /* another config directive */
             err->line = ln;
             err->col = (uint32_t)(b - line) + 1;
-            snprintf(err->msg, sizeof err->msg, "expected 'config classification: name,description,priority'");
+            snprintf(err->msg, sizeof err->msg,
+                     "expected 'config classification: name,description,priority'");
             rc = VG_ERR_FORMAT;
             break;
         }
@@ -233,7 +240,8 @@ int kw_meta_classes_load(struct rule_classes *c, const char *path, struct rule_e
         if (ne == p || end == ps || trim_end(end, e) != end || prio < 1 || prio > 255) {
             err->line = ln;
             err->col = (uint32_t)(p - line) + 1;
-            snprintf(err->msg, sizeof err->msg, "invalid classification (empty name or priority not 1..255)");
+            snprintf(err->msg, sizeof err->msg,
+                     "invalid classification (empty name or priority not 1..255)");
             rc = VG_ERR_FORMAT;
             break;
         }
@@ -252,8 +260,7 @@ int kw_meta_classes_load(struct rule_classes *c, const char *path, struct rule_e
 
 static int once(struct rule_pc *pc, const struct rule_opt *o, uint32_t bit)
 {
-    if (pc->seen & bit)
-        return rule__kwfail(pc, o->name.off, "may appear only once in a rule");
+    if (pc->seen & bit) return rule__kwfail(pc, o->name.off, "may appear only once in a rule");
     pc->seen |= bit;
     return VG_OK;
 }
@@ -294,14 +301,15 @@ static int kw_classtype(struct rule_pc *pc, const struct rule_opt *o, int arg)
     const char *desc;
     int prio = kw_meta_classes_lookup(pc->classes, name, &desc);
     if (prio < 0) {
-        rule__kwfail(pc, o->val.off, "unknown classtype '%.*s'", (int)(o->val.len > 64 ? 64 : o->val.len),
-                     name);
+        rule__kwfail(pc, o->val.off, "unknown classtype '%.*s'",
+                     (int)(o->val.len > 64 ? 64 : o->val.len), name);
         vg_free(name);
         return pc->status;
     }
     pc->r->classtype = name;
     pc->r->class_desc = desc ? vg_strdup(desc) : NULL;
-    if (desc && !pc->r->class_desc) return rule__fail(pc, o->val.off, VG_ERR_NOMEM, "out of memory");
+    if (desc && !pc->r->class_desc)
+        return rule__fail(pc, o->val.off, VG_ERR_NOMEM, "out of memory");
     if (!(pc->r->flags & RULE_F_PRIORITY_SET)) pc->r->priority = (uint8_t)prio;
     return VG_OK;
 }
@@ -324,8 +332,8 @@ static int kw_reference(struct rule_pc *pc, const struct rule_opt *o, int arg)
     const char *comma = memchr(p, ',', o->val.len);
     if (!comma) return rule__kwfail(pc, o->val.off, "expected 'type,value'");
     struct rule_tok ty = rule__trim(pc->s, (struct rule_tok){o->val.off, (size_t)(comma - p)});
-    struct rule_tok va = rule__trim(
-        pc->s, (struct rule_tok){o->val.off + (size_t)(comma - p) + 1, o->val.len - (size_t)(comma - p) - 1});
+    struct rule_tok va = rule__trim(pc->s, (struct rule_tok){o->val.off + (size_t)(comma - p) + 1,
+                                                             o->val.len - (size_t)(comma - p) - 1});
     if (ty.len == 0 || va.len == 0) return rule__kwfail(pc, o->val.off, "expected 'type,value'");
     struct rule *r = pc->r;
     struct rule_reference *nr = vg_realloc(r->ref, (r->nref + 1) * sizeof *nr);
@@ -376,7 +384,7 @@ static int kw_target(struct rule_pc *pc, const struct rule_opt *o, int arg)
     return VG_OK;
 }
 
-const struct rule_kw kw_meta_table[] = {
+const struct rule_kw kw_meta__table[] = {
     {"msg", kw_msg, 0, RULE_KW_VAL},
     {"sid", kw_u32, 0, RULE_KW_VAL},
     {"rev", kw_u32, 1, RULE_KW_VAL},

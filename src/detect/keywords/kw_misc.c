@@ -25,20 +25,19 @@
 
 #define TOKA(pc, t) (int)((t).len > 60 ? 60 : (t).len), (pc)->s + (t).off
 
+_Static_assert(RULE_PROTO_COUNT <= 64, "app_not is a 64-bit mask");
+
 static int kw_app_proto(struct rule_pc *pc, const struct rule_opt *o, int arg)
 {
-    if (pc->seen & RULE_SEEN_APP_PROTO)
-        return rule__kwfail(pc, o->name.off, "may appear only once in a rule");
-    pc->seen |= RULE_SEEN_APP_PROTO;
     struct rule_tok t = o->val;
     bool neg = false;
     if (t.len && pc->s[t.off] == '!') {
         neg = true;
         t = rule__trim(pc->s, (struct rule_tok){t.off + 1, t.len - 1});
     }
-    if (memchr(pc->s + t.off, ',', t.len))
+    if (memchr(pc->s + t.off, ',', t.len) || memchr(pc->s + t.off, '|', t.len))
         return rule__fail(pc, t.off, VG_ERR_UNSUPPORTED,
-                          "unsupported app-layer-protocol mode in '%.*s'", TOKA(pc, t));
+                          "unsupported app-layer-protocol list or mode in '%.*s'", TOKA(pc, t));
     int p = rule_proto_lookup(pc->s + t.off, t.len);
     if (p < 0 || rule_proto_info(p)->kind != RULE_PK_APP) {
         if (rule__tok_eq(pc->s, t, "failed") || rule__tok_eq(pc->s, t, "unknown"))
@@ -46,8 +45,20 @@ static int kw_app_proto(struct rule_pc *pc, const struct rule_opt *o, int arg)
                               "unsupported app-layer-protocol '%.*s'", TOKA(pc, t));
         return rule__kwfail(pc, t.off, "unknown protocol '%.*s'", TOKA(pc, t));
     }
-    pc->r->app_proto = (uint8_t)p;
-    if (neg) pc->r->flags |= RULE_F_APP_NEGATED;
+    struct rule *r = pc->r;
+    if (neg) {
+        if (r->app_not & (1ull << p))
+            return rule__kwfail(pc, t.off, "'%.*s' excluded twice", TOKA(pc, t));
+        r->app_not |= 1ull << p;
+    } else {
+        if (pc->seen & RULE_SEEN_APP_PROTO)
+            return rule__kwfail(pc, o->name.off, "only one positive protocol per rule");
+        pc->seen |= RULE_SEEN_APP_PROTO;
+        r->app_proto = (uint8_t)p;
+    }
+    if (r->app_proto != RULE_PROTO_COUNT && (r->app_not & (1ull << r->app_proto)))
+        return rule__kwfail(pc, t.off, "'%s' both required and excluded",
+                            rule_proto_info(r->app_proto)->name);
     return VG_OK;
 }
 
@@ -69,9 +80,7 @@ static int kw_tag(struct rule_pc *pc, const struct rule_opt *o, int arg)
 
 static int kw_prefilter(struct rule_pc *pc, const struct rule_opt *o, int arg)
 {
-    if (pc->last_match < 0 && pc->r->npm == 0)
-        return rule__kwfail(pc, o->name.off, "needs a preceding match");
-    pc->r->flags |= RULE_F_PREFILTER;
+    pc->r->flags |= RULE_F_PREFILTER; /* a hint for the compiler; it may ignore it */
     return VG_OK;
 }
 
@@ -225,7 +234,7 @@ static int kw_tamper(struct rule_pc *pc, const struct rule_opt *o, int arg)
     return VG_OK;
 }
 
-const struct rule_kw kw_misc_table[] = {
+const struct rule_kw kw_misc__table[] = {
     {"app-layer-protocol", kw_app_proto, 0, RULE_KW_VAL},
     {"noalert", kw_flag, RULE_F_NOALERT, RULE_KW_NOVAL},
     {"tag", kw_tag, 0, RULE_KW_VAL},

@@ -88,11 +88,11 @@ static const struct {
     const char *name;
     uint8_t num;
 } ip_protos[] = {
-    {"ip", 0},     {"icmp", 1},    {"igmp", 2},        {"ggp", 3},   {"ipencap", 4},
-    {"tcp", 6},    {"egp", 8},     {"pup", 12},        {"udp", 17},  {"idp", 22},
-    {"ipv6", 41},  {"ipv6-route", 43}, {"ipv6-frag", 44}, {"rsvp", 46}, {"gre", 47},
-    {"esp", 50},   {"ah", 51},     {"ipv6-icmp", 58},  {"ipv6-nonxt", 59}, {"ipv6-opts", 60},
-    {"eigrp", 88}, {"ospf", 89},   {"pim", 103},       {"vrrp", 112}, {"l2tp", 115},
+    {"ip", 0},     {"icmp", 1},        {"igmp", 2},       {"ggp", 3},         {"ipencap", 4},
+    {"tcp", 6},    {"egp", 8},         {"pup", 12},       {"udp", 17},        {"idp", 22},
+    {"ipv6", 41},  {"ipv6-route", 43}, {"ipv6-frag", 44}, {"rsvp", 46},       {"gre", 47},
+    {"esp", 50},   {"ah", 51},         {"ipv6-icmp", 58}, {"ipv6-nonxt", 59}, {"ipv6-opts", 60},
+    {"eigrp", 88}, {"ospf", 89},       {"pim", 103},      {"vrrp", 112},      {"l2tp", 115},
     {"sctp", 132},
 };
 
@@ -197,7 +197,8 @@ static int kw_flags(struct rule_pc *pc, const struct rule_opt *o, int arg)
         if (isspace((unsigned char)c)) continue;
         int b = flag_bit(c, tcp);
         if (b < 0)
-            return rule__kwfail(pc, f[0].off + i, "invalid flag '%c'", isprint((unsigned char)c) ? c : '?');
+            return rule__kwfail(pc, f[0].off + i, "invalid flag '%c'",
+                                isprint((unsigned char)c) ? c : '?');
         if (fl.bits & b) return rule__kwfail(pc, f[0].off + i, "flag '%c' given twice", c);
         fl.bits |= (uint16_t)b;
     }
@@ -235,7 +236,7 @@ static int kw_ipopts(struct rule_pc *pc, const struct rule_opt *o, int arg)
     return rule__kwfail(pc, o->val.off, "unknown option '%.*s'", TOKA(pc, o->val));
 }
 
-const struct rule_kw kw_packet_table[] = {
+const struct rule_kw kw_packet__table[] = {
     {"ip_proto", kw_ip_proto, 0, RULE_KW_VAL},
     {"ttl", kw_num, PK_TTL, RULE_KW_VAL},
     {"tos", kw_neg_num, RULE_P_TOS, RULE_KW_VAL},

@@ -1,6 +1,6 @@
-/* kw_pcre.c - pcre:[!]"/expression/modifiers", compiled with PCRE2 (and JIT-compiled when the
- * library supports it) so that a bad expression is rejected at load time, with the position of
- * the error inside the rule.
+/* kw_pcre.c - pcre:[!]"/expression/modifiers" (quotes optional), compiled with PCRE2 (and
+ * JIT-compiled when the library supports it) so that a bad expression is rejected at load time,
+ * with the position of the error inside the rule.
  *
  * Modifiers (Suricata 7, detect-pcre.c):
  *   i s m x    PCRE2_CASELESS, _DOTALL, _MULTILINE, _EXTENDED
@@ -25,7 +25,7 @@
 #include "core/vg_status.h"
 #include "detect/detect_int.h"
 
-void kw_pcre_free(struct rule_pcre *p)
+void kw_pcre__free(struct rule_pcre *p)
 {
     pcre2_code_free((pcre2_code *)p->code);
     vg_free(p->src);
@@ -54,9 +54,16 @@ static int kw_pcre(struct rule_pc *pc, const struct rule_opt *o, int arg)
         while (p < end && (s[p] == ' ' || s[p] == '\t'))
             p++;
     }
-    if (p >= end || s[p] != '"' || end - p < 2 || s[end - 1] != '"')
-        return rule__kwfail(pc, p, "value must be double quoted: \"/expression/modifiers\"");
-    size_t q0 = p + 1, q1 = end - 1; /* inside the quotes */
+    size_t q0, q1; /* the expression with its modifiers: quoted, or bare as Suricata allows */
+    if (p < end && s[p] == '"') {
+        if (end - p < 2 || s[end - 1] != '"') return rule__kwfail(pc, p, "missing closing quote");
+        q0 = p + 1;
+        q1 = end - 1;
+    } else {
+        q0 = p;
+        q1 = end;
+    }
+
     if (q0 >= q1 || s[q0] != '/') return rule__kwfail(pc, q0, "expected \"/expression/modifiers\"");
     size_t slash = q1;
     while (slash > q0 && s[slash - 1] != '/')
@@ -69,6 +76,8 @@ static int kw_pcre(struct rule_pc *pc, const struct rule_opt *o, int arg)
     int buf = -1;
     for (size_t i = slash + 1; i < q1; i++) {
         char c = s[i];
+        if (c == ',' || c == ' ')
+            return rule__fail(pc, i, VG_ERR_UNSUPPORTED, "unsupported pcre capture into variables");
         switch (c) {
         case 'i':
             opts |= PCRE2_CASELESS;
@@ -113,10 +122,22 @@ static int kw_pcre(struct rule_pc *pc, const struct rule_opt *o, int arg)
         }
     }
     if (buf >= 0 && pc->sticky_set && pc->sticky != buf)
-        return rule__kwfail(pc, o->val.off,
-                            "Expression seen with a sticky buffer still set; either (1) reset "
-                            "sticky buffer with pkt_data or (2) use a sticky buffer providing \"%s\"",
-                            rule_buf_info(buf)->desc);
+        return rule__kwfail(
+            pc, o->val.off,
+            "Expression seen with a sticky buffer still set; either (1) reset "
+            "sticky buffer with pkt_data or (2) use a sticky buffer providing \"%s\"",
+            rule_buf_info(buf)->desc);
+    /* Suricata: without a sticky buffer, /R needs an earlier content or pcre in the same list */
+    if ((flags & RULE_PCRE_RELATIVE) && !pc->sticky_set) {
+        uint8_t target = buf >= 0 ? (uint8_t)buf : pc->sticky;
+        bool prev = false;
+        for (size_t i = 0; i < pc->nm && !prev; i++)
+            prev = pc->m[i].buf == target &&
+                   (pc->m[i].kind == RULE_M_CONTENT || pc->m[i].kind == RULE_M_PCRE);
+        if (!prev)
+            return rule__kwfail(pc, o->val.off,
+                                "/R (relative) needs a preceding match in the same buffer");
+    }
     if (buf >= 0 && (flags & RULE_PCRE_RAWBYTES))
         return rule__kwfail(pc, o->val.off, "'B' (rawbytes) can't be used with a buffer modifier");
 
@@ -144,11 +165,12 @@ static int kw_pcre(struct rule_pc *pc, const struct rule_opt *o, int arg)
     rp->options = opts;
     rp->src = rule__strndup(s + rs, rl);
     rp->flags_str = rule__strndup(s + slash + 1, q1 - slash - 1);
-    if (!rp->src || !rp->flags_str) return rule__fail(pc, o->val.off, VG_ERR_NOMEM, "out of memory");
+    if (!rp->src || !rp->flags_str)
+        return rule__fail(pc, o->val.off, VG_ERR_NOMEM, "out of memory");
     return VG_OK;
 }
 
-const struct rule_kw kw_pcre_table[] = {
+const struct rule_kw kw_pcre__table[] = {
     {"pcre", kw_pcre, 0, RULE_KW_VAL},
     {NULL, NULL, 0, 0},
 };

@@ -1,11 +1,12 @@
 /* kw_threshold.c - alert rate control: threshold and detection_filter (Suricata 7,
  * detect-threshold.c, detect-detection-filter.c).
  *
- *   threshold: type <limit|threshold|both>, track <by_src|by_dst|by_rule|by_both>,
+ *   threshold: type <limit|threshold|both>, track <by_src|by_dst|by_rule|by_both|by_flow>,
  *              count <N>, seconds <T>
- *   detection_filter: track <by_src|by_dst|by_rule|by_both>, count <N>, seconds <T>
- * Parts in any order, each exactly once; count >= 1, seconds >= 1. One of them per rule (both
- * together is rejected at finalisation).
+ *   threshold: type backoff, track <...>, count <N>, multiplier <M>      (Suricata 7.0.3+)
+ *   detection_filter: track <by_src|by_dst|by_rule|by_both|by_flow>, count <N>, seconds <T>
+ * Parts in any order, each exactly once; count, seconds, multiplier >= 1. One of them per rule
+ * (both together is rejected at finalisation).
  */
 #include <ctype.h>
 #include <string.h>
@@ -25,7 +26,7 @@ static int kw_threshold(struct rule_pc *pc, const struct rule_opt *o, int arg)
     struct rule_tok f[8];
     int n = rule__split(s, o->val, ',', f, 8);
     if (n < 0) return rule__kwfail(pc, o->val.off, "too many parts");
-    struct rule_threshold t = {df ? RULE_THR_DETECTION_FILTER : RULE_THR_LIMIT, 0, 0, 0};
+    struct rule_threshold t = {df ? RULE_THR_DETECTION_FILTER : RULE_THR_LIMIT, 0, 0, 0, 0};
     unsigned seen = 0;
     for (int i = 0; i < n; i++) {
         size_t k = 0;
@@ -42,8 +43,11 @@ static int kw_threshold(struct rule_pc *pc, const struct rule_opt *o, int arg)
                 t.type = RULE_THR_THRESHOLD;
             else if (rule__tok_eq(s, v, "both"))
                 t.type = RULE_THR_BOTH;
+            else if (rule__tok_eq(s, v, "backoff"))
+                t.type = RULE_THR_BACKOFF;
             else
-                return rule__kwfail(pc, v.off, "invalid type '%.*s' (limit, threshold, both)",
+                return rule__kwfail(pc, v.off,
+                                    "invalid type '%.*s' (limit, threshold, both, backoff)",
                                     TOKA(pc, v));
         } else if (rule__tok_eq(s, w, "track")) {
             bit = 2;
@@ -55,31 +59,42 @@ static int kw_threshold(struct rule_pc *pc, const struct rule_opt *o, int arg)
                 t.track = RULE_TRACK_BY_RULE;
             else if (rule__tok_eq(s, v, "by_both"))
                 t.track = RULE_TRACK_BY_BOTH;
+            else if (rule__tok_eq(s, v, "by_flow"))
+                t.track = RULE_TRACK_BY_FLOW;
             else
                 return rule__kwfail(pc, v.off,
-                                    "invalid track '%.*s' (by_src, by_dst, by_rule, by_both)",
+                                    "invalid track '%.*s' (by_src, by_dst, by_rule, by_both, "
+                                    "by_flow)",
                                     TOKA(pc, v));
-        } else if (rule__tok_eq(s, w, "count") || rule__tok_eq(s, w, "seconds")) {
-            bool cnt = s[w.off] == 'c';
-            bit = cnt ? 4 : 8;
+        } else if (rule__tok_eq(s, w, "count") || rule__tok_eq(s, w, "seconds") ||
+                   (!df && rule__tok_eq(s, w, "multiplier"))) {
+            char which = s[w.off];
+            bit = which == 'c' ? 4 : which == 's' ? 8 : 16;
             uint64_t x;
             if (!rule__parse_u64(s, v, false, UINT32_MAX, &x) || x == 0)
-                return rule__kwfail(pc, v.off, "invalid %s '%.*s'", cnt ? "count" : "seconds",
-                                    TOKA(pc, v));
-            if (cnt)
+                return rule__kwfail(pc, v.off, "invalid %.*s '%.*s'", TOKA(pc, w), TOKA(pc, v));
+            if (which == 'c')
                 t.count = (uint32_t)x;
-            else
+            else if (which == 's')
                 t.seconds = (uint32_t)x;
+            else
+                t.multiplier = (uint32_t)x;
+        } else if (rule__tok_eq(s, w, "unique_on")) {
+            return rule__fail(pc, f[i].off, VG_ERR_UNSUPPORTED, "unsupported %s option 'unique_on'",
+                              df ? "detection_filter" : "threshold");
         } else {
             return rule__kwfail(pc, f[i].off, "unknown part '%.*s'", TOKA(pc, f[i]));
         }
         if (seen & bit) return rule__kwfail(pc, f[i].off, "'%.*s' given twice", TOKA(pc, w));
         seen |= bit;
     }
-    unsigned need = df ? (2 | 4 | 8) : (1 | 2 | 4 | 8);
-    if ((seen & need) != need)
-        return rule__kwfail(pc, o->val.off, df ? "needs track, count and seconds"
-                                               : "needs type, track, count and seconds");
+    bool backoff = !df && t.type == RULE_THR_BACKOFF;
+    unsigned need = df ? (2 | 4 | 8) : backoff ? (1 | 2 | 4 | 16) : (1 | 2 | 4 | 8);
+    if (seen != need)
+        return rule__kwfail(pc, o->val.off,
+                            df        ? "needs track, count and seconds"
+                            : backoff ? "type backoff needs track, count and multiplier"
+                                      : "needs type, track, count and seconds");
     if (df)
         r->detection_filter = t;
     else
@@ -88,7 +103,7 @@ static int kw_threshold(struct rule_pc *pc, const struct rule_opt *o, int arg)
     return VG_OK;
 }
 
-const struct rule_kw kw_threshold_table[] = {
+const struct rule_kw kw_threshold__table[] = {
     {"threshold", kw_threshold, 0, RULE_KW_VAL},
     {"detection_filter", kw_threshold, 1, RULE_KW_VAL},
     {NULL, NULL, 0, 0},
