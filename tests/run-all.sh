@@ -63,6 +63,7 @@ if [ "$only" != "unit" ]; then
   run_suite "pcap cases [asan]" env VIGIL_BIN=build-asan/vigil $PY tests/tools/run_pcap_tests.py
   run_suite "flows vs tshark" env VIGIL_BIN=build/vigil $PY tests/tools/crosscheck_tshark.py
   run_suite "decode vs tshark" env DECODE_DUMP=build/decode_dump $PY tests/tools/decode_vs_tshark.py
+  run_suite "rules load (ET Open etc.)" bash tests/tools/rules_load.sh
   run_suite "benign sweep (no tamper)" env VIGIL_BIN=build/vigil $PY tests/tools/benign_sweep.py
   run_gate "suricata-verify alerts" env VIGIL_BIN=build/vigil $PY tests/tools/run_suricata_verify.py
   run_suite "corpus sweep [asan]" bash tests/tools/corpus_sweep.sh build-asan/vigil

@@ -696,7 +696,7 @@ static int eval_spec(struct gctx *c, const char *spec, size_t len, struct gval *
 /* Releases the variable cache; gives a message to failures that have none (a set cap, memory). */
 static int gctx_done(struct gctx *c, int rc)
 {
-    if (c->cache) {
+    if (c->cache && c->cached) {
         for (size_t i = 0; i < c->vars->n; i++) {
             if (c->cached[i]) gval_fini(&c->cache[i]);
         }

@@ -228,8 +228,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (rn >= 2) touch(tls_version_str((uint16_t)(rest[0] << 8 | rest[1]), vb), 1);
 
     /* the raw bytes as JA4 lists too */
-    struct tls_ja4_input in = {'t', 0x0303, (const uint16_t *)NULL, 0, (ctrl & 1) != 0,
-                               NULL, 0, NULL, 0, rest, rn < 8 ? rn : 8, NULL, 0};
+    struct tls_ja4_input in = {'t',
+                               0x0303,
+                               (const uint16_t *)NULL,
+                               0,
+                               (ctrl & 1) != 0,
+                               NULL,
+                               0,
+                               NULL,
+                               0,
+                               rest,
+                               rn < 8 ? rn : 8,
+                               NULL,
+                               0};
     static uint16_t lists[3][200];
     size_t k = rn / 2 < 600 ? rn / 2 : 600;
     for (size_t i = 0; i < k; i++)

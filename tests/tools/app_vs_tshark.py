@@ -154,19 +154,19 @@ def unescape_tshark(s):
 # ---- tshark side --------------------------------------------------------------------------------
 
 def run_tshark(path):
-    # http.desegment_body FALSE: a response is dissected once its header block is complete, as
-    # vigil reports its status (otherwise tshark never shows a response whose body the capture
-    # cuts short).
-    cmd = ["tshark", "-r", path, "-n", "-o", "http.desegment_body:FALSE", "-Y",
-           "http or dns or mdns or llmnr", "-T", "json", "-J",
+    # tshark's defaults otherwise (bodies reassembled: that is what lets it find the next message
+    # of a keep-alive connection; RULES say what it costs). The lost-segment frames come along to
+    # know which connections miss bytes.
+    cmd = ["tshark", "-r", path, "-n", "-Y", "http or dns or mdns or llmnr or "
+           "tcp.analysis.lost_segment or tcp.analysis.ack_lost_segment", "-T", "json", "-J",
            "frame ip ipv6 tcp udp http dns mdns llmnr"]
     try:
         p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=120)
     except subprocess.TimeoutExpired:
         return None, "tshark timed out"
     if p.returncode != 0:
-        return None, (p.stderr.decode(errors="replace").strip().splitlines() or ["exit %d" %
-                                                                                 p.returncode])[-1]
+        err = p.stderr.decode(errors="replace").strip().splitlines()
+        return None, err[-1] if err else "exit %d" % p.returncode
     text = p.stdout.decode("utf-8", errors="surrogateescape").strip()
     try:
         return (load_json(text) if text else []), None
@@ -182,117 +182,134 @@ def endpoints(layers):
             src, dst = get1(v, "ip.src"), get1(v, "ip.dst")
         elif k == "ipv6":
             src, dst = get1(v, "ipv6.src"), get1(v, "ipv6.dst")
-    tcp, udp = children(layers, "tcp"), children(layers, "udp")
-    if tcp:
-        t = tcp[-1]
-        return norm_ip(src), int(get1(t, "tcp.srcport", 0)), norm_ip(dst), int(
-            get1(t, "tcp.dstport", 0)), "tcp"
-    if udp:
-        u = udp[-1]
-        return norm_ip(src), int(get1(u, "udp.srcport", 0)), norm_ip(dst), int(
-            get1(u, "udp.dstport", 0)), "udp"
+    for proto in ("tcp", "udp"):
+        lay = children(layers, proto)
+        if lay:
+            x = lay[-1]
+            return (norm_ip(src), int(get1(x, proto + ".srcport", 0)), norm_ip(dst),
+                    int(get1(x, proto + ".dstport", 0)), proto)
     return norm_ip(src), 0, norm_ip(dst), 0, "?"
 
 
-def http_msgs(pkts):
-    """tshark's HTTP transactions per connection: {(cli, cport, srv, sport): [tx, ...]}."""
-    reqs = {}   # (frame, index in frame) -> request dict
-    order = []  # request keys in frame order
-    resps = []
-    for pk in pkts:
-        layers = get1(pk, "layers")
-        frame = int(get1(get1(layers, "frame"), "frame.number"))
-        ep = endpoints(layers)
-        for i, h in enumerate(children(layers, "http")):
-            if not isinstance(h, Obj):
-                continue
-            method = get1(h, "http.request.method")
-            code = get1(h, "http.response.code")
-            if method is not None:
-                r = {"frame": frame, "conn": ep[:4], "http_method": unescape_tshark(method),
-                     "url": unescape_tshark(get1(h, "http.request.uri")),
-                     "host": unescape_tshark(get1(h, "http.host")),
-                     "http_user_agent": unescape_tshark(get1(h, "http.user_agent")),
-                     "status": None, "interim": []}
-                reqs[(frame, i)] = r
-                order.append((frame, i))
-            elif code is not None:
-                rin = get1(h, "http.request_in")
-                resps.append({"frame": frame, "conn": (ep[2], ep[3], ep[0], ep[1]),
-                              "status": int(code), "request_in": int(rin) if rin else None})
-    by_frame = defaultdict(list)
-    for key in order:
-        by_frame[key[0]].append(reqs[key])
-    conns = defaultdict(list)
-    for key in order:
-        conns[reqs[key]["conn"]].append(reqs[key])
-    for r in resps:
-        if r["request_in"] is not None and r["request_in"] in by_frame:
-            # RULE interim: 1xx responses (100 Continue, 103 Early Hints) are interim; vigil folds
-            # them into the transaction and reports the final status, tshark links them to the
-            # request like a response. The final response is the last non-1xx one.
-            cands = [q for q in by_frame[r["request_in"]] if q["status"] is None]
-            if not cands:
-                continue
-            if 100 <= r["status"] < 200 and r["status"] != 101:
-                cands[0]["interim"].append(r["status"])
-            else:
-                cands[0]["status"] = r["status"]
-        else:
-            conns[r["conn"]].append({"frame": r["frame"], "conn": r["conn"], "http_method": None,
-                                     "url": None, "host": None, "http_user_agent": None,
-                                     "status": r["status"], "interim": [], "no_request": True})
-    for c in conns.values():
-        c.sort(key=lambda t: t["frame"])
-    return conns
+def ukey(proto, a, ap, b, bp):
+    """Unordered key of a connection (vigil and tshark may disagree on who is the client)."""
+    return (proto, frozenset([(a, ap), (b, bp)]))
 
 
-def section_records(dns, section):
-    """Records of one section ("Answers", "Authoritative nameservers", "Additional records") as
-    (type, rdata) with rdata for A, AAAA, CNAME."""
-    out = []
-    for sec in children(dns, section):
-        if not isinstance(sec, Obj):
-            continue
-        for _k, rr in sec:
-            if not isinstance(rr, Obj):
-                continue
-            t = get1(rr, "dns.resp.type")
-            if t is None:
-                continue
-            t = int(t)
-            val = {1: "dns.a", 28: "dns.aaaa", 5: "dns.cname"}.get(t)
-            out.append((t, get1(rr, val) if val else None))
-    return out
+CL_OK = re.compile(r"^\s*\d{1,18}\s*$")
 
 
-def dns_msgs(pkts):
-    """tshark's DNS messages per frame: {frame: [msg, ...]}."""
-    out = defaultdict(list)
-    for pk in pkts:
-        layers = get1(pk, "layers")
-        frame = int(get1(get1(layers, "frame"), "frame.number"))
-        ep = endpoints(layers)
-        for proto in ("dns", "mdns", "llmnr"):
-            for d in children(layers, proto):
-                if not isinstance(d, Obj) or get1(d, "dns.id") is None:
+def ambiguous_length(h):
+    """RFC 9112 sections 6.1-6.3: a request whose body length parsers may read differently - a
+    Content-Length that is not 1-18 digits (overflow, sign, list), several Content-Lengths, both
+    Content-Length and Transfer-Encoding, a Transfer-Encoding other than a plain "chunked" (empty
+    because obs-folded, a list, a misspelling). The request smuggling shapes."""
+    cl, te = [], []
+    for line in get_all(h, "http.request.line"):
+        name, _, val = line.partition(":")
+        n = name.strip().lower()
+        if n == "content-length":
+            cl.append(val.strip().rstrip("\\r\\n").strip())
+        elif n == "transfer-encoding":
+            te.append(val.strip().rstrip("\\r\\n").strip().lower())
+    if len(set(cl)) > 1 or (cl and te) or any(not CL_OK.match(c) for c in cl):
+        return True
+    return any(t != "chunked" for t in te)
+
+
+class TsharkFacts:
+    """What tshark shows of one capture: HTTP transactions per connection, DNS messages per frame,
+    and per connection whether bytes were lost, whether the server sent HTTP bytes tshark found no
+    message start in, whether a request had an ambiguous length."""
+
+    def __init__(self, pkts):
+        self.http = defaultdict(list)    # (cli, cport, srv, sport) -> [tx]
+        self.dns = defaultdict(list)     # frame -> [msg]
+        self.lossy = set()               # ukeys of TCP connections with lost / unseen segments
+        self.unparsed = set()            # ukeys where an http layer held neither request nor status
+        self.ambiguous = set()           # ukeys with a request of ambiguous body length
+        reqs, resps = [], []
+        for pk in pkts:
+            layers = get1(pk, "layers")
+            frame = int(get1(get1(layers, "frame"), "frame.number"))
+            ep = endpoints(layers)
+            uk = ukey(ep[4], *ep[:4])
+            for t in children(layers, "tcp"):
+                if get_all(t, "tcp.analysis.lost_segment") or get_all(
+                        t, "tcp.analysis.ack_lost_segment"):
+                    self.lossy.add(uk)
+            for h in children(layers, "http"):
+                if not isinstance(h, Obj):
                     continue
-                qs = []
-                for qsec in children(d, "Queries"):
-                    if isinstance(qsec, Obj):
-                        for _k, q in qsec:
-                            if isinstance(q, Obj) and get1(q, "dns.qry.name") is not None:
-                                qs.append((get1(q, "dns.qry.name"), int(get1(q, "dns.qry.type", -1))))
-                flags = get1(d, "dns.flags_tree") or Obj()
-                out[frame].append({
-                    "frame": frame, "ep": ep, "proto": proto, "id": int(get1(d, "dns.id"), 16),
-                    "qr": get1(flags, "dns.flags.response") == "1", "queries": qs,
-                    "qdcount": int(get1(d, "dns.count.queries", 0)),
-                    "ancount": int(get1(d, "dns.count.answers", 0)),
-                    "answers": section_records(d, "Answers"),
-                    "malformed": bool(get_all(d, "_ws.malformed")) or bool(
-                        children(layers, "_ws.malformed"))})
-    return out
+                method, code = get1(h, "http.request.method"), get1(h, "http.response.code")
+                if method is not None:
+                    if ambiguous_length(h):
+                        self.ambiguous.add(uk)
+                    reqs.append({"frame": frame, "conn": ep[:4], "uk": uk,
+                                 "http_method": unescape_tshark(method),
+                                 "url": unescape_tshark(get1(h, "http.request.uri")),
+                                 "host": unescape_tshark(get1(h, "http.host")),
+                                 "http_user_agent": unescape_tshark(get1(h, "http.user_agent")),
+                                 "status": None, "status_raw": None, "interim": []})
+                elif code is not None:
+                    rin = get1(h, "http.request_in")
+                    resps.append({"frame": frame, "conn": (ep[2], ep[3], ep[0], ep[1]), "uk": uk,
+                                  "code": code, "request_in": int(rin) if rin else None})
+                else:
+                    self.unparsed.add(uk)
+            for proto in ("dns", "mdns", "llmnr"):
+                for d in children(layers, proto):
+                    if isinstance(d, Obj) and get1(d, "dns.id") is not None:
+                        self.dns[frame].append(dns_msg(d, frame, ep, proto, layers))
+        by_frame = defaultdict(list)
+        for r in reqs:
+            by_frame[r["frame"]].append(r)
+            self.http[r["conn"]].append(r)
+        for r in resps:
+            status = int(r["code"]) if r["code"].isdigit() else -1
+            open_reqs = [q for q in by_frame.get(r["request_in"], []) if q["status"] is None]
+            if open_reqs:
+                # 1xx responses (100 Continue, 103 Early Hints) are interim: vigil folds them into
+                # the transaction and reports the final status; tshark links them to the request
+                # like any response. The final response is the first non-1xx (101 is final).
+                if 100 <= status < 200 and status != 101:
+                    open_reqs[0]["interim"].append(status)
+                else:
+                    open_reqs[0]["status"] = status
+                    open_reqs[0]["status_raw"] = r["code"]
+                continue
+            # A response to no request in the capture, or a further response tshark links to a
+            # request that already has one: a transaction without request, as vigil logs it.
+            self.http[r["conn"]].append({"frame": r["frame"], "conn": r["conn"], "uk": r["uk"],
+                                         "http_method": None, "url": None, "host": None,
+                                         "http_user_agent": None, "status": status,
+                                         "status_raw": r["code"], "interim": [],
+                                         "no_request": True})
+        for c in self.http.values():
+            c.sort(key=lambda t: t["frame"])
+
+
+def dns_msg(d, frame, ep, proto, layers):
+    qs = []
+    for qsec in children(d, "Queries"):
+        if isinstance(qsec, Obj):
+            for _k, q in qsec:
+                if isinstance(q, Obj) and get1(q, "dns.qry.name") is not None:
+                    qs.append((get1(q, "dns.qry.name"), int(get1(q, "dns.qry.type", -1))))
+    answers = []
+    for sec in children(d, "Answers"):
+        if isinstance(sec, Obj):
+            for _k, rr in sec:
+                if isinstance(rr, Obj) and get1(rr, "dns.resp.type") is not None:
+                    t = int(get1(rr, "dns.resp.type"))
+                    field = {1: "dns.a", 28: "dns.aaaa", 5: "dns.cname"}.get(t)
+                    answers.append((t, get1(rr, field) if field else None))
+    flags = get1(d, "dns.flags_tree") or Obj()
+    return {"frame": frame, "ep": ep, "proto": proto, "id": int(get1(d, "dns.id"), 16),
+            "qr": get1(flags, "dns.flags.response") == "1", "queries": qs,
+            "qdcount": int(get1(d, "dns.count.queries", 0)), "answers": answers,
+            "malformed": bool(get_all(d, "_ws.malformed") or children(layers, "_ws.malformed")
+                              or any("too long" in q[0] for q in qs))}
 
 
 # ---- vigil side ---------------------------------------------------------------------------------
@@ -313,31 +330,49 @@ def run_vigil(path, tmp):
     return p.returncode, evs
 
 
-def vigil_http(evs):
-    conns = defaultdict(list)
-    for e in evs:
-        if e.get("event_type") != "http":
-            continue
-        h = e.get("http", {})
-        conn = (norm_ip(e.get("src_ip")), e.get("src_port"), norm_ip(e.get("dest_ip")),
-                e.get("dest_port"))
-        conns[conn].append({"hostname": h.get("hostname"), "url": h.get("url"),
-                            "http_method": h.get("http_method"), "status": h.get("status"),
-                            "http_user_agent": h.get("http_user_agent"), "tx_id": e.get("tx_id")})
-    return conns
+class VigilFacts:
+    """vigil's events of one capture: HTTP transactions per connection (client -> server), DNS
+    messages per packet number, each flow's app_proto, the HTTP anomalies per connection, the
+    packets its decoder rejected, and whether it met link types it does not decode."""
 
-
-def vigil_dns(evs):
-    out = defaultdict(list)
-    for e in evs:
-        if e.get("event_type") != "dns":
-            continue
-        d = e.get("dns", {})
-        qs = [(q.get("rrname"), q.get("rrtype")) for q in d.get("queries", [])]
-        ans = [(a.get("rrtype"), a.get("rdata")) for a in d.get("answers", [])]
-        out[e.get("pcap_cnt")].append({"id": d.get("id"), "qr": d.get("type") == "response",
-                                       "queries": qs, "answers": ans, "ev": e})
-    return out
+    def __init__(self, evs):
+        self.http = defaultdict(list)
+        self.dns = defaultdict(list)
+        self.app_proto = {}
+        self.http_anoms = defaultdict(set)
+        self.decode_anom = set()
+        self.unsupported_link = False
+        for e in evs:
+            et = e.get("event_type")
+            s, sp = norm_ip(e.get("src_ip")), e.get("src_port")
+            d, dp = norm_ip(e.get("dest_ip")), e.get("dest_port")
+            uk = ukey((e.get("proto") or "").lower(), s, sp, d, dp)
+            if et == "http":
+                h = e.get("http", {})
+                self.http[(s, sp, d, dp)].append({
+                    "conn": (s, sp, d, dp), "uk": uk, "hostname": h.get("hostname"),
+                    "url": h.get("url"), "http_method": h.get("http_method"),
+                    "status": h.get("status"), "http_user_agent": h.get("http_user_agent"),
+                    "flags": e.get("vigil", {}).get("http", {}).get("flags", [])})
+            elif et == "dns":
+                dd = e.get("dns", {})
+                self.dns[e.get("pcap_cnt")].append({
+                    "id": dd.get("id"), "qr": dd.get("type") == "response", "uk": uk,
+                    "queries": [(q.get("rrname"), q.get("rrtype")) for q in dd.get("queries", [])],
+                    "answers": [(a.get("rrtype"), a.get("rdata")) for a in dd.get("answers", [])],
+                    "ports": {sp, dp}})
+            elif et == "flow":
+                if e.get("app_proto") or uk not in self.app_proto:
+                    self.app_proto[uk] = e.get("app_proto")
+            elif et == "anomaly":
+                a = e.get("anomaly", {})
+                if a.get("type") == "decode":
+                    self.decode_anom.add(e.get("pcap_cnt"))
+                elif str(a.get("event", "")).startswith("http."):
+                    self.http_anoms[uk].add(a["event"])
+            elif et == "stats":
+                st = e.get("stats", {}).get("vigil", {}).get("stats", {})
+                self.unsupported_link = st.get("unsupported_linktype", 0) > 0
 
 
 # ---- normalisation (what each side means by the field) -------------------------------------------
@@ -371,25 +406,6 @@ def rrtype_num(name):
     return RRTYPES.get(name, name)
 
 
-def dns_field(msg, field, side):
-    if field == "id":
-        return msg["id"]
-    if field == "qr":
-        return msg["qr"]
-    if field == "rrname":
-        return [q[0] for q in msg["queries"]]
-    if field == "rrtype":
-        return [rrtype_num(q[1]) for q in msg["queries"]]
-    num = {"A": 1, "AAAA": 28, "CNAME": 5}[field]
-    if side == "t":
-        vals = [v for t, v in msg["answers"] if t == num]
-    else:
-        vals = [v for t, v in msg["answers"] if rrtype_num(t) == num]
-    if num == 28:  # vigil writes AAAA fully expanded (as Suricata), tshark RFC 5952: as addresses
-        vals = [norm_ip(v) for v in vals]
-    return vals
-
-
 def norm_name(n):
     """DNS names: tshark writes the root as "<Root>" and escapes label bytes its own way; vigil
     writes "" and \\DDD (dig). Both to one form: the root "", \\DDD and \\xNN decoded."""
@@ -401,11 +417,36 @@ def norm_name(n):
     return unescape_tshark(n)
 
 
+def dns_field(msg, field, tshark_side):
+    if field == "id":
+        return msg["id"]
+    if field == "qr":
+        return msg["qr"]
+    if field == "rrname":
+        return [norm_name(q[0]) for q in msg["queries"]]
+    if field == "rrtype":
+        return [rrtype_num(q[1]) for q in msg["queries"]]
+    num = {"A": 1, "AAAA": 28, "CNAME": 5}[field]
+    vals = [v for t, v in msg["answers"] if (t if tshark_side else rrtype_num(t)) == num]
+    if num == 28:  # vigil writes AAAA fully expanded (as Suricata), tshark RFC 5952: as addresses
+        vals = [norm_ip(v) for v in vals]
+    if num == 5:
+        vals = [norm_name(v) for v in vals]
+    return vals
+
+
+def http_field(x, field, tshark_side):
+    if tshark_side and field == "hostname":
+        return host_of(x)
+    return x.get(field)
+
+
 # ---- rules: understood disagreement classes ------------------------------------------------------
-# Each rule is (name, predicate, why). A predicate sees the compared pair and the field (or None
-# for a transaction/message present on one side only) and returns True when the difference is
-# that class. Rules are tried in order; the first that holds names the class. Nothing is excluded
-# by file name.
+# A rule is (name, predicate(cx, v, t, field)). v is vigil's transaction or message, t tshark's,
+# either may be None (present on one side only: field None); cx holds the capture's facts (cx.v:
+# VigilFacts, cx.t: TsharkFacts). Rules are tried in order and the first that holds names the
+# class; the difference is then excluded (counted per class, printed with -v). Predicates look at
+# the traffic, never at a file name.
 
 def http_ports():
     """tshark's HTTP ports (preference http.tcp.port): it dissects HTTP only there (its heuristic
@@ -429,82 +470,138 @@ HTTP_PORTS = set()
 DNS_PORTS = {53, 5353, 5355}  # tshark's DNS (dns.udp.port / dns.tcp.port), mDNS and LLMNR ports
 
 
-def rule_http_vigil_only_port(v, t, field):
-    # vigil detects HTTP by content; tshark dissects it only on its HTTP ports (http.tcp.port).
+def one_sided(v, t):
+    return (v is None) != (t is None)
+
+
+def not_decoded(cx, uk):
+    # vigil has no flow for the connection and its decoder rejected packets or met link types it
+    # does not decode (NFLOG, PKTAP, ARCnet; an IP total length of 0 from TSO, an invalid IP
+    # length): tshark dissects those frames anyway.
+    return uk not in cx.v.app_proto and (cx.v.unsupported_link or bool(cx.v.decode_anom))
+
+
+def h_vigil_only_port(cx, v, t, field):
+    # vigil detects HTTP by content on any port; tshark dissects it only on its HTTP ports.
     return t is None and v is not None and not ({v["conn"][1], v["conn"][3]} & HTTP_PORTS)
 
 
-def rule_http_tshark_only_failed(v, t, field):
-    # tshark's HTTP dissector takes any bytes on an HTTP port that begin like a request or status
-    # line, after gaps or mid-stream; vigil detects the protocol on the connection's first bytes
-    # and, when those are not HTTP (TLS on port 80, a lost first segment, a proxy CONNECT tunnel),
-    # marks the flow "failed" and parses nothing: its flow event says app_proto "failed" or none.
-    return v is None and t is not None and t.get("vigil_app_proto") not in ("http",)
+def h_not_decoded(cx, v, t, field):
+    return v is None and t is not None and not_decoded(cx, t["uk"])
 
 
-def rule_http_incomplete(v, t, field):
-    # A transaction whose request or response vigil saw incomplete or after a gap (flush at the end
-    # of the capture, bytes lost): vigil logs what it has, without a status when the response
-    # never completed its status line; tshark may have dissected a different or partial message.
-    return v is not None and t is not None and field == "status" and v.get("status") is None
+def h_not_detected(cx, v, t, field):
+    # vigil decides the protocol on a connection's first bytes; when they are not HTTP (the
+    # capture starts with the response, a malformed first request, TLS on port 80) the flow is
+    # "failed" and nothing is parsed. tshark's dissector takes any segment on an HTTP port that
+    # begins like a request or status line.
+    return v is None and t is not None and cx.v.app_proto.get(t["uk"]) != "http"
 
 
-def rule_http_unpaired_response(v, t, field):
-    # A response with no request in the capture (the capture starts mid-connection): tshark lists
-    # it on its own, vigil logs it as a transaction without request fields, or not at all when the
-    # flow was picked up mid-stream and the first bytes were not a status line.
-    x = t or v
-    return x is not None and x.get("no_request", False) or (v is not None and v.get("url") is None
-                                                          and v.get("http_method") is None)
+def h_request_line_rejected(cx, v, t, field):
+    # A request line without a valid HTTP version (HTTP/0.9 "GET /", "HTTP/1.0.8"): vigil's parser
+    # rejects it (anomaly http.request_line_missing_protocol) and logs the response alone or
+    # nothing; tshark dissects the request. (Suricata's libhtp logs such requests: see README.)
+    uk = (t or v)["uk"]
+    return "http.request_line_missing_protocol" in cx.v.http_anoms.get(uk, ()) and (
+        one_sided(v, t) or (v is not None and "no_request" in v["flags"]))
 
 
-def rule_dns_vigil_only_port(v, t, field):
-    # vigil detects DNS by content on any UDP/TCP port (Suricata does the same with its probing
-    # parser); tshark dissects DNS only on its DNS, mDNS and LLMNR ports.
-    return t is None and v is not None and not ({v["ev"].get("src_port"), v["ev"].get("dest_port")}
-                                                & DNS_PORTS)
+def h_ambiguous_length(cx, v, t, field):
+    # A request of ambiguous body length on the connection (see ambiguous_length: the request
+    # smuggling shapes): vigil and tshark end the body at different places, so one of them sees
+    # a request hidden in the other's body.
+    return (t or v)["uk"] in cx.t.ambiguous
 
 
-def rule_dns_tshark_only_not_dns(v, t, field):
-    # tshark dissects every datagram on port 53 as DNS, also garbage (fuzzed captures, non-DNS
-    # traffic on port 53, a truncated header: shown as malformed); vigil's probe rejects bytes
-    # that are not a DNS message and then ignores the flow ("failed"), and logs nothing for a
-    # message without a complete 12-byte header.
-    return v is None and t is not None and (t["malformed"] or t.get("vigil_app_proto") != "dns")
+def h_lost_bytes(cx, v, t, field):
+    # tshark reports lost or unseen-but-acknowledged segments on the connection: vigil does not
+    # deliver data queued behind a hole that is never filled (a message after the hole is not
+    # parsed, the one before it ends incomplete), tshark reassembles and resynchronises
+    # differently.
+    return (t or v)["uk"] in cx.t.lossy
 
 
-def rule_dns_malformed(v, t, field):
-    # Malformed messages (tshark: _ws.malformed; vigil: an applayer anomaly on the packet): the
-    # two parsers stop at different points (vigil keeps what parsed before the fault, tshark
-    # drops the record being parsed or shows a partial one), so the record lists differ.
+def h_response_cut(cx, v, t, field):
+    # The response had not ended when the connection did (the capture stops in its body): vigil
+    # reports the status line it parsed (flag response_incomplete), tshark shows a response only
+    # once its body is reassembled completely, so it shows none.
+    return v is not None and t is not None and field == "status" and t["status"] is None and (
+        "response_incomplete" in v["flags"])
+
+
+def h_status_line_not_found(cx, v, t, field):
+    # The server sent HTTP bytes but tshark found no status line in them (a bare CR or other bytes
+    # before "HTTP/1.1", as in HTTP evader tests), vigil skips those and parses the status.
+    return v is not None and t is not None and field == "status" and t["status"] is None and (
+        t["uk"] in cx.t.unparsed)
+
+
+def h_status_not_3_digits(cx, v, t, field):
+    # RFC 9110 section 15: a status code is three digits. vigil leaves `status` out for anything
+    # else ("20", "2000"), tshark shows the number it read.
+    return v is not None and t is not None and field == "status" and v.get("status") is None and (
+        t["status_raw"] is not None and not re.match(r"^\d{3}$", t["status_raw"]))
+
+
+def d_vigil_only_port(cx, v, t, field):
+    # vigil detects DNS by content on any UDP/TCP port (NetBIOS name service on 137 has DNS's
+    # wire format); tshark dissects DNS only on its DNS, mDNS and LLMNR ports.
+    return t is None and v is not None and not (v["ports"] & DNS_PORTS)
+
+
+def d_not_decoded(cx, v, t, field):
+    uk = ukey(t["ep"][4], *t["ep"][:4]) if t else None
+    return v is None and t is not None and not_decoded(cx, uk)
+
+
+def d_not_detected(cx, v, t, field):
+    # vigil's content probe must accept a UDP flow's first datagram as DNS (a message with one to
+    # eight questions and plausible counts); otherwise the flow is "failed" and ignored: an mDNS
+    # announcement (a response without question) opening the flow, or bytes that are not DNS on
+    # port 53 (fuzzed captures). tshark dissects every datagram on its DNS ports.
+    uk = ukey(t["ep"][4], *t["ep"][:4]) if t else None
+    return v is None and t is not None and cx.v.app_proto.get(uk) != "dns"
+
+
+def d_malformed(cx, v, t, field):
+    # A malformed message (tshark: _ws.malformed or "<Name too long>"): the two parsers stop at
+    # different points (vigil keeps what parsed before the fault, or does not log a message whose
+    # question does not parse; tshark shows a partial record).
     return t is not None and t["malformed"]
 
 
-def rule_dns_truncated_limits(v, t, field):
-    # vigil keeps at most 8 questions (DNS_MAX_QUESTIONS) and logs them; tshark lists all.
+def d_question_limit(cx, v, t, field):
+    # vigil keeps at most 8 questions (DNS_MAX_QUESTIONS), tshark lists all.
     return v is not None and t is not None and field in ("rrname", "rrtype") and len(
         t["queries"]) > 8 and len(v["queries"]) == 8
 
 
 HTTP_RULES = [
-    ("http: HTTP on a port tshark does not dissect as HTTP", rule_http_vigil_only_port),
-    ("http: vigil did not detect HTTP on the connection (first bytes not HTTP)",
-     rule_http_tshark_only_failed),
-    ("http: response without a request in the capture", rule_http_unpaired_response),
-    ("http: response not complete in vigil (no status)", rule_http_incomplete),
+    ("http: HTTP on a port tshark does not dissect as HTTP", h_vigil_only_port),
+    ("http: frames vigil's decoder rejects or link type it does not decode", h_not_decoded),
+    ("http: request line without a valid version, rejected by vigil", h_request_line_rejected),
+    ("http: vigil did not detect HTTP on the connection (first bytes not HTTP)", h_not_detected),
+    ("http: request of ambiguous body length on the connection (smuggling shapes)",
+     h_ambiguous_length),
+    ("http: bytes lost on the connection (capture loss)", h_lost_bytes),
+    ("http: response cut short by the end of the capture", h_response_cut),
+    ("http: tshark found no status line in the server's bytes", h_status_line_not_found),
+    ("http: status code not three digits", h_status_not_3_digits),
 ]
 DNS_RULES = [
-    ("dns: DNS on a port tshark does not dissect as DNS", rule_dns_vigil_only_port),
-    ("dns: tshark dissects non-DNS bytes on port 53 (vigil: not DNS)",
-     rule_dns_tshark_only_not_dns),
-    ("dns: malformed message, the parsers stop at different points", rule_dns_malformed),
-    ("dns: more than 8 questions (vigil keeps 8)", rule_dns_truncated_limits),
+    ("dns: DNS on a port tshark does not dissect as DNS", d_vigil_only_port),
+    ("dns: frames vigil's decoder rejects or link type it does not decode", d_not_decoded),
+    ("dns: flow not detected as DNS by vigil (first datagram: no question, or not DNS)",
+     d_not_detected),
+    ("dns: malformed message, the parsers stop at different points", d_malformed),
+    ("dns: more than 8 questions (vigil keeps 8)", d_question_limit),
 ]
 
 
-def classify(rules, v, t, field):
+def classify(rules, cx, v, t, field):
     for name, pred in rules:
-        if pred(v, t, field):
+        if pred(cx, v, t, field):
             return name
     return None
 
@@ -528,133 +625,87 @@ class Tally:
         if len(self.excluded_examples[cls]) < 3:
             self.excluded_examples[cls].append(line)
 
-    def field(self, f, ok, cls, where, a, b):
-        if ok:
-            self.cmp[f] += 1
-            self.agree[f] += 1
-        elif cls:
-            self.excl[f] += 1
-            self.excluded(cls, "%s %s: vigil %r, tshark %r" % (where, f, a, b))
-        else:
-            self.cmp[f] += 1
-            self.dis[f] += 1
-            self.examples.append("%s %s: vigil %r, tshark %r" % (where, f, a, b))
-
-
-def compare_http(path, evs, pkts, tal, app_proto):
-    tconns = http_msgs(pkts)
-    vconns = vigil_http(evs)
-    for conn in sorted(set(tconns) | set(vconns), key=str):
-        ts, vs = tconns.get(conn, []), vconns.get(conn, [])
-        for t in ts:
-            t["vigil_app_proto"] = app_proto.get(conn)
-        for v in vs:
-            v["conn"] = conn
-        key = lambda x: (x.get("http_method"), x.get("url"))  # noqa: E731
-        sm = difflib.SequenceMatcher(None, [key(x) for x in vs], [key(x) for x in ts],
-                                     autojunk=False)
-        pairs = []
-        for op, i1, i2, j1, j2 in sm.get_opcodes():
-            if op == "equal" or (op == "replace" and i2 - i1 == j2 - j1):
-                pairs += [(vs[i], ts[j]) for i, j in zip(range(i1, i2), range(j1, j2))]
+    def pair(self, rules, cx, v, t, where, fields, getter, label):
+        """Compares one pair (either side may be None) field by field."""
+        if v is None or t is None:
+            cls = classify(rules, cx, v, t, None)
+            line = "%s: only in %s: %s" % (where, "vigil" if t is None else "tshark", label(v or t))
+            if cls:
+                self.tx["excluded"] += 1
+                self.excluded(cls, line)
             else:
-                pairs += [(vs[i], None) for i in range(i1, i2)]
-                pairs += [(None, ts[j]) for j in range(j1, j2)]
-        for v, t in pairs:
-            where = "%s %s" % (os.path.relpath(path, corpus_root()), "%s:%s->%s:%s" % conn)
-            if v is None or t is None:
-                cls = classify(HTTP_RULES, v, t, None)
-                if cls:
-                    tal.tx["excluded"] += 1
-                    x = v or t
-                    tal.excluded(cls, "%s: only in %s: %s %s" % (
-                        where, "vigil" if t is None else "tshark", x.get("http_method"),
-                        x.get("url")))
-                else:
-                    tal.tx["compared"] += 1
-                    tal.tx["unmatched"] += 1
-                    tal.examples.append("%s: only in %s: %r" % (
-                        where, "vigil" if t is None else "tshark", {k: (v or t).get(k) for k in (
-                            "http_method", "url", "status", "frame") if (v or t).get(k)}))
+                self.tx["compared"] += 1
+                self.examples.append(line)
+            return
+        all_ok, any_cmp = True, False
+        for f in fields:
+            a, b = getter(v, f, False), getter(t, f, True)
+            if a == b:
+                self.cmp[f] += 1
+                self.agree[f] += 1
+                any_cmp = True
                 continue
-            all_ok = True
-            any_cmp = False
-            tv = {"hostname": host_of(t), "url": t["url"], "http_method": t["http_method"],
-                  "status": t["status"], "http_user_agent": t["http_user_agent"]}
-            for f in HTTP_FIELDS:
-                a, b = v.get(f), tv[f]
-                ok = a == b
-                cls = None if ok else classify(HTTP_RULES, v, t, f)
-                tal.field(f, ok, cls, where + " frame %s" % t["frame"], a, b)
-                if not ok and not cls:
-                    all_ok = False
-                any_cmp = any_cmp or ok or not cls
-            if any_cmp:
-                tal.tx["compared"] += 1
-                tal.tx["agree"] += all_ok
+            cls = classify(rules, cx, v, t, f)
+            line = "%s %s: vigil %r, tshark %r" % (where, f, a, b)
+            if cls:
+                self.excl[f] += 1
+                self.excluded(cls, line)
+            else:
+                self.cmp[f] += 1
+                self.dis[f] += 1
+                self.examples.append(line)
+                all_ok, any_cmp = False, True
+        if any_cmp:
+            self.tx["compared"] += 1
+            self.tx["agree"] += all_ok
+        else:
+            self.tx["excluded"] += 1
 
 
-def compare_dns(path, evs, pkts, tal, app_proto_by_ep):
-    tm = dns_msgs(pkts)
-    vm = vigil_dns(evs)
-    for frame in sorted(set(tm) | set(k for k in vm if k), key=lambda x: x or 0):
-        ts, vs = tm.get(frame, []), vm.get(frame, [])
-        for t in ts:
-            s, sp, d, dp, pr = t["ep"]
-            t["vigil_app_proto"] = app_proto_by_ep.get((pr, frozenset([(s, sp), (d, dp)])))
-        n = max(len(ts), len(vs))
-        for i in range(n):
-            t = ts[i] if i < len(ts) else None
-            v = vs[i] if i < len(vs) else None
-            where = "%s frame %s" % (os.path.relpath(path, corpus_root()), frame)
-            if v is None or t is None:
-                cls = classify(DNS_RULES, v, t, None)
-                if cls:
-                    tal.tx["excluded"] += 1
-                    x = v or t
-                    tal.excluded(cls, "%s: only in %s: id %s qr %s %s" % (
-                        where, "vigil" if t is None else "tshark", x["id"], x["qr"],
-                        x["queries"][:2]))
-                else:
-                    tal.tx["compared"] += 1
-                    tal.tx["unmatched"] += 1
-                    x = v or t
-                    tal.examples.append("%s: only in %s: id %s qr %s %s" % (
-                        where, "vigil" if t is None else "tshark", x["id"], x["qr"],
-                        x["queries"][:2]))
-                continue
-            all_ok = True
-            any_cmp = False
-            for f in DNS_FIELDS:
-                a, b = dns_field(v, f, "v"), dns_field(t, f, "t")
-                if f in ("rrname", "CNAME"):
-                    a, b = [norm_name(x) for x in a], [norm_name(x) for x in b]
-                ok = a == b
-                cls = None if ok else classify(DNS_RULES, v, t, f)
-                tal.field(f, ok, cls, where, a, b)
-                if not ok and not cls:
-                    all_ok = False
-                any_cmp = any_cmp or ok or not cls
-            if any_cmp:
-                tal.tx["compared"] += 1
-                tal.tx["agree"] += all_ok
-
-
-def flow_app_protos(evs):
-    """app_proto of each vigil flow: by HTTP connection (client->server) and by endpoint pair."""
-    by_conn, by_ep = {}, {}
-    for e in evs:
-        if e.get("event_type") != "flow":
+def align(vs, ts, key):
+    """Pairs two ordered lists of transactions: difflib's matching blocks on key, then equal keys
+    left over in order, then what remains positionally inside each differing block."""
+    sm = difflib.SequenceMatcher(None, [key(x) for x in vs], [key(x) for x in ts], autojunk=False)
+    pairs = []
+    for op, i1, i2, j1, j2 in sm.get_opcodes():
+        if op == "equal" or (op == "replace" and i2 - i1 == j2 - j1):
+            pairs += list(zip(vs[i1:i2], ts[j1:j2]))
             continue
-        s, sp = norm_ip(e.get("src_ip")), e.get("src_port")
-        d, dp = norm_ip(e.get("dest_ip")), e.get("dest_port")
-        ap = e.get("app_proto")
-        by_conn[(s, sp, d, dp)] = ap if ap else by_conn.get((s, sp, d, dp))
-        pr = (e.get("proto") or "").lower()
-        key = (pr, frozenset([(s, sp), (d, dp)]))
-        if ap or key not in by_ep:
-            by_ep[key] = ap
-    return by_conn, by_ep
+        left, right = list(vs[i1:i2]), list(ts[j1:j2])
+        for x in list(left):
+            m = next((y for y in right if key(y) == key(x)), None)
+            if m is not None:
+                pairs.append((x, m))
+                left.remove(x)
+                right.remove(m)
+        pairs += [(x, None) for x in left] + [(None, y) for y in right]
+    return pairs
+
+
+def compare_http(cx, rel, tal):
+    for conn in sorted(set(cx.t.http) | set(cx.v.http), key=str):
+        where = "%s %s:%s->%s:%s" % ((rel,) + conn)
+        for v, t in align(cx.v.http.get(conn, []), cx.t.http.get(conn, []),
+                          lambda x: (x.get("http_method"), x.get("url"))):
+            tal.pair(HTTP_RULES, cx, v, t, where + ("" if t is None else " frame %d" % t["frame"]),
+                     HTTP_FIELDS, http_field,
+                     lambda x: "%s %s status %s" % (x.get("http_method"), x.get("url"),
+                                                     x.get("status")))
+
+
+def compare_dns(cx, rel, tal):
+    for frame in sorted(set(cx.t.dns) | set(k for k in cx.v.dns if k)):
+        ts, vs = cx.t.dns.get(frame, []), cx.v.dns.get(frame, [])
+        for i in range(max(len(ts), len(vs))):
+            tal.pair(DNS_RULES, cx, vs[i] if i < len(vs) else None,
+                     ts[i] if i < len(ts) else None, "%s frame %s" % (rel, frame), DNS_FIELDS,
+                     dns_field, lambda x: "id %s qr %s %s" % (x["id"], x["qr"], x["queries"][:2]))
+
+
+class Capture:
+    def __init__(self, pkts, evs):
+        self.t = TsharkFacts(pkts)
+        self.v = VigilFacts(evs)
 
 
 # ---- selection -----------------------------------------------------------------------------------
@@ -758,9 +809,10 @@ def main(argv=None):
     for path, pkts, rc, evs in results:
         if rc < 0 or not evs:
             crashed.append((path, rc))
-        by_conn, by_ep = flow_app_protos(evs)
-        compare_http(path, evs, pkts, http_t, by_conn)
-        compare_dns(path, evs, pkts, dns_t, by_ep)
+        cx = Capture(pkts, evs)
+        rel = os.path.relpath(path, root)
+        compare_http(cx, rel, http_t)
+        compare_dns(cx, rel, dns_t)
 
     print("app-vs-tshark: %d captures compared (%d probed without HTTP/DNS, %d unreadable by "
           "tshark skipped)" % (len(selected), without, len(unreadable)))

@@ -116,15 +116,13 @@ static void on_tls(void *ud, const struct tls_session *s, const struct tls_event
                ev->sh->ja3s_hash, tls_version_str(s->version, vb));
         break;
     case TLS_EV_CERTIFICATE:
-        printf("CERT\t%llu\t%s\t%d\t%u\t", (unsigned long long)g_frame, k, ev->dir,
-               ev->chain_len);
+        printf("CERT\t%llu\t%s\t%d\t%u\t", (unsigned long long)g_frame, k, ev->dir, ev->chain_len);
         if (ev->cert) {
             const struct tls_cert *c = ev->cert;
             field(c->subject, c->subject_len);
             printf(" | ");
             field(c->issuer, c->issuer_len);
-            printf(" | %s | %s | %s | %s", c->serial, c->fingerprint, c->not_before,
-                   c->not_after);
+            printf(" | %s | %s | %s | %s", c->serial, c->fingerprint, c->not_before, c->not_after);
             for (unsigned i = 0; i < c->n_san; i++) {
                 printf(i ? "," : " | ");
                 field(c->san + c->san_off[i], c->san_len[i]);
@@ -198,7 +196,8 @@ static void feed(struct flow *f, int dir, const uint8_t *data, uint32_t len, uin
     if (a->tls) {
         if (a->tls_on[dir] && gap) tls_gap(a->tls, dir, gap);
         if (!a->tls_on[dir] && len &&
-            (tls_probe(data, len, dir) == VG_OK || (dir == TLS_DIR_TOCLIENT && record_start(data, len))))
+            (tls_probe(data, len, dir) == VG_OK ||
+             (dir == TLS_DIR_TOCLIENT && record_start(data, len))))
             a->tls_on[dir] = true;
         if (a->tls_on[dir] && len) tls_parse(a->tls, dir, data, len, ts, on_tls, NULL);
     } else if (a->ssh) {

@@ -308,6 +308,17 @@ static void test_variables(void)
         }
     }
     rule_free(r);
+    /* variables tripling each other 15 times (3^15 leaves): each is evaluated once */
+    CHECK_EQ_U(rule_vars_set(v, "V0", "1.1.1.1,2.2.2.2"), VG_OK);
+    for (int i = 1; i <= 15; i++) {
+        char name[16], val[64];
+        snprintf(name, sizeof name, "V%d", i);
+        snprintf(val, sizeof val, "$V%d,$V%d,$V%d", i - 1, i - 1, i - 1);
+        CHECK_EQ_U(rule_vars_set(v, name, val), VG_OK);
+    }
+    r = ok("alert tcp $V15,$V15 any -> $V15 any (sid:1;)");
+    if (r) CHECK_EQ_U(r->src.n4, 2);
+    rule_free(r);
     /* a loop between variables is caught, with the chain in the message */
     bad("alert tcp $A any -> any any (sid:1;)", 11,
         "source address: in $A: in $B: variable '$A' refers to itself");

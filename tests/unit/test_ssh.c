@@ -87,8 +87,8 @@ static void kexinit(struct bb *out, const char *kex, int lists)
     b_u8(&p, 20);
     for (int i = 0; i < 16; i++)
         b_u8(&p, (unsigned)i);
-    const char *l[10] = {kex,      HOSTKEY,  ENC_C2S,  ENC_S2C, MAC_C2S,
-                         MAC_S2C,  COMP_C2S, COMP_S2C, "",      ""};
+    const char *l[10] = {kex,     HOSTKEY,  ENC_C2S,  ENC_S2C, MAC_C2S,
+                         MAC_S2C, COMP_C2S, COMP_S2C, "",      ""};
     for (int i = 0; i < lists; i++)
         b_namelist(&p, l[i]);
     if (lists == 10) {

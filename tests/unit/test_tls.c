@@ -105,9 +105,9 @@ static void records(struct bb *out, uint8_t type, uint16_t version, const uint8_
 
 /* ---- the ClientHello of FoxIO's JA4 example, with GREASE added everywhere ---- */
 
-static const uint16_t g_ex_ciphers[] = {0x1301, 0x1302, 0x1303, 0xc02b, 0xc02f, 0xc02c, 0xc030,
-                                        0xcca9, 0xcca8, 0xc013, 0xc014, 0x009c, 0x009d, 0x002f,
-                                        0x0035};
+static const uint16_t g_ex_ciphers[] = {0x1301, 0x1302, 0x1303, 0xc02b, 0xc02f,
+                                        0xc02c, 0xc030, 0xcca9, 0xcca8, 0xc013,
+                                        0xc014, 0x009c, 0x009d, 0x002f, 0x0035};
 static const uint16_t g_ex_exts[] = {0x001b, 0x0000, 0x0033, 0x0010, 0x4469, 0x0017,
                                      0x002d, 0x000d, 0x0005, 0x0023, 0x0012, 0x002b,
                                      0xff01, 0x000b, 0x000a, 0x0015};
@@ -370,7 +370,7 @@ static void on_ev(void *ud, const struct tls_session *s, const struct tls_event 
 }
 
 struct runcfg {
-    int mode;      /* 0 whole, 1 byte by byte, 2 split every segment at `at` */
+    int mode; /* 0 whole, 1 byte by byte, 2 split every segment at `at` */
     size_t at;
     const struct tls_config *cfg;
 };
@@ -657,8 +657,8 @@ static void test_tls13_hrr(void)
     b_bytes(&s2, "\x17\x03\x03\x00\x03\x01\x02\x03", 8);
     /* client Finished (encrypted) */
     b_bytes(&c3, "\x17\x03\x03\x00\x04\x09\x09\x09\x09", 9);
-    struct seg segs[5] = {{0, c1.b, c1.n}, {1, s1.b, s1.n}, {0, c2.b, c2.n}, {1, s2.b, s2.n},
-                          {0, c3.b, c3.n}};
+    struct seg segs[5] = {
+        {0, c1.b, c1.n}, {1, s1.b, s1.n}, {0, c2.b, c2.n}, {1, s2.b, s2.n}, {0, c3.b, c3.n}};
     static struct result r;
     struct tls_state *st = run(segs, 5, NULL, &r, true);
     const struct tls_session *s = tls_session(st);
@@ -717,8 +717,8 @@ static void test_ja4_spec(void)
     /* FoxIO JA4.md: the example's raw lists (no GREASE) */
     static const uint16_t versions[] = {0x0304, 0x0303};
     const uint8_t h2[] = "h2";
-    struct tls_ja4_input in = {'t', 0x0303, versions, 2, true, g_ex_ciphers, 15, g_ex_exts, 16, h2,
-                               2, g_ex_sigalgs, 8};
+    struct tls_ja4_input in = {'t', 0x0303, versions,     2, true, g_ex_ciphers, 15, g_ex_exts, 16,
+                               h2,  2,      g_ex_sigalgs, 8};
     char out[TLS_JA4_LEN + 1], raw[1024];
     size_t n = tls_ja4(&in, out, raw, sizeof raw);
     CHECK_STR(out, JA4_EXAMPLE);
@@ -782,13 +782,20 @@ static void test_ja4_spec(void)
         const char *a;
         size_t n;
         const char *want;
-    } al[] = {{"h2", 2, "h2"},           {"http/1.1", 8, "h1"},         {"x", 1, "xx"},
-              {"\xab", 1, "ab"},         {"\xab\xcd", 2, "ad"},         {"\x30\xab", 2, "3b"},
-              {"\x30\x31\xab\xcd", 4, "3d"}, {"\x30\xab\xcd\x31", 4, "01"}, {"", 0, "00"},
+    } al[] = {{"h2", 2, "h2"},
+              {"http/1.1", 8, "h1"},
+              {"x", 1, "xx"},
+              {"\xab", 1, "ab"},
+              {"\xab\xcd", 2, "ad"},
+              {"\x30\xab", 2, "3b"},
+              {"\x30\x31\xab\xcd", 4, "3d"},
+              {"\x30\xab\xcd\x31", 4, "01"},
+              {"", 0, "00"},
               {"spdy/3.1", 8, "s1"}};
     for (size_t i = 0; i < sizeof al / sizeof al[0]; i++) {
-        struct tls_ja4_input a = {'t', 0x0303, NULL, 0, true, NULL, 0, NULL, 0,
-                                  (const uint8_t *)al[i].a, al[i].n, NULL, 0};
+        struct tls_ja4_input a = {'t',     0x0303, NULL, 0, true,
+                                  NULL,    0,      NULL, 0, (const uint8_t *)al[i].a,
+                                  al[i].n, NULL,   0};
         tls_ja4(&a, out, NULL, 0);
         CHECK(out[8] == al[i].want[0] && out[9] == al[i].want[1]);
         if (out[8] != al[i].want[0] || out[9] != al[i].want[1])
@@ -894,6 +901,46 @@ static void test_sslv2(void)
     CHECK_STR(tls_version_str(s->version, vb), "TLSv1");
     tls_state_free(st);
     check_splits(segs, 2, &r);
+
+    /* an SSLv2 SERVER-HELLO (with the test certificate) while the client's SSLv2 record is still
+     * being collected: the session is SSLv2, the rest of the client record is only counted */
+    struct bb v2s;
+    v2s.n = 0;
+    at = v2s.n;
+    b_u16(&v2s, 0);
+    b_u8(&v2s, 4);
+    b_u8(&v2s, 0);
+    b_u8(&v2s, 1);
+    b_u16(&v2s, 0x0002);
+    b_u16(&v2s, sizeof g_test_cert_der);
+    b_u16(&v2s, 3);
+    b_u16(&v2s, 16);
+    b_bytes(&v2s, g_test_cert_der, sizeof g_test_cert_der);
+    b_bytes(&v2s, "\x07\x00\xc0", 3);
+    for (int i = 0; i < 16; i++)
+        b_u8(&v2s, (unsigned)i);
+    len = (unsigned)(v2s.n - 2);
+    v2s.b[at] = (uint8_t)(0x80 | (len >> 8));
+    v2s.b[at + 1] = (uint8_t)len;
+    CHECK(tls_probe(v2s.b, v2s.n, TLS_DIR_TOCLIENT) == VG_OK);
+    struct seg segs2[3] = {{0, b.b, 10}, {1, v2s.b, v2s.n}, {0, b.b + 10, b.n - 10}};
+    st = run(segs2, 3, NULL, &r, true);
+    s = tls_session(st);
+    CHECK_EQ_U(s->version, TLS_VERSION_SSL2);
+    CHECK(s->sh.flags & TLS_SHF_SSLV2);
+    CHECK(s->server_cert != NULL);
+    CHECK(s->flags & TLS_SF_HANDSHAKE_DONE);
+    CHECK(!(s->flags & TLS_SF_CLIENT_HELLO)); /* its hello was cut by the switch */
+    CHECK_STR(tls_version_str(s->version, vb), "SSLv2");
+    tls_state_free(st);
+    struct seg segs3[2] = {{0, b.b, b.n}, {1, v2s.b, v2s.n}};
+    st = run(segs3, 2, NULL, &r, true);
+    CHECK(tls_session(st)->flags & TLS_SF_CLIENT_HELLO);
+    CHECK(tls_session(st)->server_cert != NULL);
+    CHECK_EQ_U(tls_session(st)->server_chain_len, 1);
+    CHECK_EQ_U(r.n_log, 1);
+    tls_state_free(st);
+    check_splits(segs3, 2, &r);
 }
 
 static void test_probe(void)
@@ -907,7 +954,7 @@ static void test_probe(void)
     CHECK(tls_probe(f.s1.b, f.s1.n, TLS_DIR_TOSERVER) == VG_DECLINED);
     for (size_t k = 0; k < 11; k++)
         CHECK(tls_probe(f.c1.b, k, TLS_DIR_TOSERVER) == VG_AGAIN);
-    static const char *no[] = {"GET / HTTP/1.1\r\n", "SSH-2.0-OpenSSH_9.6\r\n",
+    static const char *no[] = {"GET / HTTP/1.1\r\n",       "SSH-2.0-OpenSSH_9.6\r\n",
                                "\x16\x02\x01\x00\x10\x01", "\x16\x03\x05\x00\x10\x01",
                                "\x16\x03\x01\x00\x00\x01", "\x16\x03\x01\x48\x01\x01",
                                "\x17\x03\x03\x00\x10\x01", "\x16\x03\x01\x00\x40\x0b"};
@@ -986,7 +1033,7 @@ static void test_anomalies(void)
     for (int i = 0; i < 16; i++)
         b_u8(&c, 0);
     b_bytes(&c, "\x15\x03\x03\x00\x03\x02\x28\x00", 8); /* alert of 3 bytes */
-    b_u8(&c, 0x17); /* application data record of 20000 bytes */
+    b_u8(&c, 0x17);                                     /* application data record of 20000 bytes */
     b_u16(&c, 0x0303);
     b_u16(&c, 20000);
     struct seg s3[1] = {{0, c.b, c.n}};

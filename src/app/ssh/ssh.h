@@ -34,39 +34,39 @@
 /* Directions, equal to flow.h's FLOW_TOSERVER / FLOW_TOCLIENT. */
 enum { SSH_DIR_TOSERVER = 0, SSH_DIR_TOCLIENT = 1 };
 
-#define SSH_BANNER_MAX 255       /* RFC 4253 §4.2, CR LF included; longer is ssh.long_banner */
-#define SSH_PROTO_MAX 31         /* protoversion kept ("2.0", "1.99") */
-#define SSH_HASSH_STR_MAX 2048   /* HASSH string kept, NUL included (the hash covers all of it) */
-#define SSH_HASH_HEX 33          /* lowercase MD5 hex + NUL */
+#define SSH_BANNER_MAX 255     /* RFC 4253 §4.2, CR LF included; longer is ssh.long_banner */
+#define SSH_PROTO_MAX 31       /* protoversion kept ("2.0", "1.99") */
+#define SSH_HASSH_STR_MAX 2048 /* HASSH string kept, NUL included (the hash covers all of it) */
+#define SSH_HASH_HEX 33        /* lowercase MD5 hex + NUL */
 #define SSH_PACKET_MAX_DEFAULT 65536u
-#define SSH_PRE_BANNER_LINES 32  /* other lines a server may send before its banner */
+#define SSH_PRE_BANNER_LINES 32 /* other lines a server may send before its banner */
 
 /* Side flags (struct ssh_side.flags). */
 enum {
-    SSH_SIDE_BANNER = 1u << 0,      /* identification line seen */
-    SSH_SIDE_KEXINIT = 1u << 1,     /* KEXINIT parsed, hassh set */
-    SSH_SIDE_SSH1 = 1u << 2,        /* protoversion 1.x (not 1.99): binary packets not parsed */
-    SSH_SIDE_BANNER_CUT = 1u << 3,  /* the line was longer than SSH_BANNER_MAX: kept cut */
-    SSH_SIDE_HASSH_CUT = 1u << 4,   /* hassh_str holds only the first SSH_HASSH_STR_MAX-1 bytes */
-    SSH_SIDE_NEWKEYS = 1u << 5,     /* SSH_MSG_NEWKEYS seen before KEXINIT (odd, counted) */
-    SSH_SIDE_GAVE_UP = 1u << 6,     /* not SSH, a gap, or a broken packet: parsing stopped */
+    SSH_SIDE_BANNER = 1u << 0,     /* identification line seen */
+    SSH_SIDE_KEXINIT = 1u << 1,    /* KEXINIT parsed, hassh set */
+    SSH_SIDE_SSH1 = 1u << 2,       /* protoversion 1.x (not 1.99): binary packets not parsed */
+    SSH_SIDE_BANNER_CUT = 1u << 3, /* the line was longer than SSH_BANNER_MAX: kept cut */
+    SSH_SIDE_HASSH_CUT = 1u << 4,  /* hassh_str holds only the first SSH_HASSH_STR_MAX-1 bytes */
+    SSH_SIDE_NEWKEYS = 1u << 5,    /* SSH_MSG_NEWKEYS seen before KEXINIT (odd, counted) */
+    SSH_SIDE_GAVE_UP = 1u << 6,    /* not SSH, a gap, or a broken packet: parsing stopped */
 };
 
 /* One side of the connection. Strings are NUL-terminated; banner bytes are kept as sent. */
 struct ssh_side {
     uint32_t flags; /* SSH_SIDE_* */
     uint16_t banner_len;
-    char banner[SSH_BANNER_MAX + 1];    /* the identification line without CR LF */
-    char proto_version[SSH_PROTO_MAX + 1]; /* "2.0" */
+    char banner[SSH_BANNER_MAX + 1];           /* the identification line without CR LF */
+    char proto_version[SSH_PROTO_MAX + 1];     /* "2.0" */
     char software_version[SSH_BANNER_MAX + 1]; /* "OpenSSH_8.9p1" */
-    char comments[SSH_BANNER_MAX + 1];  /* "Ubuntu-3" ("" when none) */
-    uint16_t pre_banner_lines;          /* server lines before the banner */
-    uint32_t packets;                   /* binary packets framed before and with KEXINIT */
+    char comments[SSH_BANNER_MAX + 1];         /* "Ubuntu-3" ("" when none) */
+    uint16_t pre_banner_lines;                 /* server lines before the banner */
+    uint32_t packets;                          /* binary packets framed before and with KEXINIT */
     uint8_t kex_cookie[16];
     bool first_kex_follows;
-    char hassh[SSH_HASH_HEX];           /* HASSH (client) or HASSH-server */
+    char hassh[SSH_HASH_HEX]; /* HASSH (client) or HASSH-server */
     char hassh_str[SSH_HASSH_STR_MAX];
-    uint32_t hassh_len;                 /* full length of the HASSH string */
+    uint32_t hassh_len; /* full length of the HASSH string */
 };
 
 enum {

@@ -18,8 +18,8 @@
 #include "core/vg_reader.h"
 #include "core/vg_status.h"
 
-#define LINE_GIVE_UP 8192u       /* a "line" this long without LF is not SSH */
-#define PACKET_LEN_MAX 262144u   /* RFC 4253 §6.1 asks for 35000; beyond 256 KiB is garbage */
+#define LINE_GIVE_UP 8192u     /* a "line" this long without LF is not SSH */
+#define PACKET_LEN_MAX 262144u /* RFC 4253 §6.1 asks for 35000; beyond 256 KiB is garbage */
 #define ANOM_QUEUE 8
 #define MSG_KEXINIT 20
 #define MSG_NEWKEYS 21
@@ -36,7 +36,7 @@ struct ssh_dir {
     uint8_t hdr[5];
     uint8_t hdr_have;
     bool pkt_skip;
-    uint32_t pkt_len; /* packet_length field */
+    uint32_t pkt_len;  /* packet_length field */
     uint32_t pkt_have; /* bytes after the padding_length byte collected (or skipped) */
     uint8_t *buf;
     uint32_t cap;

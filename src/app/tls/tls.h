@@ -83,13 +83,13 @@ enum {
 #define TLS_MAX_VERSIONS 16
 #define TLS_MAX_COMPRESSION 16
 #define TLS_MAX_KEY_SHARES 8
-#define TLS_MAX_ALPN 8        /* ALPN protocols kept per hello */
-#define TLS_ALPN_BUF 256      /* bytes for them, each NUL-terminated */
-#define TLS_SNI_MAX 255       /* RFC 6066: a DNS name; longer is tls.invalid_sni_length */
-#define TLS_JA3_STR_MAX 1024  /* JA3 string kept, NUL included (the hash covers all of it) */
-#define TLS_JA3S_STR_MAX 512  /* JA3S string (always fits: TLS_MAX_EXTS bounds it) */
-#define TLS_HASH_HEX 33       /* 32 lowercase hex digits of an MD5 + NUL */
-#define TLS_JA4_LEN 36        /* "t13d1516h2_8daaf6152771_e5627efa2ab1" */
+#define TLS_MAX_ALPN 8       /* ALPN protocols kept per hello */
+#define TLS_ALPN_BUF 256     /* bytes for them, each NUL-terminated */
+#define TLS_SNI_MAX 255      /* RFC 6066: a DNS name; longer is tls.invalid_sni_length */
+#define TLS_JA3_STR_MAX 1024 /* JA3 string kept, NUL included (the hash covers all of it) */
+#define TLS_JA3S_STR_MAX 512 /* JA3S string (always fits: TLS_MAX_EXTS bounds it) */
+#define TLS_HASH_HEX 33      /* 32 lowercase hex digits of an MD5 + NUL */
+#define TLS_JA4_LEN 36       /* "t13d1516h2_8daaf6152771_e5627efa2ab1" */
 #define TLS_MSG_MAX_DEFAULT 65536u
 
 /* A byte string owned by the session; p[len] is NUL. Values can hold NUL bytes of their own. */
@@ -103,14 +103,14 @@ struct tls_alpn {
 
 /* ClientHello flags (struct tls_client_hello.flags). */
 enum {
-    TLS_CHF_SSLV2 = 1u << 0,        /* an SSLv2-compatible CLIENT-HELLO (no extensions) */
-    TLS_CHF_TRUNCATED = 1u << 1,    /* a list exceeded its cap and was cut */
-    TLS_CHF_MALFORMED = 1u << 2,    /* parsing stopped early: later fields are missing */
-    TLS_CHF_HAS_SNI_EXT = 1u << 3,  /* extension 0x0000 present (JA4 'd'), valid or not */
-    TLS_CHF_HAS_ALPN_EXT = 1u << 4, /* extension 0x0010 present */
-    TLS_CHF_HAS_VERSIONS = 1u << 5, /* supported_versions present */
-    TLS_CHF_KEY_SHARE = 1u << 6,    /* key_share present */
-    TLS_CHF_EARLY_DATA = 1u << 7,   /* early_data (0-RTT) offered */
+    TLS_CHF_SSLV2 = 1u << 0,          /* an SSLv2-compatible CLIENT-HELLO (no extensions) */
+    TLS_CHF_TRUNCATED = 1u << 1,      /* a list exceeded its cap and was cut */
+    TLS_CHF_MALFORMED = 1u << 2,      /* parsing stopped early: later fields are missing */
+    TLS_CHF_HAS_SNI_EXT = 1u << 3,    /* extension 0x0000 present (JA4 'd'), valid or not */
+    TLS_CHF_HAS_ALPN_EXT = 1u << 4,   /* extension 0x0010 present */
+    TLS_CHF_HAS_VERSIONS = 1u << 5,   /* supported_versions present */
+    TLS_CHF_KEY_SHARE = 1u << 6,      /* key_share present */
+    TLS_CHF_EARLY_DATA = 1u << 7,     /* early_data (0-RTT) offered */
     TLS_CHF_SESSION_TICKET = 1u << 8, /* session_ticket extension present */
     TLS_CHF_PSK = 1u << 9,            /* pre_shared_key present */
     TLS_CHF_JA3_TRUNC = 1u << 10,     /* ja3_str holds only the first TLS_JA3_STR_MAX-1 bytes */
@@ -188,8 +188,8 @@ struct tls_server_hello {
 #define TLS_MAX_SAN 64
 
 enum {
-    TLS_CERTF_CUT = 1u << 0,     /* a string or the SAN list did not fit and was cut */
-    TLS_CERTF_NO_SAN = 1u << 1,  /* no subjectAltName extension */
+    TLS_CERTF_CUT = 1u << 0,      /* a string or the SAN list did not fit and was cut */
+    TLS_CERTF_NO_SAN = 1u << 1,   /* no subjectAltName extension */
     TLS_CERTF_BAD_NAME = 1u << 2, /* a name held a string value that is not UTF-8 (logged as
                                       "<X509Error: Invalid X.509 name>", as Suricata) */
 };
@@ -217,16 +217,16 @@ enum {
     TLS_SF_CLIENT_HELLO = 1u << 0,
     TLS_SF_SERVER_HELLO = 1u << 1, /* a ServerHello that is not a HelloRetryRequest */
     TLS_SF_HRR = 1u << 2,
-    TLS_SF_TLS13 = 1u << 3,           /* the server selected TLS 1.3 (or a draft of it) */
-    TLS_SF_RESUMED = 1u << 4,         /* session id echoed, or PSK accepted */
-    TLS_SF_SSLV2 = 1u << 5,           /* SSLv2 hello seen */
-    TLS_SF_ENCRYPTED_TS = 1u << 6,    /* client → server is encrypted */
-    TLS_SF_ENCRYPTED_TC = 1u << 7,    /* server → client is encrypted */
-    TLS_SF_HANDSHAKE_DONE = 1u << 8,  /* both directions encrypted */
-    TLS_SF_ALERT_TS = 1u << 9,        /* a cleartext alert from the client */
-    TLS_SF_ALERT_TC = 1u << 10,       /* a cleartext alert from the server */
-    TLS_SF_LOGGED = 1u << 11,         /* TLS_EV_LOG was handed over */
-    TLS_SF_GAVE_UP = 1u << 12,        /* a direction was not TLS or lost its framing for good */
+    TLS_SF_TLS13 = 1u << 3,          /* the server selected TLS 1.3 (or a draft of it) */
+    TLS_SF_RESUMED = 1u << 4,        /* session id echoed, or PSK accepted */
+    TLS_SF_SSLV2 = 1u << 5,          /* SSLv2 hello seen */
+    TLS_SF_ENCRYPTED_TS = 1u << 6,   /* client → server is encrypted */
+    TLS_SF_ENCRYPTED_TC = 1u << 7,   /* server → client is encrypted */
+    TLS_SF_HANDSHAKE_DONE = 1u << 8, /* both directions encrypted */
+    TLS_SF_ALERT_TS = 1u << 9,       /* a cleartext alert from the client */
+    TLS_SF_ALERT_TC = 1u << 10,      /* a cleartext alert from the server */
+    TLS_SF_LOGGED = 1u << 11,        /* TLS_EV_LOG was handed over */
+    TLS_SF_GAVE_UP = 1u << 12,       /* a direction was not TLS or lost its framing for good */
 };
 
 struct tls_session {
@@ -239,10 +239,10 @@ struct tls_session {
     uint16_t version;
     struct tls_client_hello ch; /* valid when TLS_SF_CLIENT_HELLO (or TLS_SF_SSLV2) is set */
     struct tls_server_hello sh; /* valid when TLS_SF_SERVER_HELLO or TLS_SF_HRR is set */
-    const struct tls_cert *server_cert; /* NULL until the server's certificate decoded */
-    const struct tls_cert *client_cert; /* NULL until the client's certificate decoded */
+    const struct tls_cert *server_cert;          /* NULL until the server's certificate decoded */
+    const struct tls_cert *client_cert;          /* NULL until the client's certificate decoded */
     uint16_t server_chain_len, client_chain_len; /* certificates in the first Certificate message */
-    uint8_t alert_level[2], alert_desc[2];        /* last cleartext alert per direction */
+    uint8_t alert_level[2], alert_desc[2];       /* last cleartext alert per direction */
     uint32_t n_client_hellos, n_server_hellos;
     struct vg_ts ts_first, ts_last; /* first and latest bytes that carried handshake data */
 };
@@ -271,11 +271,11 @@ struct tls_counters {
     uint64_t encrypted_records[2]; /* records after encryption started (not parsed) */
     uint64_t encrypted_bytes[2];
     uint64_t client_hellos, server_hellos, sslv2_hellos, hello_retries;
-    uint64_t certificates;     /* certificates seen in Certificate messages */
+    uint64_t certificates; /* certificates seen in Certificate messages */
     uint64_t cert_decoded, cert_errors;
     uint64_t alerts, heartbeats, ccs;
-    uint64_t msg_too_long;     /* handshake messages over msg_max (skipped) */
-    uint64_t lists_truncated;  /* hellos with a list over its cap */
+    uint64_t msg_too_long;    /* handshake messages over msg_max (skipped) */
+    uint64_t lists_truncated; /* hellos with a list over its cap */
     uint64_t gaps, gap_bytes, resyncs, gave_up, resync_drops;
     uint64_t nomem;
 };
@@ -348,23 +348,22 @@ size_t tls_ja3(const struct tls_client_hello *ch, char *str, size_t cap, char ha
 
 /* JA3S of a ServerHello: "SSLVersion,Cipher,Extensions" (legacy version, GREASE removed). Same
  * contract as tls_ja3. */
-size_t tls_ja3s(const struct tls_server_hello *sh, char *str, size_t cap,
-                char hash[TLS_HASH_HEX]);
+size_t tls_ja3s(const struct tls_server_hello *sh, char *str, size_t cap, char hash[TLS_HASH_HEX]);
 
 /* The inputs of JA4, as raw lists (GREASE values may be present: they are removed here). */
 struct tls_ja4_input {
-    char proto;                /* 't' TLS over TCP, 'q' QUIC, 'd' DTLS */
-    uint16_t version;          /* ClientHello legacy version */
-    const uint16_t *versions;  /* supported_versions entries (NULL/0 when absent) */
+    char proto;               /* 't' TLS over TCP, 'q' QUIC, 'd' DTLS */
+    uint16_t version;         /* ClientHello legacy version */
+    const uint16_t *versions; /* supported_versions entries (NULL/0 when absent) */
     size_t n_versions;
-    bool has_sni;              /* extension 0x0000 present */
+    bool has_sni; /* extension 0x0000 present */
     const uint16_t *ciphers;
     size_t n_ciphers;
-    const uint16_t *exts;      /* extension types in wire order */
+    const uint16_t *exts; /* extension types in wire order */
     size_t n_exts;
-    const uint8_t *alpn;       /* first ALPN protocol's bytes (NULL/0: none or empty) */
+    const uint8_t *alpn; /* first ALPN protocol's bytes (NULL/0: none or empty) */
     size_t alpn_len;
-    const uint16_t *sigalgs;   /* signature_algorithms in wire order */
+    const uint16_t *sigalgs; /* signature_algorithms in wire order */
     size_t n_sigalgs;
 };
 

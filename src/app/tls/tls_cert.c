@@ -259,9 +259,9 @@ static void time_text(const ASN1_TIME *at, char out[20], int64_t *secs)
     *secs = 0;
     if (!at || !ASN1_TIME_to_tm(at, &tm)) return;
     int64_t y = (int64_t)tm.tm_year + 1900;
-    if (y < 0 || y > 9999 || tm.tm_mon < 0 || tm.tm_mon > 11 || tm.tm_mday < 1 ||
-        tm.tm_mday > 31 || tm.tm_hour < 0 || tm.tm_hour > 23 || tm.tm_min < 0 || tm.tm_min > 59 ||
-        tm.tm_sec < 0 || tm.tm_sec > 60)
+    if (y < 0 || y > 9999 || tm.tm_mon < 0 || tm.tm_mon > 11 || tm.tm_mday < 1 || tm.tm_mday > 31 ||
+        tm.tm_hour < 0 || tm.tm_hour > 23 || tm.tm_min < 0 || tm.tm_min > 59 || tm.tm_sec < 0 ||
+        tm.tm_sec > 60)
         return;
     snprintf(out, 20, "%04u-%02u-%02uT%02u:%02u:%02u", (unsigned)y % 10000u,
              (unsigned)(tm.tm_mon + 1) % 100u, (unsigned)tm.tm_mday % 100u,

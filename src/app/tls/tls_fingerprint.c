@@ -125,7 +125,8 @@ static void sb_dec_list16(struct sb *b, const uint16_t *v, size_t n)
 #define JA3_FULL_MAX                                                                               \
     (8 + 6 * (TLS_MAX_CIPHERS + TLS_MAX_EXTS + TLS_MAX_GROUPS + TLS_MAX_POINT_FORMATS) + 8)
 
-/* Copies the full string of fb into out (cap bytes, NUL included), hashes it, returns its length. */
+/* Copies the full string of fb into out (cap bytes, NUL included), hashes it, returns its length.
+ */
 static size_t finish(const struct sb *fb, char *out, size_t cap, char hash[TLS_HASH_HEX])
 {
     size_t n = fb->len < fb->cap ? fb->len : fb->cap - 1; /* always whole: fb is sized for it */
@@ -158,8 +159,7 @@ size_t tls_ja3(const struct tls_client_hello *ch, char *str, size_t cap, char ha
     return finish(&b, str, cap, hash);
 }
 
-size_t tls_ja3s(const struct tls_server_hello *sh, char *str, size_t cap,
-                char hash[TLS_HASH_HEX])
+size_t tls_ja3s(const struct tls_server_hello *sh, char *str, size_t cap, char hash[TLS_HASH_HEX])
 {
     char full[16 + 6 * TLS_MAX_EXTS];
     struct sb b = {full, sizeof full, 0};
@@ -183,16 +183,26 @@ static int cmp_u16(const void *a, const void *b)
 static const char *ja4_version(uint16_t v)
 {
     switch (v) {
-    case 0x0304: return "13";
-    case 0x0303: return "12";
-    case 0x0302: return "11";
-    case 0x0301: return "10";
-    case 0x0300: return "s3";
-    case 0x0002: return "s2";
-    case 0xfeff: return "d1";
-    case 0xfefd: return "d2";
-    case 0xfefc: return "d3";
-    default: return "00";
+    case 0x0304:
+        return "13";
+    case 0x0303:
+        return "12";
+    case 0x0302:
+        return "11";
+    case 0x0301:
+        return "10";
+    case 0x0300:
+        return "s3";
+    case 0x0002:
+        return "s2";
+    case 0xfeff:
+        return "d1";
+    case 0xfefd:
+        return "d2";
+    case 0xfefc:
+        return "d3";
+    default:
+        return "00";
     }
 }
 

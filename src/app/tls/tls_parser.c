@@ -45,10 +45,10 @@ static const uint8_t g_hrr_random[32] = {
     0xc2, 0xa2, 0x11, 0x16, 0x7a, 0xbb, 0x8c, 0x5e, 0x07, 0x9e, 0x09, 0xe2, 0xc8, 0xa8, 0x33, 0x9c};
 
 struct tls_dir {
-    uint8_t mode;        /* enum dir_mode */
-    bool encrypted;      /* records are only counted from here on */
-    bool seen_record;    /* a record header was accepted */
-    bool cert_done;      /* the first Certificate message was handled (later ones are ignored) */
+    uint8_t mode;     /* enum dir_mode */
+    bool encrypted;   /* records are only counted from here on */
+    bool seen_record; /* a record header was accepted */
+    bool cert_done;   /* the first Certificate message was handled (later ones are ignored) */
     /* record header */
     uint8_t hdr[5];
     uint8_t hdr_have, hdr_need; /* hdr_need: 5 (TLS) or 2 (SSLv2); 0 before the first byte */
@@ -73,7 +73,7 @@ struct tls_state {
     struct tls_config cfg;
     struct tls_session s;
     struct tls_dir d[2];
-    struct tls_cert *cert[2]; /* [TLS_DIR_TOCLIENT]: the server's, [TLS_DIR_TOSERVER]: the client's */
+    struct tls_cert *cert[2]; /* [TLS_DIR_TOCLIENT] the server's, [TLS_DIR_TOSERVER] the client's */
     struct tls_counters c;
     uint16_t anom_q[ANOM_QUEUE];
     uint8_t anom_n;
@@ -135,7 +135,8 @@ static bool hs_partial(const struct tls_dir *d)
 
 static bool hello_seen(const struct tls_session *s)
 {
-    return (s->flags & (TLS_SF_CLIENT_HELLO | TLS_SF_SERVER_HELLO | TLS_SF_HRR | TLS_SF_SSLV2)) != 0;
+    const uint32_t any = TLS_SF_CLIENT_HELLO | TLS_SF_SERVER_HELLO | TLS_SF_HRR | TLS_SF_SSLV2;
+    return (s->flags & any) != 0;
 }
 
 static void maybe_log(struct tls_state *st)
@@ -148,8 +149,7 @@ static void maybe_log(struct tls_state *st)
 
 static void check_done(struct tls_state *st)
 {
-    if ((st->s.flags & TLS_SF_HANDSHAKE_DONE) || !st->d[0].encrypted || !st->d[1].encrypted)
-        return;
+    if ((st->s.flags & TLS_SF_HANDSHAKE_DONE) || !st->d[0].encrypted || !st->d[1].encrypted) return;
     st->s.flags |= TLS_SF_HANDSHAKE_DONE;
     maybe_log(st);
 }
@@ -334,10 +334,17 @@ static void parse_client_ext(struct tls_state *st, struct tls_client_hello *ch, 
         }
         return;
     }
-    case 0x0023: *fl |= TLS_CHF_SESSION_TICKET; return;
-    case 0x002a: *fl |= TLS_CHF_EARLY_DATA; return;
-    case 0x0029: *fl |= TLS_CHF_PSK; return;
-    default: return;
+    case 0x0023:
+        *fl |= TLS_CHF_SESSION_TICKET;
+        return;
+    case 0x002a:
+        *fl |= TLS_CHF_EARLY_DATA;
+        return;
+    case 0x0029:
+        *fl |= TLS_CHF_PSK;
+        return;
+    default:
+        return;
     }
     anom(st, ANOM_TLS_HANDSHAKE_INVALID_LENGTH);
 }
@@ -387,7 +394,7 @@ static void parse_client_hello(struct tls_state *st, int dir, const uint8_t *b, 
     struct vg_reader r;
     vg_rd_init(&r, b, len);
     const uint8_t *p;
-    uint8_t sidl, compl;
+    uint8_t sidl, compl ;
     uint16_t cl, el;
     if (!vg_rd_be16(&r, &ch.version) || !vg_rd_bytes(&r, 32, &p)) goto bad;
     memcpy(ch.random, p, 32);
@@ -399,8 +406,8 @@ static void parse_client_hello(struct tls_state *st, int dir, const uint8_t *b, 
     for (unsigned i = 0; i < cl; i += 2)
         push16(ch.ciphers, &ch.n_ciphers, TLS_MAX_CIPHERS, vg_load_be16(p + i), &ch.flags,
                TLS_CHF_TRUNCATED);
-    if (!vg_rd_u8(&r, &compl) || !vg_rd_bytes(&r, compl, &p)) goto bad;
-    for (unsigned i = 0; i < compl; i++)
+    if (!vg_rd_u8(&r, &compl ) || !vg_rd_bytes(&r, compl, &p)) goto bad;
+    for (unsigned i = 0; i < compl ; i++)
         if (ch.n_compression < TLS_MAX_COMPRESSION) ch.compression[ch.n_compression++] = p[i];
     if (vg_rd_left(&r) == 0) goto done; /* no extensions (RFC 5246 §7.4.1.2) */
     if (!vg_rd_be16(&r, &el)) goto bad;
@@ -501,13 +508,20 @@ static void parse_server_hello(struct tls_state *st, int dir, const uint8_t *b, 
             struct vg_reader x;
             vg_rd_init(&x, p, l);
             switch (t) {
-            case 0x002b: (void)vg_rd_be16(&x, &sh.selected_version); break;
-            case 0x0033: (void)vg_rd_be16(&x, &sh.key_share_group); break;
-            case 0x0029: sh.flags |= TLS_SHF_PSK; break;
+            case 0x002b:
+                (void)vg_rd_be16(&x, &sh.selected_version);
+                break;
+            case 0x0033:
+                (void)vg_rd_be16(&x, &sh.key_share_group);
+                break;
+            case 0x0029:
+                sh.flags |= TLS_SHF_PSK;
+                break;
             case 0x0010:
                 if (l && !parse_alpn(&x, &sh.alpn)) anom(st, ANOM_TLS_HANDSHAKE_INVALID_LENGTH);
                 break;
-            default: break;
+            default:
+                break;
             }
         }
     } else if (vg_rd_left(&r) == 1) {
@@ -585,8 +599,10 @@ static void parse_v2_server_hello(struct tls_state *st, int dir, const uint8_t *
         st->c.certificates++;
         decode_cert_into(st, dir, cert, certl, &decoded);
         st->s.server_chain_len = 1;
-        struct tls_event cev = {.kind = TLS_EV_CERTIFICATE, .dir = dir,
-                                .cert = decoded ? st->cert[dir] : NULL, .chain_len = 1};
+        struct tls_event cev = {.kind = TLS_EV_CERTIFICATE,
+                                .dir = dir,
+                                .cert = decoded ? st->cert[dir] : NULL,
+                                .chain_len = 1};
         emit_ev(st, &cev);
     }
     /* the rest of an SSLv2 session is not parsed */
@@ -668,8 +684,10 @@ static void parse_certificate(struct tls_state *st, int dir, const uint8_t *b, u
         st->s.server_chain_len = count;
     else
         st->s.client_chain_len = count;
-    struct tls_event ev = {.kind = TLS_EV_CERTIFICATE, .dir = dir,
-                           .cert = decoded ? st->cert[dir] : NULL, .chain_len = count};
+    struct tls_event ev = {.kind = TLS_EV_CERTIFICATE,
+                           .dir = dir,
+                           .cert = decoded ? st->cert[dir] : NULL,
+                           .chain_len = count};
     emit_ev(st, &ev);
 }
 
@@ -702,7 +720,7 @@ static void handle_message(struct tls_state *st, int dir, uint8_t type, const ui
         parse_certificate(st, dir, b, len);
         return;
     case TLS_HS_HELLO_REQUEST:
-    case 3:  /* hello_verify_request (DTLS) */
+    case 3: /* hello_verify_request (DTLS) */
     case TLS_HS_NEW_SESSION_TICKET:
     case TLS_HS_END_OF_EARLY_DATA:
     case TLS_HS_ENCRYPTED_EXTENSIONS:
@@ -712,12 +730,12 @@ static void handle_message(struct tls_state *st, int dir, uint8_t type, const ui
     case TLS_HS_CERTIFICATE_VERIFY:
     case TLS_HS_CLIENT_KEY_EXCHANGE:
     case TLS_HS_FINISHED:
-    case 21: /* certificate_url */
-    case 22: /* certificate_status */
-    case 23: /* supplemental_data */
-    case 24: /* key_update */
-    case 25: /* compressed_certificate (RFC 8879) */
-    case 67: /* next_protocol (NPN) */
+    case 21:  /* certificate_url */
+    case 22:  /* certificate_status */
+    case 23:  /* supplemental_data */
+    case 24:  /* key_update */
+    case 25:  /* compressed_certificate (RFC 8879) */
+    case 67:  /* next_protocol (NPN) */
     case 254: /* message_hash */
         return;
     default:
@@ -903,8 +921,7 @@ static void record_end(struct tls_state *st, int dir)
             return;
         }
         /* RFC 6520 §4: type(1) payload_length(2) payload padding(>= 16) */
-        if (d->small_have < 3 ||
-            3u + vg_load_be16(d->small + 1) + 16u > d->rec_len)
+        if (d->small_have < 3 || 3u + vg_load_be16(d->small + 1) + 16u > d->rec_len)
             anom(st, ANOM_TLS_OVERFLOW_HEARTBEAT_MESSAGE);
         return;
     }
@@ -1118,19 +1135,45 @@ const char *tls_version_str(uint16_t v, char *buf)
 {
     const char *s = NULL;
     switch (v) {
-    case 0: s = "UNDETERMINED"; break;
-    case TLS_VERSION_SSL2: s = "SSLv2"; break;
-    case TLS_VERSION_SSL3: s = "SSLv3"; break;
-    case TLS_VERSION_10: s = "TLSv1"; break;
-    case TLS_VERSION_11: s = "TLS 1.1"; break;
-    case TLS_VERSION_12: s = "TLS 1.2"; break;
-    case TLS_VERSION_13: s = "TLS 1.3"; break;
-    case TLS_VERSION_13_PRE_DRAFT16: s = "TLS 1.3 draft-<16"; break;
-    case 0xfb14: s = "TLS 1.3 draft-20-fb"; break;
-    case 0xfb15: s = "TLS 1.3 draft-21-fb"; break;
-    case 0xfb16: s = "TLS 1.3 draft-22-fb"; break;
-    case 0xfb17: s = "TLS 1.3 draft-23-fb"; break;
-    case 0xfb1a: s = "TLS 1.3 draft-26-fb"; break;
+    case 0:
+        s = "UNDETERMINED";
+        break;
+    case TLS_VERSION_SSL2:
+        s = "SSLv2";
+        break;
+    case TLS_VERSION_SSL3:
+        s = "SSLv3";
+        break;
+    case TLS_VERSION_10:
+        s = "TLSv1";
+        break;
+    case TLS_VERSION_11:
+        s = "TLS 1.1";
+        break;
+    case TLS_VERSION_12:
+        s = "TLS 1.2";
+        break;
+    case TLS_VERSION_13:
+        s = "TLS 1.3";
+        break;
+    case TLS_VERSION_13_PRE_DRAFT16:
+        s = "TLS 1.3 draft-<16";
+        break;
+    case 0xfb14:
+        s = "TLS 1.3 draft-20-fb";
+        break;
+    case 0xfb15:
+        s = "TLS 1.3 draft-21-fb";
+        break;
+    case 0xfb16:
+        s = "TLS 1.3 draft-22-fb";
+        break;
+    case 0xfb17:
+        s = "TLS 1.3 draft-23-fb";
+        break;
+    case 0xfb1a:
+        s = "TLS 1.3 draft-26-fb";
+        break;
     default:
         if (v >= 0x7f10 && v <= 0x7f1c)
             snprintf(buf, TLS_VERSION_STR_MAX, "TLS 1.3 draft-%u", (unsigned)(v & 0xff));
@@ -1155,9 +1198,10 @@ int tls_probe(const uint8_t *p, size_t len, int dir)
         if (rl == 0 || rl > TLS_RECORD_MAX) return VG_DECLINED;
         if (len < 6) return VG_AGAIN;
         uint8_t t = p[5];
-        bool ok = dir == TLS_DIR_TOSERVER   ? t == TLS_HS_CLIENT_HELLO
-                  : dir == TLS_DIR_TOCLIENT ? t == TLS_HS_SERVER_HELLO
-                                            : (t == TLS_HS_CLIENT_HELLO || t == TLS_HS_SERVER_HELLO);
+        bool ok = dir == TLS_DIR_TOSERVER ? t == TLS_HS_CLIENT_HELLO
+                  : dir == TLS_DIR_TOCLIENT
+                      ? t == TLS_HS_SERVER_HELLO
+                      : (t == TLS_HS_CLIENT_HELLO || t == TLS_HS_SERVER_HELLO);
         if (!ok) return VG_DECLINED;
         if (rl < 4) return VG_OK; /* the message header continues in the next record */
         if (len < 9) return VG_AGAIN;
