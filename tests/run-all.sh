@@ -61,6 +61,7 @@ if [ "$only" != "unit" ]; then
   run_suite "generator reproducible" bash tests/tools/check_gen_reproducible.sh
   run_suite "pcap cases" env VIGIL_BIN=build/vigil $PY tests/tools/run_pcap_tests.py
   run_suite "pcap cases [asan]" env VIGIL_BIN=build-asan/vigil $PY tests/tools/run_pcap_tests.py
+  run_suite "signals (SIGINT/SIGTERM)" bash tests/tools/signal_test.sh build/vigil
   run_suite "flows vs tshark" env VIGIL_BIN=build/vigil $PY tests/tools/crosscheck_tshark.py
   run_suite "decode vs tshark" env DECODE_DUMP=build/decode_dump $PY tests/tools/decode_vs_tshark.py
   run_suite "rules load (ET Open etc.)" bash tests/tools/rules_load.sh
