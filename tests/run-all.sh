@@ -64,6 +64,7 @@ if [ "$only" != "unit" ]; then
   run_suite "signals (SIGINT/SIGTERM)" bash tests/tools/signal_test.sh build/vigil
   run_suite "flows vs tshark" env VIGIL_BIN=build/vigil $PY tests/tools/crosscheck_tshark.py
   run_suite "decode vs tshark" env DECODE_DUMP=build/decode_dump $PY tests/tools/decode_vs_tshark.py
+  run_suite "app fields vs tshark" env VIGIL_BIN=build/vigil $PY tests/tools/app_vs_tshark.py
   run_suite "rules load (ET Open etc.)" bash tests/tools/rules_load.sh
   run_suite "benign sweep (no tamper)" env VIGIL_BIN=build/vigil $PY tests/tools/benign_sweep.py
   run_gate "suricata-verify alerts" env VIGIL_BIN=build/vigil $PY tests/tools/run_suricata_verify.py

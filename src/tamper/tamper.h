@@ -149,9 +149,9 @@ struct tamper_contestant {
     uint8_t dns_rcode;       /* dns_race: response code (extended, capped at 255) */
     uint16_t dns_nanswers;   /* dns_race: answer records (OPT excluded) */
     int64_t delay_us;        /* dns_race: time since the query; -1 when the query was not seen */
-    char dns_answers[TAMPER_DNS_ANSWERS_MAX]; /* "owner TYPE rdata; ..." in wire order */
-    int32_t http_status;                      /* http_race: status code, 0 when not parsed */
-    int64_t http_content_length;              /* http_race: -1 when absent */
+    char dns_answers[TAMPER_DNS_ANSWERS_MAX];     /* "owner TYPE rdata; ..." in wire order */
+    int32_t http_status;                          /* http_race: status code, 0 when not parsed */
+    int64_t http_content_length;                  /* http_race: -1 when absent */
     char http_location[TAMPER_HTTP_LOCATION_MAX]; /* http_race: Location header, "" when absent */
     uint8_t payload[TAMPER_PAYLOAD_MAX];
 };
@@ -217,7 +217,7 @@ struct tamper_counters {
     uint64_t synack_after_syn_retransmit; /* SYN/ACK races explained by a retransmitted SYN */
     uint64_t findings[TAMPER_SIG_COUNT];  /* distinct findings emitted, per signature */
     uint64_t repeats;                     /* occurrences folded into an existing finding's count */
-    uint64_t dns_pairs;           /* second responses to one DNS question (dns_pair hook) */
+    uint64_t dns_pairs;                   /* second responses to one DNS question (dns_pair hook) */
     uint64_t dns_pairs_identical; /* of those: identical answer sets (duplicates, retries) */
     uint64_t dns_pairs_skipped;   /* different, but not a race: see tamper_dns.c (TCP, mDNS,
                                    * truncated or malformed responses) */

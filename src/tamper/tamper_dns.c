@@ -71,8 +71,8 @@ static void contestant_from_resp(struct tamper_contestant *c, const struct dns_r
     c->ip_id = r->meta.ip_id;
     c->dns_rcode = r->rcode;
     c->dns_nanswers = r->nanswers;
-    c->app_text_truncated = copy_text(c->dns_answers, sizeof c->dns_answers, r->answers) ||
-                            r->answers_truncated;
+    c->app_text_truncated =
+        copy_text(c->dns_answers, sizeof c->dns_answers, r->answers) || r->answers_truncated;
     c->delay_us = pr->query_seen ? vg_ts_diff_us(r->meta.ts, pr->query_ts) : -1;
     c->http_content_length = -1;
 }
@@ -120,8 +120,8 @@ void tamper_dns_pair(struct tamper_ctx *ctx, struct flow *f, const struct dns_re
         ctx->cnt.dns_pairs_identical++;
         return;
     }
-    if (f->proto != 17 || f->sport == MDNS_PORT || f->dport == MDNS_PORT ||
-        is_multicast(&f->src) || is_multicast(&f->dst) || (pr->first.flags & DNS_FLAG_TC) ||
+    if (f->proto != 17 || f->sport == MDNS_PORT || f->dport == MDNS_PORT || is_multicast(&f->src) ||
+        is_multicast(&f->dst) || (pr->first.flags & DNS_FLAG_TC) ||
         (pr->second.flags & DNS_FLAG_TC) || pr->first.incomplete || pr->second.incomplete) {
         ctx->cnt.dns_pairs_skipped++;
         return;
@@ -165,8 +165,7 @@ void tamper_dns_pair(struct tamper_ctx *ctx, struct flow *f, const struct dns_re
         s->pd.score += 10;
         tamper__reason(fd, "the answer sets have no record in common");
     } else if (na) {
-        tamper__reason(fd, "%u of the first response's %u answer records are in the second", k,
-                       na);
+        tamper__reason(fd, "%u of the first response's %u answer records are in the second", k, na);
     }
     if (pr->nth > 2)
         tamper__reason(fd, "response number %u to this query (compared with the first)", pr->nth);

@@ -36,10 +36,17 @@ static bool status_line(const uint8_t *d, uint32_t n)
     return true;
 }
 
+struct head_ctx {
+    struct tamper_contestant *c;
+    bool done; /* the first response with a status is the contestant's (more may follow) */
+};
+
 static void on_head(void *ud, const struct http_tx *tx)
 {
-    struct tamper_contestant *c = ud;
-    if (!tx->status) return;
+    struct head_ctx *h = ud;
+    struct tamper_contestant *c = h->c;
+    if (h->done || !tx->status) return;
+    h->done = true;
     c->http_status = tx->status;
     c->http_content_length = tx->resp_content_length;
     if (tx->location.p) {
@@ -68,8 +75,9 @@ static void parse_head(struct tamper_ctx *ctx, struct tamper_contestant *c)
         ctx->cnt.http_parse_nomem++;
         return;
     }
-    http_parse(st, HTTP_DIR_TOCLIENT, c->payload, c->payload_len, c->ts, on_head, c);
-    http_flush(st, on_head, c);
+    struct head_ctx h = {c, false};
+    http_parse(st, HTTP_DIR_TOCLIENT, c->payload, c->payload_len, c->ts, on_head, &h);
+    http_flush(st, on_head, &h);
     http_state_free(st);
 }
 
@@ -134,11 +142,10 @@ void tamper__http_fact(struct tamper_ctx *ctx, struct flow *f, const struct pack
     describe(c1, d1, sizeof d1);
     s->pd.score = 50;
     s->pd.score_cap = 95;
-    tamper__reason(fd,
-                   "both versions of seq %u start an HTTP response: one request answered twice",
+    tamper__reason(fd, "both versions of seq %u start an HTTP response: one request answered twice",
                    fa->ov_seq);
-    tamper__reason(fd, "pcap_cnt %llu: %s; pcap_cnt %llu: %s", (unsigned long long)c0->pcap_cnt,
-                   d0, (unsigned long long)c1->pcap_cnt, d1);
+    tamper__reason(fd, "pcap_cnt %llu: %s; pcap_cnt %llu: %s", (unsigned long long)c0->pcap_cnt, d0,
+                   (unsigned long long)c1->pcap_cnt, d1);
     char h0[128], h1[128];
     location_host(c0->http_location, h0, sizeof h0);
     location_host(c1->http_location, h1, sizeof h1);

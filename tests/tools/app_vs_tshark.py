@@ -31,8 +31,21 @@ DNS: a message is one DNS message of a frame; vigil's are paired with tshark's b
 (vigil's pcap_cnt) and order in the frame. Fields: id, qr (dns.flags.response), rrname and rrtype
 of the queries, and the rdata of the answer section's A, AAAA and CNAME records, in order.
 
-Every disagreement class that is understood is excluded by a rule (RULES below: a predicate on the
-transaction, never a file name) and printed with its count; everything else is a disagreement.
+Every disagreement class that is understood is excluded by a rule (HTTP_RULES / DNS_RULES below,
+each a predicate on the traffic with a comment saying why, never a file name) and printed with its
+count (-v: with examples); everything else is a disagreement. The classes met on the corpus:
+HTTP on ports tshark does not dissect as HTTP, methods tshark does not know (QUERY), frames vigil's
+decoder rejects or link types it does not decode (NFLOG, PKTAP, ARCnet, TSO's IP length 0),
+request lines without a valid version (HTTP/0.9, "HTTP/1.0.8": vigil rejects them), connections
+vigil did not detect as HTTP (the capture starts with the response), requests of ambiguous body
+length (smuggling tests), bytes lost in the capture, responses cut short by the end of the
+capture (tshark shows a response only when its body is complete), status lines tshark does not
+find (evader tests), status codes that are not three digits; DNS on ports tshark does not dissect
+as DNS (NetBIOS name service), DNS flows vigil's probe does not accept (mDNS announcements without
+a question opening the flow, non-DNS bytes on port 53), malformed messages, more than 8 questions.
+Normalised, not excluded: tshark's \\xNN escapes, the root name "<Root>", AAAA text form (vigil
+expands like Suricata), vigil's derived `hostname` (computed from tshark's raw Host and URI the way
+app/http derives it).
 Prints a per-field table (compared, agree, excluded, disagree, %), then one result per field:
 a field passes when at least 99 % of the transactions compared on it agree, and
 `app-vs-tshark: N passed, N failed`. The share of transactions that agree on every field must be
@@ -474,11 +487,12 @@ def one_sided(v, t):
     return (v is None) != (t is None)
 
 
-def not_decoded(cx, uk):
-    # vigil has no flow for the connection and its decoder rejected packets or met link types it
-    # does not decode (NFLOG, PKTAP, ARCnet; an IP total length of 0 from TSO, an invalid IP
-    # length): tshark dissects those frames anyway.
-    return uk not in cx.v.app_proto and (cx.v.unsupported_link or bool(cx.v.decode_anom))
+def not_decoded(cx, uk, frame):
+    # vigil has no flow for the connection: its decoder rejected the frame (an anomaly on that
+    # packet: an IP total length of 0 from TSO, an invalid IP length, a fuzzed header) or the
+    # capture has link types it does not decode (NFLOG, PKTAP, ARCnet). tshark dissects those
+    # frames anyway.
+    return uk not in cx.v.app_proto and (cx.v.unsupported_link or frame in cx.v.decode_anom)
 
 
 def h_vigil_only_port(cx, v, t, field):
@@ -487,7 +501,7 @@ def h_vigil_only_port(cx, v, t, field):
 
 
 def h_not_decoded(cx, v, t, field):
-    return v is None and t is not None and not_decoded(cx, t["uk"])
+    return v is None and t is not None and not_decoded(cx, t["uk"], t["frame"])
 
 
 def h_not_detected(cx, v, t, field):
@@ -544,6 +558,22 @@ def h_status_not_3_digits(cx, v, t, field):
         t["status_raw"] is not None and not re.match(r"^\d{3}$", t["status_raw"]))
 
 
+# The request methods tshark's HTTP dissector recognises (Wireshark 4.0 packet-http.c,
+# is_http_request_or_reply): RFC 9110, WebDAV and its extensions, UPnP/SSDP, MS-RPC over HTTP.
+TSHARK_METHODS = set("""GET PUT POST HEAD DELETE OPTIONS TRACE CONNECT PATCH PROPFIND PROPPATCH MKCOL
+COPY MOVE LOCK UNLOCK SEARCH REPORT CHECKOUT CHECKIN UNCHECKOUT MKACTIVITY MERGE LABEL UPDATE
+VERSION-CONTROL BASELINE-CONTROL MKWORKSPACE ORDERPATCH ACL BIND UNBIND REBIND MKCALENDAR
+MKREDIRECTREF UPDATEREDIRECTREF NOTIFY SUBSCRIBE UNSUBSCRIBE POLL BCOPY BDELETE BMOVE BPROPFIND
+BPROPPATCH M-SEARCH RPC_IN_DATA RPC_OUT_DATA SSTP_DUPLEX_POST""".split())
+
+
+def h_method_unknown_to_tshark(cx, v, t, field):
+    # A request whose method tshark does not know (QUERY, a custom token): tshark does not take
+    # the bytes as a request and shows at most the response; vigil accepts any token method.
+    return v is not None and v.get("http_method") not in (None, *TSHARK_METHODS) and (
+        t is None or t.get("no_request", False))
+
+
 def d_vigil_only_port(cx, v, t, field):
     # vigil detects DNS by content on any UDP/TCP port (NetBIOS name service on 137 has DNS's
     # wire format); tshark dissects DNS only on its DNS, mDNS and LLMNR ports.
@@ -552,7 +582,7 @@ def d_vigil_only_port(cx, v, t, field):
 
 def d_not_decoded(cx, v, t, field):
     uk = ukey(t["ep"][4], *t["ep"][:4]) if t else None
-    return v is None and t is not None and not_decoded(cx, uk)
+    return v is None and t is not None and not_decoded(cx, uk, t["frame"])
 
 
 def d_not_detected(cx, v, t, field):
@@ -579,6 +609,7 @@ def d_question_limit(cx, v, t, field):
 
 HTTP_RULES = [
     ("http: HTTP on a port tshark does not dissect as HTTP", h_vigil_only_port),
+    ("http: request method tshark does not know (e.g. QUERY)", h_method_unknown_to_tshark),
     ("http: frames vigil's decoder rejects or link type it does not decode", h_not_decoded),
     ("http: request line without a valid version, rejected by vigil", h_request_line_rejected),
     ("http: vigil did not detect HTTP on the connection (first bytes not HTTP)", h_not_detected),

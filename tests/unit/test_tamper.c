@@ -1366,6 +1366,24 @@ static void test_http_race(void)
                     "\"payload\":") != NULL);
     CHECK(strstr(j, "\"http_status\":200,\"http_content_length\":5,\"payload\":") != NULL);
     CHECK(strstr(X.json[0], "http_status") == NULL); /* not on the TCP finding */
+
+    /* no parser state for the heads: the status codes still come from the status lines */
+    fx_init();
+    handshake_and_request();
+    seq = X.s[1].nxt;
+    a = forged(FLOW_TOCLIENT, VG_TCP_ACK | VG_TCP_PSH, seq, X.s[0].nxt, INJ, sizeof INJ - 1);
+    feed(&a, FLOW_TOCLIENT, true);
+    b = genuine(FLOW_TOCLIENT, VG_TCP_ACK | VG_TCP_PSH, seq, X.s[0].nxt, GEN, sizeof GEN - 1);
+    vg_alloc_fail_after(0);
+    feed_overlap(&a, &b, FLOW_TOCLIENT, true, false);
+    vg_alloc_fail_after(-1);
+    end_flow();
+    CHECK(tamper_counters(X.ctx)->http_parse_nomem >= 1);
+    fd = find_sig(TAMPER_SIG_HTTP_RACE);
+    CHECK(fd != NULL);
+    if (!fd) return;
+    CHECK_EQ_U(fd->c[0].http_status, 302);
+    CHECK_STR(fd->c[0].http_location, ""); /* the parser did not run */
 }
 
 /* Only when both versions start an HTTP response ("HTTP/1.x NNN"). */
