@@ -66,6 +66,9 @@ if [ "$only" != "unit" ]; then
   run_suite "decode vs tshark" env DECODE_DUMP=build/decode_dump $PY tests/tools/decode_vs_tshark.py
   run_suite "app fields vs tshark" env VIGIL_BIN=build/vigil $PY tests/tools/app_vs_tshark.py
   run_suite "rules load (ET Open etc.)" bash tests/tools/rules_load.sh
+  run_suite "report in chromium" env VIGIL_BIN=build/vigil bash tests/tools/report_chromium.sh
+  run_suite "redis output" env VIGIL_BIN=build/vigil bash tests/tools/redis_test.sh
+  run_suite "eve rotation and split" env VIGIL_BIN=build/vigil bash tests/tools/rotation_test.sh
   run_suite "benign sweep (no tamper)" env VIGIL_BIN=build/vigil $PY tests/tools/benign_sweep.py
   run_gate "suricata-verify alerts" env VIGIL_BIN=build/vigil $PY tests/tools/run_suricata_verify.py
   run_suite "corpus sweep [asan]" bash tests/tools/corpus_sweep.sh build-asan/vigil

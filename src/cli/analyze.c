@@ -1,5 +1,6 @@
 /* analyze.c - `vigil analyze [-o DIR] [--rules FILE]... FILE...`: read capture files, write
- * DIR/eve.json, print a summary. */
+ * DIR/eve.json (optionally rotated, split by type, copied to Redis), evidence pcaps and the HTML
+ * report, print a summary. */
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
@@ -14,7 +15,12 @@
 #include "core/vg_alloc.h"
 #include "core/vg_anomaly.h"
 #include "core/vg_log.h"
+#include "core/vg_status.h"
+#include "detect/detect.h"
 #include "engine/engine.h"
+#include "intel/intel.h"
+#include "output/evidence_pcap.h"
+#include "output/report/report.h"
 
 static void analyze_usage(FILE *out)
 {
@@ -26,9 +32,42 @@ static void analyze_usage(FILE *out)
           "  -o, --output DIR     output folder (default vigil-out); eve.json is written there\n"
           "  -r FILE              a capture file to read (repeatable; same as a FILE argument)\n"
           "      --rules FILE     a Suricata rule file (repeatable)\n"
+          "      --rules-cache DIR  where compiled rule databases are cached (default\n"
+          "                       $XDG_CACHE_HOME/vigil, else ~/.cache/vigil)\n"
+          "      --no-rules-cache   compile the rules every time, never read or write the cache\n"
           "      --no-progress    no progress line on stderr\n"
           "      --stop-after STAGE  run the pipeline only up to decode, flow, stream or app\n"
           "                       (benchmarks and diagnosis)\n"
+          "\n"
+          "evidence and report:\n"
+          "      --evidence       write DIR/evidence/<flow_id>.pcap for every flow with a finding\n"
+          "      --evidence-packets N,M  keep the first N and the latest M packets of such a flow\n"
+          "                       (default 32,64)\n"
+          "      --evidence-memcap SIZE  memory for packet copies (default 64M)\n"
+          "      --report         write DIR/report.html (implies --evidence)\n"
+          "\n"
+          "outputs (docs/outputs.md):\n"
+          "      --eve-rotate-size SIZE      rotate eve.json before it exceeds SIZE (e.g. 100M)\n"
+          "      --eve-rotate-interval DUR   rotate eve.json every DUR (e.g. 1h, 15m, 30s)\n"
+          "                       rotated files are eve.json.1, eve.json.2, ... (oldest first)\n"
+          "      --eve-split-types  one file per event type: eve.alert.json, eve.flow.json, ...\n"
+          "      --redis HOST:PORT  also send every event to Redis\n"
+          "      --redis-stream NAME  XADD to stream NAME (default vigil:eve)\n"
+          "      --redis-list NAME    RPUSH to list NAME instead\n"
+          "      --redis-maxlen N     stream MAXLEN ~ N (default 1000000; 0 = no trimming)\n"
+          "      --redis-spool SIZE   events held while Redis is away (default 64M)\n"
+          "      --redis-drain-timeout DUR  at exit, how long to wait for Redis (default 30s)\n"
+          "\n"
+          "intelligence (docs/intel.md):\n"
+          "      --ioc FILE       indicators to match (repeatable): a plain list, a CSV file with\n"
+          "                       a type column, or a STIX 2.1 bundle\n"
+          "      --beacon-allowlist FILE  addresses, CIDRs and domains never scored as beacons\n"
+          "                       (repeatable; same formats)\n"
+          "      --beacon-threshold X  report beacons scoring at least X, 0..1 (default 0.8)\n"
+          "      --beacon-weights I,S,D,H  weights of the interval, size, duration and histogram\n"
+          "                       scores, summing to 1 (default 0.25,0.25,0.25,0.25)\n"
+          "      --no-beacons     do not score beacons\n"
+          "\n"
           "  -q, --quiet          no summary, errors only\n"
           "  -v, --verbose        more messages on stderr\n"
           "  -h, --help           this help\n"
@@ -36,6 +75,105 @@ static void analyze_usage(FILE *out)
           "Exit codes: 0 ok, 1 output could not be written, 2 usage error,\n"
           "3 no input could be read.\n",
           out);
+}
+
+/* ---- intelligence: indicator files and beacon options ---- */
+
+#define INTEL_FILES_MAX 64
+#define INTEL_ERRORS_SHOWN 50 /* malformed lines printed per file; the rest are counted */
+
+/* The context outlives every early return (it is reachable from here, so leak checkers stay quiet
+ * on error paths); freed after the worker. */
+static struct intel_ctx *g_intel;
+
+struct intel_load_report {
+    unsigned shown;
+};
+
+static void on_ioc_error(void *ud, const struct ioc_error *e)
+{
+    struct intel_load_report *r = ud;
+    if (r->shown++ >= INTEL_ERRORS_SHOWN) return;
+    if (e->line)
+        fprintf(stderr, "vigil: %s: %s:%u%s%.0u: %s\n", e->warning ? "warning" : "error", e->file,
+                e->line, e->col ? ":" : "", e->col, e->msg);
+    else
+        fprintf(stderr, "vigil: %s: %s: %s\n", e->warning ? "warning" : "error", e->file, e->msg);
+}
+
+/* Loads one --ioc or --beacon-allowlist file and prints its counts on stderr. Returns VG_OK, or
+ * the load's error (VG_ERR_IO: unreadable; VG_ERR_FORMAT: unusable as a whole; VG_ERR_NOMEM). */
+static int load_intel_file(struct intel_ctx *ctx, const char *opt, const char *path, bool allow,
+                           bool quiet)
+{
+    struct ioc_load_stats st;
+    memset(&st, 0, sizeof st);
+    struct intel_load_report r = {0};
+    int rc = allow ? intel_ctx_load_allowlist(ctx, path, on_ioc_error, &r, &st)
+                   : intel_ctx_load_ioc(ctx, path, on_ioc_error, &r, &st);
+    if (r.shown > INTEL_ERRORS_SHOWN)
+        fprintf(stderr, "vigil: error: %s: %u more malformed line(s) not shown\n", path,
+                r.shown - INTEL_ERRORS_SHOWN);
+    if (rc == VG_ERR_IO) return rc;
+    if (!quiet || st.errors) {
+        fprintf(stderr, "vigil: %s %s: %llu loaded (", opt, path, (unsigned long long)st.added);
+        bool first = true;
+        for (int t = 0; t < IOC_TYPE_COUNT; t++) {
+            if (!st.by_type[t]) continue;
+            fprintf(stderr, "%s%s %llu", first ? "" : ", ", ioc_type_name(t),
+                    (unsigned long long)st.by_type[t]);
+            first = false;
+        }
+        if (st.prefixes) fprintf(stderr, "; %llu CIDR prefixes", (unsigned long long)st.prefixes);
+        fprintf(stderr, "%s), %llu duplicate(s) merged, %llu malformed skipped", first ? "none" : "",
+                (unsigned long long)st.duplicates, (unsigned long long)st.errors);
+        if (st.skipped) fprintf(stderr, ", %llu not applicable", (unsigned long long)st.skipped);
+        fprintf(stderr, "\n");
+    }
+    return rc;
+}
+
+/* "0.25,0.25,0.25,0.25" into the four weights. */
+static bool parse_weights(const char *s, struct beacon_config *b)
+{
+    double v[4];
+    char *end;
+    const char *p = s;
+    for (int i = 0; i < 4; i++) {
+        errno = 0;
+        v[i] = strtod(p, &end);
+        if (errno || end == p) return false;
+        if (i < 3) {
+            if (*end != ',') return false;
+            p = end + 1;
+        } else if (*end != '\0') {
+            return false;
+        }
+    }
+    b->w_interval = v[0];
+    b->w_size = v[1];
+    b->w_duration = v[2];
+    b->w_histogram = v[3];
+    return true;
+}
+
+static void print_intel_summary(const struct worker *w)
+{
+    const struct intel_counters *ic = intel_counters(w->intel);
+    const struct beacon_counters *bc = intel_beacon_counters(w->intel);
+    if (!ic) return;
+    printf("  intel     %llu indicator alert(s)", (unsigned long long)ic->alerts);
+    if (bc)
+        printf(", %llu beacon(s) from %llu pair(s) scored (%llu connections, %llu failed "
+               "excluded)",
+               (unsigned long long)bc->findings, (unsigned long long)bc->scored,
+               (unsigned long long)bc->connections, (unsigned long long)bc->failed);
+    printf("\n");
+    if (bc && (bc->pairs_dropped || bc->capped_per_pair || bc->capped_total))
+        printf("            beacon table capped: %llu connection(s) of new pairs dropped, %llu over "
+               "the per-pair cap, %llu over the total cap\n",
+               (unsigned long long)bc->pairs_dropped, (unsigned long long)bc->capped_per_pair,
+               (unsigned long long)bc->capped_total);
 }
 
 static void on_signal(int sig)
@@ -66,6 +204,45 @@ static double mono_now(void)
     struct timespec t;
     clock_gettime(CLOCK_MONOTONIC, &t);
     return (double)t.tv_sec + t.tv_nsec / 1e9;
+}
+
+/* "100M", "64k", "1G", "4096": bytes (binary multiples). False on anything else. */
+static bool parse_size(const char *s, uint64_t *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno || end == s || s[0] == '-') return false;
+    uint64_t mul = 1;
+    switch (*end) {
+    case '\0': break;
+    case 'k': case 'K': mul = 1ull << 10; end++; break;
+    case 'm': case 'M': mul = 1ull << 20; end++; break;
+    case 'g': case 'G': mul = 1ull << 30; end++; break;
+    default: return false;
+    }
+    if (*end == 'i' || *end == 'B' || *end == 'b') end++; /* 100MiB, 100MB */
+    if (*end == 'B') end++;
+    if (*end != '\0' || v > UINT64_MAX / mul) return false;
+    *out = v * mul;
+    return true;
+}
+
+/* "1h", "15m", "30s", "2d", "90": seconds. */
+static bool parse_duration(const char *s, uint64_t *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno || end == s || s[0] == '-') return false;
+    uint64_t mul = 1;
+    if (*end == 's') end++;
+    else if (*end == 'm') mul = 60, end++;
+    else if (*end == 'h') mul = 3600, end++;
+    else if (*end == 'd') mul = 86400, end++;
+    if (*end != '\0' || v > UINT32_MAX / mul) return false;
+    *out = v * mul;
+    return true;
 }
 
 static void print_summary(const struct worker *w, const struct engine_result *res,
@@ -109,21 +286,143 @@ static void print_summary(const struct worker *w, const struct engine_result *re
                (unsigned long long)res->capture_errors);
 }
 
+/* ---- rules: load the files, compile the engine ---- */
+
+/* Loads every --rules file and builds the matcher. Prints the counts on stderr (unless quiet),
+ * each skipped rule as file:line: reason at -v. Returns CLI_EXIT_OK, CLI_EXIT_USAGE (a file could
+ * not be read) or CLI_EXIT_RUNTIME. 0 rules loaded is a warning, not an error. */
+static int load_rules(char *const *paths, int n, const struct detect_build_cfg *bc, bool quiet,
+                      struct rule_loader **ldp, struct detect_engine **dep)
+{
+    *ldp = NULL;
+    *dep = NULL;
+    struct rule_loader *ld = rule_loader_new(NULL);
+    if (!ld) {
+        fprintf(stderr, "vigil: error: out of memory loading rules\n");
+        return CLI_EXIT_RUNTIME;
+    }
+    for (int i = 0; i < n; i++) {
+        struct rule_error re;
+        int rc = rule_loader_load_file(ld, paths[i], &re);
+        if (rc == VG_ERR_IO) {
+            fprintf(stderr, "vigil: error: --rules %s: %s\n", paths[i], re.msg);
+            rule_loader_free(ld);
+            return CLI_EXIT_USAGE;
+        }
+        if (rc != VG_OK) {
+            fprintf(stderr, "vigil: error: --rules %s: out of memory\n", paths[i]);
+            rule_loader_free(ld);
+            return CLI_EXIT_RUNTIME;
+        }
+    }
+    size_t nskip, nr;
+    const struct rule_skip *sk = rule_loader_skips(ld, &nskip);
+    for (size_t i = 0; i < nskip; i++)
+        vg_info("rules: %s:%u: %s%s", sk[i].file ? sk[i].file : "?", sk[i].line, sk[i].reason,
+                sk[i].unsupported ? " (skipped)" : "");
+    struct rule *const *rules = rule_loader_rules(ld, &nr);
+    const struct rule_loader_stats *st = rule_loader_stats(ld);
+    char err[512];
+    struct detect_build_info info;
+    if (detect_engine_build(rules, nr, bc, dep, &info, err, sizeof err) != VG_OK) {
+        fprintf(stderr, "vigil: error: rules: %s\n", err);
+        rule_loader_free(ld);
+        return CLI_EXIT_RUNTIME;
+    }
+    *ldp = ld;
+    if (!quiet) {
+        fprintf(stderr,
+                "vigil: rules: %llu loaded, %llu skipped (%llu unsupported) from %llu file(s); "
+                "%u inactive; %u prefilter database(s), %u pattern(s), %u rule(s) without a fast "
+                "pattern, %u by address; ",
+                (unsigned long long)st->loaded, (unsigned long long)st->skipped,
+                (unsigned long long)st->unsupported, (unsigned long long)st->files, info.inactive,
+                info.groups, info.patterns, info.no_fast_pattern, info.ip_indexed);
+        if (info.cache_used)
+            fprintf(stderr, "cache hit %s\n", info.cache_path);
+        else
+            fprintf(stderr, "compiled in %.2f s%s%s%s%s\n", info.compile_s,
+                    info.cache_written ? ", cached in " : "", info.cache_written ? info.cache_path : "",
+                    info.cache_note[0] ? "; cache: " : "", info.cache_note);
+        for (int i = 0; detect_inactive_reason(i); i++)
+            if (info.inactive_by_reason[i])
+                vg_info("rules: %u inactive: %s", info.inactive_by_reason[i],
+                        detect_inactive_reason(i));
+    }
+    if (st->loaded == 0) vg_warn("rules: no rule loaded from %d file(s)", n);
+    return CLI_EXIT_OK;
+}
+
+static int usage_error(char **files, const char *opt, const char *arg, const char *what)
+{
+    fprintf(stderr, "vigil: error: %s: expected %s, not '%s'\n", opt, what, arg);
+    vg_free(files);
+    return CLI_EXIT_USAGE;
+}
+
 int cli_analyze(int argc, char **argv)
 {
-    enum { OPT_RULES = 256, OPT_NO_PROGRESS, OPT_STOP_AFTER };
+    enum { OPT_RULES = 256, OPT_NO_PROGRESS, OPT_STOP_AFTER, OPT_EVIDENCE, OPT_EVIDENCE_PACKETS,
+           OPT_EVIDENCE_MEMCAP, OPT_REPORT, OPT_ROT_SIZE, OPT_ROT_INT, OPT_SPLIT, OPT_REDIS,
+           OPT_REDIS_STREAM, OPT_REDIS_LIST, OPT_REDIS_MAXLEN, OPT_REDIS_SPOOL, OPT_REDIS_DRAIN };
+    enum { OPT_IOC = 512, OPT_BEACON_ALLOWLIST, OPT_BEACON_THRESHOLD, OPT_BEACON_WEIGHTS,
+           OPT_NO_BEACONS };
+    enum { OPT_RULES_CACHE = 768, OPT_NO_RULES_CACHE };
+    struct detect_build_cfg dbc;
+    memset(&dbc, 0, sizeof dbc);
+    const char *ioc_paths[INTEL_FILES_MAX], *allow_paths[INTEL_FILES_MAX];
+    int n_ioc = 0, n_allow = 0;
+    struct beacon_config bcfg;
+    beacon_config_default(&bcfg);
+    bool beacons = true;
     static const struct option opts[] = {
         {"output", required_argument, NULL, 'o'},      {"rules", required_argument, NULL, OPT_RULES},
         {"no-progress", no_argument, NULL, OPT_NO_PROGRESS}, {"quiet", no_argument, NULL, 'q'},
         {"stop-after", required_argument, NULL, OPT_STOP_AFTER},
+        {"evidence", no_argument, NULL, OPT_EVIDENCE},
+        {"evidence-packets", required_argument, NULL, OPT_EVIDENCE_PACKETS},
+        {"evidence-memcap", required_argument, NULL, OPT_EVIDENCE_MEMCAP},
+        {"report", no_argument, NULL, OPT_REPORT},
+        {"eve-rotate-size", required_argument, NULL, OPT_ROT_SIZE},
+        {"eve-rotate-interval", required_argument, NULL, OPT_ROT_INT},
+        {"eve-split-types", no_argument, NULL, OPT_SPLIT},
+        {"redis", required_argument, NULL, OPT_REDIS},
+        {"redis-stream", required_argument, NULL, OPT_REDIS_STREAM},
+        {"redis-list", required_argument, NULL, OPT_REDIS_LIST},
+        {"redis-maxlen", required_argument, NULL, OPT_REDIS_MAXLEN},
+        {"redis-spool", required_argument, NULL, OPT_REDIS_SPOOL},
+        {"redis-drain-timeout", required_argument, NULL, OPT_REDIS_DRAIN},
+        {"ioc", required_argument, NULL, OPT_IOC},
+        {"beacon-allowlist", required_argument, NULL, OPT_BEACON_ALLOWLIST},
+        {"beacon-threshold", required_argument, NULL, OPT_BEACON_THRESHOLD},
+        {"beacon-weights", required_argument, NULL, OPT_BEACON_WEIGHTS},
+        {"no-beacons", no_argument, NULL, OPT_NO_BEACONS},
+        {"rules-cache", required_argument, NULL, OPT_RULES_CACHE},
+        {"no-rules-cache", no_argument, NULL, OPT_NO_RULES_CACHE},
         {"verbose", no_argument, NULL, 'v'},           {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
+    struct eve_sink_config scfg;
+    eve_sink_config_default(&scfg);
+    struct evidence_config ecfg;
+    evidence_config_default(&ecfg);
+    bool evidence = false, report = false;
+    char redis_host[256] = "";
+    const char *redis_key = NULL;
+    int redis_mode = EVE_REDIS_STREAM;
+    uint64_t v;
     const char *outdir = "vigil-out";
     char **files = vg_calloc((size_t)argc + 1, sizeof *files);
+    char **rule_paths = vg_calloc((size_t)argc + 1, sizeof *rule_paths);
+    struct rule_loader *rules_ld = NULL;
+    struct detect_engine *rules_de = NULL;
     int nfiles = 0, nrules = 0;
     bool quiet = false, progress = true;
     int last_stage = ENG_STAGE_ALL;
-    if (!files) return CLI_EXIT_RUNTIME;
+    if (!files || !rule_paths) {
+        vg_free(files);
+        vg_free(rule_paths);
+        return CLI_EXIT_RUNTIME;
+    }
     optind = 1;
     int c;
     while ((c = getopt_long(argc, argv, "o:r:qvh", opts, NULL)) != -1) {
@@ -134,10 +433,13 @@ int cli_analyze(int argc, char **argv)
             if (access(optarg, R_OK) != 0) {
                 fprintf(stderr, "vigil: error: --rules %s: %s\n", optarg, strerror(errno));
                 vg_free(files);
+                vg_free(rule_paths);
                 return CLI_EXIT_USAGE;
             }
-            nrules++;
+            rule_paths[nrules++] = optarg;
             break;
+        case OPT_RULES_CACHE: dbc.cache_dir = optarg; break;
+        case OPT_NO_RULES_CACHE: dbc.no_cache = true; break;
         case OPT_NO_PROGRESS: progress = false; break;
         case OPT_STOP_AFTER:
             if (strcmp(optarg, "decode") == 0)
@@ -155,6 +457,98 @@ int cli_analyze(int argc, char **argv)
                 return CLI_EXIT_USAGE;
             }
             break;
+        case OPT_EVIDENCE: evidence = true; break;
+        case OPT_REPORT: report = evidence = true; break;
+        case OPT_EVIDENCE_PACKETS: {
+            unsigned a, b;
+            char tail;
+            if (sscanf(optarg, "%u,%u%c", &a, &b, &tail) != 2 || a > 100000 || b > 100000 ||
+                a + b == 0)
+                return usage_error(files, "--evidence-packets", optarg, "N,M (e.g. 32,64)");
+            ecfg.first_n = a;
+            ecfg.last_m = b;
+            evidence = true;
+            break;
+        }
+        case OPT_EVIDENCE_MEMCAP:
+            if (!parse_size(optarg, &v) || v < (1u << 20))
+                return usage_error(files, "--evidence-memcap", optarg, "a size of at least 1M");
+            ecfg.memcap = (size_t)v;
+            evidence = true;
+            break;
+        case OPT_ROT_SIZE:
+            if (!parse_size(optarg, &v) || v < 4096)
+                return usage_error(files, "--eve-rotate-size", optarg, "a size of at least 4K (e.g. 100M)");
+            scfg.rotate_size = v;
+            break;
+        case OPT_ROT_INT:
+            if (!parse_duration(optarg, &v) || v == 0)
+                return usage_error(files, "--eve-rotate-interval", optarg, "a duration (e.g. 1h, 15m, 30s)");
+            scfg.rotate_interval_s = (uint32_t)v;
+            break;
+        case OPT_SPLIT: scfg.split_types = true; break;
+        case OPT_REDIS: {
+            const char *colon = strrchr(optarg, ':');
+            char *end;
+            unsigned long port = colon ? strtoul(colon + 1, &end, 10) : 0;
+            size_t hl = colon ? (size_t)(colon - optarg) : 0;
+            if (!colon || hl == 0 || hl >= sizeof redis_host || *end || port == 0 || port > 65535)
+                return usage_error(files, "--redis", optarg, "HOST:PORT");
+            if (optarg[0] == '[' && optarg[hl - 1] == ']') { /* [::1]:6379 */
+                memcpy(redis_host, optarg + 1, hl - 2);
+                redis_host[hl - 2] = '\0';
+            } else {
+                memcpy(redis_host, optarg, hl);
+                redis_host[hl] = '\0';
+            }
+            scfg.redis_port = (uint16_t)port;
+            break;
+        }
+        case OPT_REDIS_STREAM: redis_key = optarg; redis_mode = EVE_REDIS_STREAM; break;
+        case OPT_REDIS_LIST: redis_key = optarg; redis_mode = EVE_REDIS_LIST; break;
+        case OPT_REDIS_MAXLEN:
+            if (!parse_size(optarg, &v)) return usage_error(files, "--redis-maxlen", optarg, "a number");
+            scfg.redis_maxlen = v;
+            break;
+        case OPT_REDIS_SPOOL:
+            if (!parse_size(optarg, &v) || v < (1u << 20))
+                return usage_error(files, "--redis-spool", optarg, "a size of at least 1M");
+            scfg.redis_spool = (size_t)v;
+            break;
+        case OPT_REDIS_DRAIN:
+            if (!parse_duration(optarg, &v))
+                return usage_error(files, "--redis-drain-timeout", optarg, "a duration (e.g. 30s)");
+            scfg.redis_drain_ms = (uint32_t)(v * 1000);
+            break;
+        case OPT_IOC:
+        case OPT_BEACON_ALLOWLIST: {
+            bool is_ioc = c == OPT_IOC;
+            if ((is_ioc ? n_ioc : n_allow) >= INTEL_FILES_MAX)
+                return usage_error(files, is_ioc ? "--ioc" : "--beacon-allowlist", optarg,
+                                   "at most 64 files");
+            if (is_ioc)
+                ioc_paths[n_ioc++] = optarg;
+            else
+                allow_paths[n_allow++] = optarg;
+            break;
+        }
+        case OPT_BEACON_THRESHOLD: {
+            char *end;
+            errno = 0;
+            double x = strtod(optarg, &end);
+            if (errno || end == optarg || *end || !(x >= 0 && x <= 1))
+                return usage_error(files, "--beacon-threshold", optarg, "a number from 0 to 1");
+            bcfg.threshold = x;
+            break;
+        }
+        case OPT_BEACON_WEIGHTS: {
+            char why[160];
+            if (!parse_weights(optarg, &bcfg) || beacon_config_check(&bcfg, why, sizeof why) != 0)
+                return usage_error(files, "--beacon-weights", optarg,
+                                   "four weights I,S,D,H from 0 to 1 summing to 1");
+            break;
+        }
+        case OPT_NO_BEACONS: beacons = false; break;
         case 'q': quiet = true; vg_log_set_level(VG_LOG_ERROR); break;
         case 'v': vg_log_set_level(VG_LOG_INFO); break;
         case 'h':
@@ -174,23 +568,75 @@ int cli_analyze(int argc, char **argv)
         vg_free(files);
         return CLI_EXIT_USAGE;
     }
-    if (nrules)
-        vg_warn("--rules: the rule engine is not part of this build yet; %d rule file(s) were "
-                "checked for readability but will not raise alerts",
-                nrules);
+    /* Indicators and the allowlist: loaded before any output exists. A malformed line is reported
+     * and skipped; an unreadable file is a usage error, as an unreadable --rules file. */
+    g_intel = intel_ctx_new();
+    if (!g_intel) {
+        fprintf(stderr, "vigil: error: out of memory\n");
+        vg_free(files);
+        return CLI_EXIT_RUNTIME;
+    }
+    g_intel->beacon = bcfg;
+    g_intel->beacon_enabled = beacons;
+    for (int i = 0; i < n_ioc + n_allow; i++) {
+        bool allow = i >= n_ioc;
+        const char *path = allow ? allow_paths[i - n_ioc] : ioc_paths[i];
+        int lrc = load_intel_file(g_intel, allow ? "--beacon-allowlist" : "--ioc", path, allow, quiet);
+        if (lrc == VG_ERR_IO || lrc == VG_ERR_NOMEM) {
+            vg_free(files);
+            return lrc == VG_ERR_IO ? CLI_EXIT_USAGE : CLI_EXIT_RUNTIME;
+        }
+    }
+    if (intel_ctx_build(g_intel) != VG_OK) {
+        fprintf(stderr, "vigil: error: out of memory building the indicator set\n");
+        vg_free(files);
+        return CLI_EXIT_RUNTIME;
+    }
+    if (nrules) {
+        int lrc = load_rules(rule_paths, nrules, &dbc, quiet, &rules_ld, &rules_de);
+        if (lrc != CLI_EXIT_OK) {
+            intel_ctx_free(g_intel);
+            g_intel = NULL;
+            vg_free(files);
+            vg_free(rule_paths);
+            return lrc;
+        }
+    }
     if (make_dirs(outdir) != 0) {
         fprintf(stderr, "vigil: error: %s: cannot create output folder: %s\n", outdir,
                 strerror(errno));
         vg_free(files);
         return CLI_EXIT_RUNTIME;
     }
+    if (redis_key && !redis_host[0]) {
+        fprintf(stderr, "vigil: error: --redis-stream/--redis-list need --redis HOST:PORT\n");
+        vg_free(files);
+        return CLI_EXIT_USAGE;
+    }
     char eve_path[4200], err[512];
     snprintf(eve_path, sizeof eve_path, "%s/eve.json", outdir);
-    struct eve_sink *eve = eve_sink_open(eve_path, err, sizeof err);
+    scfg.path = eve_path;
+    if (redis_host[0]) {
+        scfg.redis_mode = redis_mode;
+        scfg.redis_host = redis_host;
+        scfg.redis_key = redis_key ? redis_key : "vigil:eve";
+    }
+    struct eve_sink *eve = eve_sink_open_cfg(&scfg, err, sizeof err);
     if (!eve) {
         fprintf(stderr, "vigil: error: %s\n", err);
         vg_free(files);
         return CLI_EXIT_RUNTIME;
+    }
+    struct evidence_ctx *ev = NULL;
+    if (evidence) {
+        ecfg.dir = outdir;
+        ev = evidence_ctx_new(&ecfg, err, sizeof err);
+        if (!ev) {
+            fprintf(stderr, "vigil: error: %s\n", err);
+            eve_sink_close(eve);
+            vg_free(files);
+            return CLI_EXIT_RUNTIME;
+        }
     }
 
     struct sigaction sa;
@@ -203,19 +649,49 @@ int cli_analyze(int argc, char **argv)
     engine_config_default(&cfg);
     cfg.progress = progress && !quiet;
     cfg.last_stage = last_stage;
+    cfg.intel = g_intel;
+    cfg.detect = rules_de;
     struct worker w;
     if (worker_init(&w, &cfg, eve) != 0) {
         fprintf(stderr, "vigil: error: out of memory setting up the pipeline\n");
         eve_sink_close(eve);
+        evidence_ctx_free(ev);
         vg_free(files);
         return CLI_EXIT_RUNTIME;
     }
+    w.evidence = ev;
     double t0 = mono_now();
     struct engine_result res;
     engine_analyze_files(&cfg, files, nfiles, eve, &w, &res);
     double secs = mono_now() - t0;
-    int close_rc = eve_sink_close(eve);
-    if (!quiet) print_summary(&w, &res, eve_path, secs);
+    /* The files the report reads: every EVE file of the run (rotated ones too), copied before
+     * the sink (which owns the names) is closed. */
+    size_t n_eve = eve_sink_file_count(eve);
+    char **eve_files = report ? vg_calloc(n_eve + 1, sizeof *eve_files) : NULL;
+    for (size_t i = 0; eve_files && i < n_eve; i++) eve_files[i] = vg_strdup(eve_sink_file_path(eve, i));
+    struct eve_sink_stats sst;
+    memset(&sst, 0, sizeof sst);
+    int close_rc = eve_sink_close_stats(eve, &sst);
+    if (!quiet) {
+        print_summary(&w, &res, eve_path, secs);
+        print_intel_summary(&w);
+        if (scfg.split_types || sst.rotations)
+            printf("  files     %llu EVE file(s)%s, %llu rotation(s)\n",
+                   (unsigned long long)sst.files_opened,
+                   scfg.split_types ? " (one per event type)" : "", (unsigned long long)sst.rotations);
+        if (sst.redis)
+            printf("  redis     %s:%u %s: %llu sent, %llu dropped, %llu errors, %llu reconnect(s)\n",
+                   redis_host, scfg.redis_port, scfg.redis_key, (unsigned long long)sst.redis_sent,
+                   (unsigned long long)sst.redis_dropped, (unsigned long long)sst.redis_errors,
+                   (unsigned long long)(sst.redis_connects ? sst.redis_connects - 1 : 0));
+        if (ev) {
+            const struct evidence_counters *ec = evidence_counters(ev);
+            printf("  evidence  %llu pcap file(s) in %s/evidence", (unsigned long long)ec->files_written,
+                   outdir);
+            if (ec->memcap_drops) printf(" (%llu packets not kept: memcap)", (unsigned long long)ec->memcap_drops);
+            printf("\n");
+        }
+    }
     int rc = CLI_EXIT_OK;
     if (w.write_errors || close_rc != 0) {
         fprintf(stderr, "vigil: error: %s: events could not be written\n", eve_path);
@@ -223,7 +699,32 @@ int cli_analyze(int argc, char **argv)
     } else if (res.files_ok == 0) {
         rc = CLI_EXIT_NO_INPUT;
     }
+    if (sst.redis && sst.redis_dropped)
+        fprintf(stderr, "vigil: warning: redis: %llu event(s) were not delivered\n",
+                (unsigned long long)sst.redis_dropped);
     worker_fini(&w);
+    intel_ctx_free(g_intel);
+    g_intel = NULL;
+    detect_engine_free(rules_de); /* after the workers: they point into it */
+    rule_loader_free(rules_ld);
+    evidence_ctx_free(ev);
+    if (report && eve_files && rc != CLI_EXIT_RUNTIME) {
+        char html[4300];
+        snprintf(html, sizeof html, "%s/report.html", outdir);
+        struct report_options ro;
+        report_options_default(&ro);
+        ro.captures = (const char *const *)files;
+        ro.n_captures = (size_t)nfiles;
+        if (report_write((const char *const *)eve_files, n_eve, html, &ro, err, sizeof err) != 0) {
+            fprintf(stderr, "vigil: error: report: %s\n", err);
+            rc = CLI_EXIT_RUNTIME;
+        } else if (!quiet) {
+            printf("  report    %s\n", html);
+        }
+    }
+    for (size_t i = 0; eve_files && i < n_eve; i++) vg_free(eve_files[i]);
+    vg_free(eve_files);
     vg_free(files);
+    vg_free(rule_paths);
     return rc;
 }

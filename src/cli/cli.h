@@ -10,5 +10,7 @@ enum { CLI_EXIT_OK = 0, CLI_EXIT_RUNTIME = 1, CLI_EXIT_USAGE = 2, CLI_EXIT_NO_IN
 
 int cli_analyze(int argc, char **argv);
 int cli_rules(int argc, char **argv);
+int cli_hunt(int argc, char **argv);
+int cli_report(int argc, char **argv);
 
 #endif

@@ -1,5 +1,6 @@
-/* detect.h - the rule engine's public API. This part: the Suricata rule language, parsed into
- * struct rule (rule.h). Matching (rule compiler, Vectorscan prefilter, verifiers) comes next.
+/* detect.h - the rule engine's public API: the Suricata rule language parsed into struct rule
+ * (rule.h), the rule compiler (rule_compiler.c: groups, Vectorscan prefilter databases, cache)
+ * and the matcher (detect_engine.c, match.c: per-worker state, verification, alerts).
  *
  * Typical use:
  *
@@ -158,5 +159,144 @@ struct rule_skip_group {
     uint64_t count;
 };
 size_t rule_loader_skip_groups(struct rule_loader *ld, const struct rule_skip_group **groups);
+
+/* ---- the engine: compiled rules (rule_compiler.c) --------------------------------------------
+ *
+ *     struct detect_engine *de;
+ *     struct detect_build_cfg bc = {0};              // default cache directory
+ *     detect_engine_build(rules, n, &bc, &de, &info, err, sizeof err);
+ *     struct detect_thread *dt = detect_thread_new(de, on_alert, worker);   // one per worker
+ *     ... detect_packet(dt, f, p, dir, sr); detect_http_tx(dt, f, p, tx); ... detect_flow_end(dt, f);
+ *     detect_thread_free(dt); detect_engine_free(de);
+ *
+ * The engine is immutable once built and shared by every worker; it points at the rules (it does
+ * not copy them): the loader that owns them must outlive the engine. A thread context holds
+ * everything that changes: Vectorscan scratch, PCRE2 match data, candidate lists, per-flow state
+ * (flowbits, stream tails), threshold tables and counters. Nothing on the per-packet path
+ * allocates, except the per-flow state records, which come from a pool grown in chunks up to a cap
+ * (exhaustion is counted and degrades: no flowbits and no cross-segment tail for that flow). */
+
+struct detect_engine;
+struct detect_thread;
+struct flow;
+struct packet;
+struct stream_result;
+struct http_tx;
+struct dns_msg;
+struct tamper_finding;
+
+struct detect_build_cfg {
+    const char *cache_dir; /* NULL: $XDG_CACHE_HOME/vigil, else $HOME/.cache/vigil */
+    bool no_cache;         /* never read or write the cache */
+    uint32_t flow_state_max; /* per-flow state records per worker; 0: 65536 */
+    uint32_t threshold_max;  /* threshold/detection_filter entries per worker; 0: 65536 */
+};
+
+/* What a build did (for the CLI and the benchmarks). */
+struct detect_build_info {
+    uint32_t rules;          /* rules given */
+    uint32_t active;         /* rules that can match with vigil's layers */
+    uint32_t inactive;       /* rules that never match (protocol or buffer vigil does not publish) */
+    uint32_t groups;         /* prefilter databases */
+    uint32_t patterns;       /* fast patterns in them (a rule may be in several directions) */
+    uint32_t no_fast_pattern; /* active rules evaluated without a prefilter (always list) */
+    uint32_t ip_indexed;     /* header-only rules found through the address index */
+    bool cache_used;         /* databases came from the cache */
+    bool cache_written;
+    double compile_s;        /* seconds spent compiling databases (0 on a cache hit) */
+    char cache_path[512];    /* the cache file ("" when the cache is off) */
+    char cache_note[160];    /* why the cache was not used or not written ("" when fine) */
+    /* Inactive rules by reason (NULL-terminated names, counts). */
+    uint32_t inactive_by_reason[8];
+};
+
+/* Names of the inactive reasons (index of inactive_by_reason), or NULL past the end. */
+const char *detect_inactive_reason(int i);
+
+/* detect_engine_build compiles rules[0..n) (not copied: they must outlive the engine). Returns
+ * VG_OK, VG_ERR_NOMEM, or VG_ERR_FORMAT when Vectorscan refused a database (err says why). A
+ * cache that cannot be read, is corrupt or was made for other rules/versions is ignored and
+ * rebuilt (info->cache_note says so); never fatal. */
+int detect_engine_build(struct rule *const *rules, size_t n, const struct detect_build_cfg *cfg,
+                        struct detect_engine **out, struct detect_build_info *info, char *err,
+                        size_t errlen);
+void detect_engine_free(struct detect_engine *de); /* NULL is a no-op */
+
+/* ---- the matcher (detect_engine.c) ---------------------------------------------------------- */
+
+/* Where an alert came from. */
+enum detect_alert_src {
+    DETECT_SRC_PACKET, /* packet payload, reassembled stream or header-only rule */
+    DETECT_SRC_HTTP,   /* an HTTP transaction (a.http valid) */
+    DETECT_SRC_DNS,    /* a DNS message (a.dns valid) */
+    DETECT_SRC_TAMPER, /* a tamper finding at flow end (a.tamper valid) */
+};
+
+/* One alert, handed to the alert callback; every pointer is valid only during the call. */
+struct detect_alert {
+    const struct rule *r;
+    int src;                 /* enum detect_alert_src */
+    const struct flow *f;    /* may be NULL (packets without a flow) */
+    const struct packet *p;  /* the packet being processed; NULL at flow end */
+    int dir;                 /* FLOW_TOSERVER / FLOW_TOCLIENT: orientation of the alert */
+    bool stream_match;       /* payload matched on the reassembled stream */
+    uint64_t tx_id;          /* HTTP/DNS transaction id */
+    const struct http_tx *http;
+    const struct dns_msg *dns;
+    const struct tamper_finding *tamper;
+};
+
+typedef void (*detect_alert_fn)(void *ud, const struct detect_alert *a);
+
+/* Counters of one worker (stats.detect and vigil.stats.detect). */
+struct detect_counters {
+    uint64_t alerts;            /* alerts handed to the callback */
+    uint64_t alerts_suppressed; /* matches silenced by threshold/detection_filter */
+    uint64_t noalert_matches;   /* matches of noalert rules (flowbits only) */
+    uint64_t pass_matches;      /* pass rules that matched */
+    uint64_t pass_suppressed;   /* matches dropped because a pass rule matched first */
+    uint64_t packets, stream_chunks, http_txs, dns_msgs, tamper_findings; /* inspected */
+    uint64_t prefilter_scans;   /* Vectorscan scans */
+    uint64_t candidates;        /* rules verified */
+    uint64_t matches;           /* rules that matched (before thresholds) */
+    uint64_t backtrack_limit;   /* inspections stopped at the backtracking step cap */
+    uint64_t pcre_errors;       /* PCRE2 match errors (limits hit) */
+    uint64_t scan_errors;       /* Vectorscan scan errors */
+    uint64_t flow_state_full;   /* per-flow state records unavailable (cap) */
+    uint64_t threshold_full;    /* threshold table full: the match alerted unthrottled */
+    uint64_t buffer_truncated;  /* a buffer (stream chunk, transform) cut to its scratch size */
+    uint64_t tls_unbound;       /* TLS/SSH flows whose rules could not be inspected (no parser
+                                   state published by the app layer) */
+};
+
+/* detect_thread_new builds a worker's state for engine de; alerts go to fn(ud, alert). NULL on
+ * allocation failure. */
+struct detect_thread *detect_thread_new(const struct detect_engine *de, detect_alert_fn fn,
+                                        void *ud);
+void detect_thread_free(struct detect_thread *dt); /* NULL is a no-op */
+
+/* detect_packet runs the packet rules on p (after the app layer processed it): payload rules on
+ * the packet payload and, for TCP, on the in-order bytes sr delivered (with a short tail of the
+ * previous bytes, so that a match across two segments is found once); header-only rules through
+ * the address index or the always lists. f may be NULL; sr is NULL for non-TCP packets. */
+void detect_packet(struct detect_thread *dt, struct flow *f, const struct packet *p, int dir,
+                   const struct stream_result *sr);
+/* detect_http_tx runs the HTTP rules on one complete transaction (from the app layer's hook);
+ * p is the packet that completed it, or NULL at flow end. */
+void detect_http_tx(struct detect_thread *dt, struct flow *f, const struct packet *p,
+                    const struct http_tx *tx);
+/* detect_dns_msg runs the DNS rules on one message of direction dir. */
+void detect_dns_msg(struct detect_thread *dt, struct flow *f, const struct packet *p, int dir,
+                    const struct dns_msg *m, uint64_t tx_id);
+/* detect_app_anomaly records an app-layer anomaly raised while processing p, for app-layer-event
+ * rules evaluated on the same packet. */
+void detect_app_anomaly(struct detect_thread *dt, const struct packet *p, int anomaly_id);
+/* detect_tamper_finding runs the vigil.tamper rules on one finding (at flow end). */
+void detect_tamper_finding(struct detect_thread *dt, struct flow *f,
+                           const struct tamper_finding *fd);
+/* detect_flow_end releases the per-flow state of f (from the flow-end hook). */
+void detect_flow_end(struct detect_thread *dt, struct flow *f);
+
+const struct detect_counters *detect_counters(const struct detect_thread *dt);
 
 #endif

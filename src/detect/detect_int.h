@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/vg_addr.h"
 #include "detect/detect.h"
 
 /* ---- logical rule text (rule_lexer.c) ------------------------------------------------------- */
@@ -244,5 +245,233 @@ int rule_vars__ports(const struct rule_vars *v, const char *spec, size_t len, un
                      struct rule_ports *out, char *why, size_t whylen, size_t *why_off);
 void rule_vars__addr_fini(struct rule_addr *a);
 void rule_vars__ports_fini(struct rule_ports *p);
+
+/* ---- compiled engine (rule_compiler.c, prefilter.c, match.c, detect_engine.c) ---------------- */
+
+struct hs_database;
+struct hs_scratch;
+
+/* What a rule is evaluated on. */
+enum de_kind {
+    DE_K_NONE,   /* never matches here (see de_rule.inactive) */
+    DE_K_PKT,    /* packets: payload / stream / header only */
+    DE_K_HTTP,   /* HTTP transactions */
+    DE_K_DNS,    /* DNS messages */
+    DE_K_TLS,    /* TLS sessions (no parser state published yet: counted, never matched) */
+    DE_K_SSH,    /* SSH sessions (same) */
+    DE_K_TAMPER, /* tamper findings at flow end */
+};
+
+/* Why a rule never matches (detect_inactive_reason). */
+enum de_inactive {
+    DE_IN_PROTO,     /* protocol vigil's layers do not publish (smtp, arp, ...) */
+    DE_IN_TLS_SSH,   /* TLS/SSH buffers: the app layer does not hand sessions to detect yet */
+    DE_IN_FILE,      /* file.data outside HTTP */
+    DE_IN_MIXED_APP, /* buffers of two application protocols */
+    DE_IN_COUNT
+};
+
+/* L4 classes a rule applies to (de_rule.l4). */
+enum { DE_L4_TCP = 1, DE_L4_UDP = 2, DE_L4_ICMP4 = 4, DE_L4_ICMP6 = 8, DE_L4_OTHER = 16 };
+
+/* How a TCP rule's payload list is inspected (Suricata's SIG_FLAG_REQUIRE_STREAM/PACKET). */
+enum de_tcp_mode {
+    DE_TCP_STREAM_THEN_PKT, /* stream chunk; the packet when its data was not added to the stream */
+    DE_TCP_STREAM_ONLY,     /* only_stream, tcp-stream */
+    DE_TCP_PKT_ONLY,        /* no_stream, dsize, tcp-pkt */
+};
+
+/* Suricata's flowbits ordering classes: setters before readers. */
+enum de_fbtype { DE_FB_SET, DE_FB_SET_READ, DE_FB_READ, DE_FB_NONE };
+
+/* A flowbits condition or action with its names interned to bit numbers. */
+struct de_fb {
+    uint8_t cmd; /* enum rule_flowbit_cmd */
+    uint8_t op;  /* '|', '&' or 0 */
+    uint16_t n;
+    uint32_t off; /* into de->fb_ids */
+};
+
+struct de_rule {
+    const struct rule *r;
+    uint32_t id;      /* evaluation order (index in de->rules) */
+    uint8_t kind;     /* enum de_kind */
+    uint8_t inactive; /* enum de_inactive when kind == DE_K_NONE */
+    uint8_t l4;       /* DE_L4_* mask */
+    uint8_t tcp_mode; /* enum de_tcp_mode */
+    int8_t pkt_list;  /* index in r->buf of the pkt_data list, or -1 */
+    uint8_t fbtype;   /* enum de_fbtype */
+    uint8_t app;      /* APP_PROTO_* the flow must have (0: any) */
+    uint8_t app_proto_kw; /* app-layer-protocol: APP_PROTO_* required, 0 none, 0xff never */
+    uint8_t dirs;     /* candidate directions: bit 0 to_server, bit 1 to_client */
+    bool has_events;  /* anomaly event conditions */
+    bool has_tamper;  /* vigil.tamper condition */
+    bool header_only; /* no buffer list at all */
+    bool mixed_pkt;   /* an app rule that also has a pkt_data list */
+    bool iponly;      /* Suricata's IP-only rule: first packet of each flow direction only */
+    bool pdonly;      /* only app-layer-protocol: the packet that completed protocol detection */
+    uint32_t fb_off, fb_n; /* flowbits in de->fbs */
+};
+
+/* Contexts a prefilter group serves. */
+enum de_class {
+    DE_C_TCP_STREAM, /* TCP rules inspected on the stream (and on packets not added to it) */
+    DE_C_TCP_PKT,    /* TCP rules inspected on the packet payload only */
+    DE_C_OTHER_PKT,  /* UDP/ICMP/other packets */
+    DE_C_HTTP,       /* an HTTP buffer list (buf + transforms) */
+    DE_C_DNS,        /* a DNS buffer list */
+    DE_C_COUNT
+};
+
+/* One Vectorscan database: the fast patterns of the rules of one (class, direction[, list]). */
+struct de_group {
+    uint8_t cls;  /* enum de_class */
+    uint8_t dir;  /* 0 to_server, 1 to_client */
+    uint8_t buf;  /* app classes: enum rule_buf */
+    uint8_t ntx;  /* app classes: transforms */
+    uint8_t tx[RULE_MAX_TX];
+    uint32_t n;        /* patterns */
+    uint32_t *rule_of; /* pattern id -> rule id */
+    struct hs_database *db;
+};
+
+/* Header-only rules found by address: each entry covers [lo, hi] of the IPv4 set of the rule's
+ * source (src index) or destination (dst index). */
+struct de_ipent {
+    uint32_t lo, hi, rule;
+};
+struct de_ipidx {
+    struct de_ipent *e; /* sorted by lo; spans < DE_IP_NARROW */
+    uint32_t n;
+    uint32_t maxspan;
+    struct de_ipent *wide; /* the rest, scanned linearly */
+    uint32_t nwide;
+};
+#define DE_IP_NARROW 65536u
+
+/* The IPv6 part: single addresses (sorted, exact lookup) and small ranges (within one /64,
+ * scanned linearly). */
+struct de_ip6ent {
+    uint8_t lo[16], hi[16];
+    uint32_t rule;
+};
+struct de_ip6idx {
+    struct de_ip6ent *single; /* lo == hi, sorted by lo */
+    uint32_t nsingle;
+    struct de_ip6ent *ranges;
+    uint32_t nranges;
+};
+
+/* Always-evaluated rule ids (sorted) per context. */
+enum de_always {
+    DE_A_TCP_STREAM, /* payload rules on TCP without a usable fast pattern */
+    DE_A_TCP_PKT,
+    DE_A_OTHER_PKT,
+    DE_A_HDR_TCP, /* header-only rules on TCP packets */
+    DE_A_HDR_OTHER,
+    DE_A_HTTP,
+    DE_A_DNS,
+    DE_A_TAMPER,
+    DE_A_COUNT
+};
+
+struct de_list {
+    uint32_t *id;
+    uint32_t n;
+};
+
+struct detect_engine {
+    struct de_rule *rules; /* in evaluation order */
+    uint32_t nrules;
+    struct de_fb *fbs;
+    uint32_t nfbs;
+    uint32_t *fb_ids;
+    uint32_t nfb_ids;
+    uint32_t nbits;    /* distinct flowbit names */
+    uint32_t fb_words; /* 64-bit words per flow */
+    struct de_group *groups;
+    uint32_t ngroups;
+    struct de_list always[DE_A_COUNT][2]; /* [context][dir] */
+    struct de_ipidx ip_src, ip_dst;
+    struct de_ip6idx ip6_src, ip6_dst;
+    uint32_t max_list; /* longest match list of any rule (stack sizing) */
+    uint32_t flow_state_max, threshold_max;
+    bool has_stream_rules; /* stream tails are worth keeping */
+    bool has_tls_rules;
+    bool has_pdonly; /* PD-only rules: track protocol detection per flow */
+    bool has_pass;   /* pass rules: a flow can be passed */
+};
+
+/* ---- prefilter.c: Vectorscan ---------------------------------------------------------------- */
+
+struct pf_pattern {
+    const uint8_t *p;
+    uint32_t len;
+    bool nocase;
+};
+
+/* Compiles n literal patterns (ids 0..n-1; bytes escaped as \xNN; HS_FLAG_SINGLEMATCH, and
+ * HS_FLAG_CASELESS when nocase) into a block-mode database. Returns VG_OK or VG_ERR_FORMAT /
+ * VG_ERR_NOMEM with err set. */
+int prefilter__compile(const struct pf_pattern *pats, uint32_t n, struct hs_database **db,
+                       char *err, size_t errlen);
+void prefilter__db_free(struct hs_database *db);
+/* Grows *scratch so that it serves db too (one scratch per thread serves every database). */
+int prefilter__scratch_for(struct hs_scratch **scratch, const struct hs_database *db);
+void prefilter__scratch_free(struct hs_scratch *scratch);
+/* Scans buf with db; on_match(ctx, pattern id) for each pattern found (once per pattern).
+ * Returns VG_OK or VG_ERR_FORMAT on a scan error. */
+typedef void (*prefilter_match_fn)(void *ctx, uint32_t id);
+int prefilter__scan(const struct hs_database *db, struct hs_scratch *scratch, const uint8_t *buf,
+                    uint32_t len, prefilter_match_fn on_match, void *ctx);
+/* The library version string (part of the cache key). */
+const char *prefilter__version(void);
+
+/* Cache of compiled databases: one file per key (64 hex digits of a SHA-256 the caller computed)
+ * in dir. The file carries the key and a SHA-256 of its payload, both checked before any
+ * database is deserialised; any mismatch or deserialisation error makes the load fail (the caller
+ * compiles instead). */
+int prefilter__cache_load(const char *path, const uint8_t key[32], struct hs_database **dbs,
+                          uint32_t ndb, char *why, size_t whylen);
+int prefilter__cache_store(const char *path, const uint8_t key[32],
+                           struct hs_database *const *dbs, uint32_t ndb, char *why,
+                           size_t whylen);
+
+/* ---- match.c: verification -------------------------------------------------------------------- */
+
+/* Scratch of the content inspection engine (one per thread). */
+struct match_ctx;
+
+struct match_ctx *match__ctx_new(const struct detect_engine *de);
+void match__ctx_free(struct match_ctx *mc);
+
+/* A buffer to inspect. origin: where the buffer proper starts; the bytes before it are
+ * look-behind context only (the tail of the previous stream chunk): absolute positions (depth,
+ * offset, startswith, byte_* and isdataat offsets, pcre without /R, the first relative match) are
+ * measured from origin, and a match counts only when it reads beyond origin, so a match that lies
+ * wholly in bytes inspected before is not reported twice. Unanchored contents may start in the
+ * look-behind (a pattern split across two segments). */
+struct match_buf {
+    const uint8_t *p;
+    uint32_t len;
+    uint32_t origin;
+};
+
+/* match__list inspects list b of rule r against buf. Returns true on a match. Steps are capped
+ * (*limited set when the cap stopped it). */
+bool match__list(struct match_ctx *mc, const struct rule *r, const struct rule_buffer *b,
+                 const struct match_buf *buf, bool *limited);
+/* Applies list b's transforms to in (len) into the context's scratch; returns the result (may be
+ * `in` itself when there are none). *trunc set when the scratch was too small. */
+const uint8_t *match__transform(struct match_ctx *mc, int slot, const struct rule_buffer *b,
+                                const uint8_t *in, uint32_t len, uint32_t *out_len, bool *trunc);
+/* Resets per-rule state (byte_extract variables) before a rule is inspected. */
+void match__rule_begin(struct match_ctx *mc);
+uint64_t match__pcre_errors(const struct match_ctx *mc);
+
+/* Numeric helpers shared with detect_engine.c. */
+bool match__cmp(const struct rule_cmp *c, uint64_t x);
+bool match__addr(const struct rule_addr *a, const struct vg_addr *x);
+bool match__port(const struct rule_ports *p, uint16_t x);
 
 #endif

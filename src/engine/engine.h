@@ -9,8 +9,11 @@
 #include <stdint.h>
 
 #include "decode/decode.h"
+#include "detect/detect.h"
 #include "flow/flow.h"
+#include "intel/intel.h"
 #include "output/eve.h"
+#include "output/evidence_pcap.h"
 #include "output/json_writer.h"
 #include "app/app.h"
 #include "stream/stream.h"
@@ -22,6 +25,12 @@ struct engine_config {
     struct stream_config stream;
     bool progress; /* a progress line on stderr */
     int last_stage; /* enum engine_stage: stages after it are skipped (benchmarks, diagnosis) */
+    /* Indicators, allowlist and beacon configuration (intel/intel.h); NULL: no intel stage. Not
+     * owned; must outlive the workers. */
+    const struct intel_ctx *intel;
+    /* Compiled rules (detect/detect.h); NULL: no rule matching. Not owned; must outlive the
+     * workers. */
+    const struct detect_engine *detect;
 };
 
 /* Pipeline stages, in order; `vigil analyze --stop-after STAGE` runs the pipeline up to STAGE. */
@@ -38,6 +47,8 @@ struct worker {
     struct stream_ctx *stream;
     struct tamper_ctx *tamper;
     struct app_ctx *app;
+    struct intel_worker *intel; /* NULL when cfg->intel is NULL */
+    struct detect_thread *det;  /* rule matcher state; NULL when cfg->detect is NULL */
     struct eve_sink *eve;
     struct jw jw;
     struct vg_ts now;        /* time of the latest packet */
@@ -48,6 +59,11 @@ struct worker {
     uint32_t flow_alerts; /* alerts written for the flow that is ending (flow-end hook) */
     int last_stage;       /* enum engine_stage */
     uint64_t anomalies[VG_ANOMALY_COUNT]; /* anomaly events written, per id */
+    /* Evidence pcaps (output/evidence_pcap.h): NULL when off. Set by the caller after
+     * worker_init and owned by it; freed after worker_fini. */
+    struct evidence_ctx *evidence;
+    bool ev_trigger; /* this packet made its flow interesting (set by hooks during the pass) */
+    bool ev_written; /* the ending flow's evidence file was written (flow-end hook) */
     /* The first findings, one line each, for the human summary. */
     unsigned n_notable;
     char notable[10][320];

@@ -6,9 +6,12 @@
 #include <string.h>
 
 #include "core/vg_status.h"
+#include "output/eve_alert.h"
 #include "output/eve_dns.h"
 #include "output/eve_http.h"
+#include "output/eve_intel.h"
 #include "output/eve_tamper.h"
+#include "output/evidence_pcap.h"
 
 /* Housekeeping is bounded work per call (STYLE habit 8): at most this many flows are examined for
  * expiry per packet-time second. */
@@ -44,13 +47,68 @@ static void note_finding(struct worker *w, const struct flow *f, const struct ta
              tc ? f->sport : f->dport, verdict, fd->confidence);
 }
 
+/* A rule matched (detect stage): one alert event. */
+static void on_rule_alert(void *ud, const struct detect_alert *a)
+{
+    struct worker *w = ud;
+    eve_alert(&w->jw, a);
+    emit(w, ENG_EV_ALERT);
+    /* evidence: the flow's packets from now on (and its recent past) go to its pcap at flow end */
+    if (w->evidence && a->f) {
+        evidence_mark(w->evidence, a->f);
+        if (a->p) w->ev_trigger = true;
+    }
+}
+
 static void on_tamper_finding(const struct flow *f, const struct tamper_finding *fd, void *ud)
 {
     struct worker *w = ud;
-    eve_tamper_alert(&w->jw, f, fd);
+    if (w->det) detect_tamper_finding(w->det, (struct flow *)f, fd); /* vigil.tamper rules */
+    /* The flow's evidence file is written before its first alert, which names it. */
+    if (w->evidence && w->eve && !w->ev_written) {
+        evidence_flow_write(w->evidence, f);
+        w->ev_written = true;
+    }
+    eve_tamper_alert_ev(&w->jw, f, fd, w->evidence);
     emit(w, ENG_EV_ALERT);
     w->flow_alerts++;
     note_finding(w, f, fd);
+}
+
+/* ---- intel hooks: indicator matches and beacons become alerts ---- */
+
+static void note_intel(struct worker *w, const char *sig, const char *src, const char *dst,
+                       const char *what)
+{
+    if (w->n_notable >= sizeof w->notable / sizeof w->notable[0]) return;
+    snprintf(w->notable[w->n_notable++], sizeof w->notable[0], "%s  %s -> %s  %s", sig, src, dst,
+             what);
+}
+
+static void on_intel_ioc(void *ud, struct flow *f, const struct intel_hit *h)
+{
+    struct worker *w = ud;
+    eve_intel_ioc_alert(&w->jw, f, h);
+    emit(w, ENG_EV_ALERT);
+    f->alerted = true;
+    if (w->evidence) evidence_mark(w->evidence, f); /* its pcap is written when it ends */
+    char a[VG_ADDR_STRLEN], b[VG_ADDR_STRLEN], what[200];
+    snprintf(what, sizeof what, "%s on %s (%s)", h->indicator, h->matched_on, h->source);
+    note_intel(w, intel_sig_msg(INTEL_SID_IOC_BASE + (uint32_t)h->type), vg_addr_str(&f->src, a),
+               vg_addr_str(&f->dst, b), what);
+}
+
+static void on_intel_beacon(void *ud, const struct beacon_finding *bf)
+{
+    struct worker *w = ud;
+    eve_intel_beacon_alert(&w->jw, bf);
+    emit(w, ENG_EV_ALERT);
+    char a[VG_ADDR_STRLEN], b[VG_ADDR_STRLEN], what[200];
+    snprintf(what, sizeof what, "score %.3f, %u connections every %.1f s (jitter %.1f %%)",
+             bf->s.score, bf->s.connections, bf->s.period_s, bf->s.jitter_pct);
+    note_intel(w, intel_sig_msg(bf->by_name ? INTEL_SID_BEACON_NAME : INTEL_SID_BEACON_ADDR),
+               vg_addr_str(&bf->client, a), bf->server_name ? bf->server_name : vg_addr_str(&bf->server, b),
+               what);
 }
 
 /* ---- app-layer hooks: transactions become EVE events ---- */
@@ -58,9 +116,10 @@ static void on_tamper_finding(const struct flow *f, const struct tamper_finding 
 static void on_http_tx(void *ud, struct flow *f, const struct packet *p, const struct http_tx *tx)
 {
     struct worker *w = ud;
-    (void)p;
+    if (w->det) detect_http_tx(w->det, f, p, tx);
     eve_http(&w->jw, f, tx);
     emit(w, ENG_EV_HTTP);
+    if (w->intel && w->last_stage >= ENG_STAGE_ALL) intel_http(w->intel, f, p, tx);
 }
 
 static void on_dns_msg(void *ud, struct flow *f, const struct packet *p, int dir,
@@ -68,8 +127,10 @@ static void on_dns_msg(void *ud, struct flow *f, const struct packet *p, int dir
 {
     struct worker *w = ud;
     struct dns_log_ctx lc = {p ? p->ts : f->last, p ? p->pcap_cnt : 0, dir, tx_id};
+    if (w->det) detect_dns_msg(w->det, f, p, dir, m, tx_id);
     eve_dns(&w->jw, f, m, &lc);
     emit(w, ENG_EV_DNS);
+    if (w->intel && w->last_stage >= ENG_STAGE_ALL) intel_dns(w->intel, f, p, dir, m);
 }
 
 /* A second response to one DNS question (identical or not): the tamper module judges it. Only
@@ -78,11 +139,13 @@ static void on_dns_pair(void *ud, struct flow *f, const struct dns_response_pair
 {
     struct worker *w = ud;
     if (w->last_stage >= ENG_STAGE_ALL) tamper_dns_pair(w->tamper, f, pair);
+    w->ev_trigger = true; /* a second answer: keep this flow's packets as evidence */
 }
 
 static void on_app_anomaly(void *ud, struct flow *f, const struct packet *p, int id)
 {
     struct worker *w = ud;
+    if (w->det && p) detect_app_anomaly(w->det, p, id);
     eve_anomaly(&w->jw, p, f, id);
     emit(w, ENG_EV_ANOMALY);
     if (id >= 0 && id < VG_ANOMALY_COUNT) w->anomalies[id]++;
@@ -95,11 +158,15 @@ static void on_flow_end(struct flow *f, void *ud)
     struct worker *w = ud;
     app_flow_end(w->app, f);
     w->flow_alerts = 0;
+    w->ev_written = false;
     tamper_flow_end(w->tamper, f, on_tamper_finding, w);
     if (w->flow_alerts) f->alerted = true;
+    if (w->det) detect_flow_end(w->det, f);
+    if (w->intel) intel_flow_end(w->intel, f); /* the connection joins its beacon pairs */
     eve_flow(&w->jw, f);
     emit(w, ENG_EV_FLOW);
     stream_flow_free(w->stream, f);
+    if (w->evidence) evidence_flow_end(w->evidence, f);
 }
 
 int worker_init(struct worker *w, const struct engine_config *cfg, struct eve_sink *eve)
@@ -115,7 +182,15 @@ int worker_init(struct worker *w, const struct engine_config *cfg, struct eve_si
     struct app_hooks hooks = {on_http_tx, on_dns_msg, on_dns_pair, on_app_anomaly, w};
     w->app = app_ctx_new(&hooks);
     w->last_expire_sec = INT64_MIN;
-    if (!w->dec || !w->flows || !w->stream || !w->tamper || !w->app) {
+    if (cfg->intel) {
+        struct intel_hooks ih = {on_intel_ioc, on_intel_beacon, w};
+        w->intel = intel_worker_new(cfg->intel, &ih);
+    }
+    /* The rule matcher runs in the full pipeline only (detect hangs after app). */
+    if (cfg->detect && cfg->last_stage >= ENG_STAGE_ALL)
+        w->det = detect_thread_new(cfg->detect, on_rule_alert, w);
+    if (!w->dec || !w->flows || !w->stream || !w->tamper || !w->app || (cfg->intel && !w->intel) ||
+        (cfg->detect && cfg->last_stage >= ENG_STAGE_ALL && !w->det)) {
         worker_fini(w);
         return VG_ERR_NOMEM;
     }
@@ -151,25 +226,42 @@ void worker_packet(struct worker *w, struct packet *p)
     /* 4. app: protocol detection and parsers (transactions are logged through the hooks) */
     if (f && w->last_stage >= ENG_STAGE_APP) app_packet(w->app, f, p, dir, tcp ? &sr : NULL);
 
-    /* detect → intel hang here (later stages). */
+    /* 5. detect: the rules on the packet payload, the reassembled stream and the headers
+     * (transactions were inspected in the app hooks above) */
+    if (w->det) detect_packet(w->det, f, p, dir, tcp ? &sr : NULL);
 
-    /* 5. tamper: path integrity (races, forged resets) */
+    /* 4c. intel: a new flow's two addresses against the indicators (names, URLs and fingerprints
+     * are checked in the app-layer hooks above; beacons are scored from flow ends) */
+    if (f && w->intel && w->last_stage >= ENG_STAGE_ALL && f->pkts[0] + f->pkts[1] == 1)
+        intel_flow_new(w->intel, f, p);
+
+    /* 6. tamper: path integrity (races, forged resets) */
     if (f && w->last_stage >= ENG_STAGE_ALL) tamper_packet(w->tamper, f, p, dir, tcp ? &sr : NULL);
 
-    /* 6. output: the packet's anomalies (decoder and stream) */
+    /* 5b. evidence: keep the packet for a flow that may end with a finding (evidence_pcap.h);
+     * a reset, a stream overlap fact, an anomaly or a DNS answer pair starts recording a flow. */
+    if (f && w->evidence) {
+        bool trig = w->ev_trigger || p->n_anom || (tcp && sr.n_facts) ||
+                    (p->proto == 6 && (p->tcp_flags & VG_TCP_RST));
+        evidence_packet(w->evidence, f, dir, p, trig);
+    }
+    w->ev_trigger = false;
+
+    /* 7. output: the packet's anomalies (decoder and stream) */
     for (unsigned i = 0; i < p->n_anom; i++) {
         eve_anomaly(&w->jw, p, f, p->anom[i]);
         emit(w, ENG_EV_ANOMALY);
         if (p->anom[i] < VG_ANOMALY_COUNT) w->anomalies[p->anom[i]]++;
     }
 
-    /* 7. housekeeping: expire idle flows and fragment trackers, bounded */
+    /* 8. housekeeping: expire idle flows and fragment trackers, bounded */
     housekeeping(w);
 }
 
 void worker_finish(struct worker *w, const struct eve_stats_in *extra)
 {
     flow_table_flush(w->flows, FLOW_END_SHUTDOWN);
+    if (w->intel) intel_finish(w->intel); /* beacon scoring over every connection seen */
     struct eve_stats_in in;
     memset(&in, 0, sizeof in);
     if (extra) in = *extra;
@@ -179,7 +271,41 @@ void worker_finish(struct worker *w, const struct eve_stats_in *extra)
     in.stream = stream_counters(w->stream);
     in.tamper = tamper_counters(w->tamper);
     in.app = app_counters(w->app);
+    if (w->det) in.detect = detect_counters(w->det);
+    /* vigil.stats.output: the sink's and the evidence writer's counters, as one object */
+    struct jw oj;
+    jw_init(&oj);
+    if (w->eve || w->evidence) {
+        jw_obj_open(&oj, NULL);
+        if (w->eve) {
+            struct eve_sink_stats st;
+            eve_sink_get_stats(w->eve, &st);
+            jw_obj_open(&oj, "eve");
+            jw_uint(&oj, "events", st.events);
+            jw_uint(&oj, "files_opened", st.files_opened);
+            jw_uint(&oj, "rotations", st.rotations);
+            jw_obj_close(&oj);
+            if (st.redis) {
+                jw_obj_open(&oj, "redis");
+                jw_uint(&oj, "sent", st.redis_sent);
+                jw_uint(&oj, "spooled", st.redis_spooled);
+                jw_uint(&oj, "dropped", st.redis_dropped);
+                jw_uint(&oj, "errors", st.redis_errors);
+                jw_uint(&oj, "connects", st.redis_connects);
+                jw_uint(&oj, "connect_failures", st.redis_connect_failures);
+                jw_uint(&oj, "spool_bytes_max", st.redis_spool_bytes_max);
+                jw_obj_close(&oj);
+            }
+        }
+        if (w->evidence) evidence_counters_json(w->evidence, &oj, "evidence");
+        jw_obj_close(&oj);
+        if (!oj.oom) {
+            in.output_json = oj.buf;
+            in.output_json_len = oj.len;
+        }
+    }
     eve_stats(&w->jw, &in);
+    jw_fini(&oj);
     emit(w, ENG_EV_STATS);
 }
 
@@ -194,10 +320,14 @@ void worker_fini(struct worker *w)
     stream_ctx_free(w->stream);
     tamper_ctx_free(w->tamper);
     app_ctx_free(w->app);
+    intel_worker_free(w->intel);
+    detect_thread_free(w->det); /* after the flush: flow ends still reach the matcher */
     jw_fini(&w->jw);
     w->dec = NULL;
     w->flows = NULL;
     w->stream = NULL;
     w->tamper = NULL;
     w->app = NULL;
+    w->intel = NULL;
+    w->det = NULL;
 }

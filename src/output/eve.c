@@ -7,6 +7,7 @@
 
 #include "app/app.h"
 #include "core/vg_anomaly.h"
+#include "output/eve_alert.h"
 
 const char *eve_proto_name(uint8_t proto, char *buf8)
 {
@@ -238,6 +239,7 @@ void eve_stats(struct jw *w, const struct eve_stats_in *in)
         jw_uint(w, "memuse", sc->memuse);
         jw_obj_close(w);
     }
+    if (in->detect) eve_alert_stats(w, in->detect);
     jw_obj_close(w); /* stats */
 
     /* vigil's own counters: everything Suricata's schema has no place for. */
@@ -305,9 +307,11 @@ void eve_stats(struct jw *w, const struct eve_stats_in *in)
         jw_obj_close(w);
         jw_obj_close(w);
     }
+    if (in->detect) eve_alert_stats_vigil(w, in->detect);
     jw_uint(w, "capture_errors", in->capture_errors);
     jw_uint(w, "files_ok", in->files_ok);
     jw_uint(w, "files_failed", in->files_failed);
+    if (in->output_json && in->output_json_len) jw_raw(w, "output", in->output_json, in->output_json_len);
     jw_obj_close(w);
     jw_obj_close(w);
     jw_obj_close(w);

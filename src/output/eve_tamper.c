@@ -13,6 +13,7 @@
 #include "app/dns/dns.h"
 #include "core/vg_addr.h"
 #include "core/vg_time.h"
+#include "output/evidence_pcap.h"
 
 static void put_ts(struct jw *w, const char *key, struct vg_ts ts)
 {
@@ -152,7 +153,8 @@ static void put_baseline(struct jw *w, const struct tamper_baseline_summary *b, 
     jw_obj_close(w);
 }
 
-void eve_tamper_alert(struct jw *w, const struct flow *f, const struct tamper_finding *fd)
+void eve_tamper_alert_ev(struct jw *w, const struct flow *f, const struct tamper_finding *fd,
+                         const struct evidence_ctx *ev)
 {
     char a[VG_ADDR_STRLEN], p8[8];
     const struct tamper_contestant *last = &fd->c[1];
@@ -239,7 +241,19 @@ void eve_tamper_alert(struct jw *w, const struct flow *f, const struct tamper_fi
     jw_arr_close(w);
     put_baseline(w, &fd->baseline, f->proto == 6);
     jw_uint(w, "count", fd->count);
+    /* The sender's packets as kept in the evidence file (TTL / IP ID / window over time): what
+     * the report plots. Only when evidence is on. */
+    if (ev) evidence_put_series(ev, f, w, fd->dir);
     jw_obj_close(w);
 
+    if (ev) {
+        uint64_t cnt[2] = {fd->c[0].pcap_cnt, fd->c[1].pcap_cnt};
+        evidence_put_json(ev, f, w, cnt, 2);
+    }
     jw_obj_close(w);
+}
+
+void eve_tamper_alert(struct jw *w, const struct flow *f, const struct tamper_finding *fd)
+{
+    eve_tamper_alert_ev(w, f, fd, NULL);
 }

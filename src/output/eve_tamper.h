@@ -18,4 +18,12 @@
  * payload_truncated saying when the contestant carried more. */
 void eve_tamper_alert(struct jw *w, const struct flow *f, const struct tamper_finding *fd);
 
+/* eve_tamper_alert_ev is eve_tamper_alert plus, when ev is not NULL and the flow's evidence file
+ * was written (evidence_flow_write), the top-level "evidence" object (the file and the
+ * contestants' packet numbers in it) and "tamper.series" (the sender's kept packets: pcap_cnt,
+ * t_us, ttl, ip_id, window, len). See docs/eve.md. */
+struct evidence_ctx;
+void eve_tamper_alert_ev(struct jw *w, const struct flow *f, const struct tamper_finding *fd,
+                         const struct evidence_ctx *ev);
+
 #endif
