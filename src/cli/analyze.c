@@ -411,8 +411,9 @@ int cli_analyze(int argc, char **argv)
     int redis_mode = EVE_REDIS_STREAM;
     uint64_t v;
     const char *outdir = "vigil-out";
-    char **files = vg_calloc((size_t)argc + 1, sizeof *files);
-    char **rule_paths = vg_calloc((size_t)argc + 1, sizeof *rule_paths);
+    /* One allocation for both lists, so that every early return that frees `files` frees both. */
+    char **files = vg_calloc(2 * ((size_t)argc + 1), sizeof *files);
+    char **rule_paths = files ? files + argc + 1 : NULL;
     struct rule_loader *rules_ld = NULL;
     struct detect_engine *rules_de = NULL;
     int nfiles = 0, nrules = 0;
@@ -420,7 +421,6 @@ int cli_analyze(int argc, char **argv)
     int last_stage = ENG_STAGE_ALL;
     if (!files || !rule_paths) {
         vg_free(files);
-        vg_free(rule_paths);
         return CLI_EXIT_RUNTIME;
     }
     optind = 1;
@@ -433,7 +433,6 @@ int cli_analyze(int argc, char **argv)
             if (access(optarg, R_OK) != 0) {
                 fprintf(stderr, "vigil: error: --rules %s: %s\n", optarg, strerror(errno));
                 vg_free(files);
-                vg_free(rule_paths);
                 return CLI_EXIT_USAGE;
             }
             rule_paths[nrules++] = optarg;
@@ -598,7 +597,6 @@ int cli_analyze(int argc, char **argv)
             intel_ctx_free(g_intel);
             g_intel = NULL;
             vg_free(files);
-            vg_free(rule_paths);
             return lrc;
         }
     }
@@ -725,6 +723,5 @@ int cli_analyze(int argc, char **argv)
     for (size_t i = 0; eve_files && i < n_eve; i++) vg_free(eve_files[i]);
     vg_free(eve_files);
     vg_free(files);
-    vg_free(rule_paths);
     return rc;
 }
