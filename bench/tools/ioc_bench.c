@@ -36,7 +36,8 @@ int main(int argc, char **argv)
     long n = argc > 2 ? strtol(argv[2], NULL, 10) : 2000000;
     struct ioc_set *s = ioc_set_new();
     double t0 = now();
-    if (!s || ioc_load_file(s, argv[1], IOC_FMT_AUTO, 0, NULL, NULL, NULL) != 0 || ioc_set_build(s) != 0) {
+    if (!s || ioc_load_file(s, argv[1], IOC_FMT_AUTO, 0, NULL, NULL, NULL) != 0 ||
+        ioc_set_build(s) != 0) {
         fprintf(stderr, "ioc_bench: cannot load %s\n", argv[1]);
         return 1;
     }
@@ -45,7 +46,8 @@ int main(int argc, char **argv)
     struct vg_addr *a4 = malloc((size_t)n * sizeof *a4), *a6 = malloc((size_t)n * sizeof *a6);
     char(*names)[40] = malloc((size_t)n * sizeof *names);
     if (!a4 || !a6 || !names) return 1;
-    static const char *tld[] = {"com", "net", "org", "info", "ru", "cn", "xyz", "top", "io", "example"};
+    static const char *tld[] = {"com", "net", "org", "info", "ru",
+                                "cn",  "xyz", "top", "io",   "example"};
     for (long i = 0; i < n; i++) {
         uint64_t r = rnd(&x);
         memset(&a4[i], 0, sizeof a4[i]);
@@ -59,17 +61,20 @@ int main(int argc, char **argv)
         a6[i].a[3] = 0xb8;
         uint64_t r2 = rnd(&x);
         memcpy(a6[i].a + 4, &r2, 8);
-        snprintf(names[i], sizeof names[i], "www.h%llx.%s", (unsigned long long)(r >> 20) & 0xffffff,
-                 tld[r % 10]);
+        snprintf(names[i], sizeof names[i], "www.h%llx.%s",
+                 (unsigned long long)(r >> 20) & 0xffffff, tld[r % 10]);
     }
     t0 = now();
-    for (long i = 0; i < n; i++) hits += ioc_match_addr(s, &a4[i]) != IOC_NONE;
+    for (long i = 0; i < n; i++)
+        hits += ioc_match_addr(s, &a4[i]) != IOC_NONE;
     double t4 = now() - t0;
     t0 = now();
-    for (long i = 0; i < n; i++) hits += ioc_match_addr(s, &a6[i]) != IOC_NONE;
+    for (long i = 0; i < n; i++)
+        hits += ioc_match_addr(s, &a6[i]) != IOC_NONE;
     double t6 = now() - t0;
     t0 = now();
-    for (long i = 0; i < n; i++) hits += ioc_match_domain(s, names[i], strlen(names[i])) != IOC_NONE;
+    for (long i = 0; i < n; i++)
+        hits += ioc_match_domain(s, names[i], strlen(names[i])) != IOC_NONE;
     double td = now() - t0;
     printf("ioc_bench: %zu indicators loaded in %.2f s (%.1f MB); %ld lookups each: IPv4 %.0f ns, "
            "IPv6 %.0f ns, domain (3 labels) %.0f ns; %llu hits\n",

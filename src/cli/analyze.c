@@ -36,6 +36,8 @@ static void analyze_usage(FILE *out)
           "                       $XDG_CACHE_HOME/vigil, else ~/.cache/vigil)\n"
           "      --no-rules-cache   compile the rules every time, never read or write the cache\n"
           "      --no-progress    no progress line on stderr\n"
+          "      --eve-types LIST  event types to write, comma-separated: flow, anomaly, http,\n"
+          "                       dns (alert and stats are always written; default: all)\n"
           "      --stop-after STAGE  run the pipeline only up to decode, flow, stream or app\n"
           "                       (benchmarks and diagnosis)\n"
           "\n"
@@ -174,6 +176,38 @@ static void print_intel_summary(const struct worker *w)
                "the per-pair cap, %llu over the total cap\n",
                (unsigned long long)bc->pairs_dropped, (unsigned long long)bc->capped_per_pair,
                (unsigned long long)bc->capped_total);
+}
+
+/* --eve-types flow,anomaly,http,dns: the event types written besides alert and stats (which are
+ * always written). Suricata's eve-log `types` list, on the command line. */
+static int parse_eve_types(const char *list, unsigned *out)
+{
+    static const struct {
+        const char *name;
+        int type;
+    } names[] = {{"flow", ENG_EV_FLOW}, {"anomaly", ENG_EV_ANOMALY}, {"http", ENG_EV_HTTP},
+                 {"dns", ENG_EV_DNS},   {"alert", ENG_EV_ALERT},     {"stats", ENG_EV_STATS}};
+    unsigned mask = 0;
+    const char *p = list;
+    while (*p) {
+        size_t n = strcspn(p, ",");
+        bool found = false;
+        for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+            if (strlen(names[i].name) == n && strncmp(p, names[i].name, n) == 0) {
+                mask |= 1u << names[i].type;
+                found = true;
+            }
+        if (!found && n) {
+            fprintf(stderr, "vigil: error: --eve-types: unknown event type '%.*s' (flow, anomaly, "
+                            "http, dns, alert, stats)\n",
+                    (int)n, p);
+            return -1;
+        }
+        p += n;
+        if (*p == ',') p++;
+    }
+    *out = mask;
+    return 0;
 }
 
 static void on_signal(int sig)
@@ -362,7 +396,7 @@ static int usage_error(char **files, const char *opt, const char *arg, const cha
 
 int cli_analyze(int argc, char **argv)
 {
-    enum { OPT_RULES = 256, OPT_NO_PROGRESS, OPT_STOP_AFTER, OPT_EVIDENCE, OPT_EVIDENCE_PACKETS,
+    enum { OPT_RULES = 256, OPT_NO_PROGRESS, OPT_STOP_AFTER, OPT_EVE_TYPES, OPT_EVIDENCE, OPT_EVIDENCE_PACKETS,
            OPT_EVIDENCE_MEMCAP, OPT_REPORT, OPT_ROT_SIZE, OPT_ROT_INT, OPT_SPLIT, OPT_REDIS,
            OPT_REDIS_STREAM, OPT_REDIS_LIST, OPT_REDIS_MAXLEN, OPT_REDIS_SPOOL, OPT_REDIS_DRAIN };
     enum { OPT_IOC = 512, OPT_BEACON_ALLOWLIST, OPT_BEACON_THRESHOLD, OPT_BEACON_WEIGHTS,
@@ -379,6 +413,7 @@ int cli_analyze(int argc, char **argv)
         {"output", required_argument, NULL, 'o'},      {"rules", required_argument, NULL, OPT_RULES},
         {"no-progress", no_argument, NULL, OPT_NO_PROGRESS}, {"quiet", no_argument, NULL, 'q'},
         {"stop-after", required_argument, NULL, OPT_STOP_AFTER},
+        {"eve-types", required_argument, NULL, OPT_EVE_TYPES},
         {"evidence", no_argument, NULL, OPT_EVIDENCE},
         {"evidence-packets", required_argument, NULL, OPT_EVIDENCE_PACKETS},
         {"evidence-memcap", required_argument, NULL, OPT_EVIDENCE_MEMCAP},
@@ -419,6 +454,7 @@ int cli_analyze(int argc, char **argv)
     int nfiles = 0, nrules = 0;
     bool quiet = false, progress = true;
     int last_stage = ENG_STAGE_ALL;
+    unsigned eve_types = ~0u;
     if (!files || !rule_paths) {
         vg_free(files);
         return CLI_EXIT_RUNTIME;
@@ -440,6 +476,12 @@ int cli_analyze(int argc, char **argv)
         case OPT_RULES_CACHE: dbc.cache_dir = optarg; break;
         case OPT_NO_RULES_CACHE: dbc.no_cache = true; break;
         case OPT_NO_PROGRESS: progress = false; break;
+        case OPT_EVE_TYPES:
+            if (parse_eve_types(optarg, &eve_types) != 0) {
+                vg_free(files);
+                return CLI_EXIT_USAGE;
+            }
+            break;
         case OPT_STOP_AFTER:
             if (strcmp(optarg, "decode") == 0)
                 last_stage = ENG_STAGE_DECODE;
@@ -647,6 +689,7 @@ int cli_analyze(int argc, char **argv)
     engine_config_default(&cfg);
     cfg.progress = progress && !quiet;
     cfg.last_stage = last_stage;
+    cfg.eve_types = eve_types;
     cfg.intel = g_intel;
     cfg.detect = rules_de;
     struct worker w;

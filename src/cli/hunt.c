@@ -95,9 +95,12 @@ struct hunt {
 static bool want_event(const char *et, size_t n)
 {
     switch (n) {
-    case 3: return memcmp(et, "dns", 3) == 0 || memcmp(et, "tls", 3) == 0;
-    case 4: return memcmp(et, "flow", 4) == 0 || memcmp(et, "http", 4) == 0;
-    case 5: return memcmp(et, "alert", 5) == 0;
+    case 3:
+        return memcmp(et, "dns", 3) == 0 || memcmp(et, "tls", 3) == 0;
+    case 4:
+        return memcmp(et, "flow", 4) == 0 || memcmp(et, "http", 4) == 0;
+    case 5:
+        return memcmp(et, "alert", 5) == 0;
     }
     return false;
 }
@@ -122,25 +125,38 @@ static const char *unescape(struct hunt *h, const char *s, size_t n, size_t *out
         }
         c = s[++i];
         switch (c) {
-        case 'b': *o++ = '\b'; break;
-        case 'f': *o++ = '\f'; break;
-        case 'n': *o++ = '\n'; break;
-        case 'r': *o++ = '\r'; break;
-        case 't': *o++ = '\t'; break;
+        case 'b':
+            *o++ = '\b';
+            break;
+        case 'f':
+            *o++ = '\f';
+            break;
+        case 'n':
+            *o++ = '\n';
+            break;
+        case 'r':
+            *o++ = '\r';
+            break;
+        case 't':
+            *o++ = '\t';
+            break;
         case 'u': {
             unsigned v = 0;
             size_t k;
             for (k = 0; k < 4 && i + 1 + k < n; k++) {
                 char d = s[i + 1 + k];
-                v = v * 16 + (unsigned)(d >= '0' && d <= '9' ? d - '0'
+                v = v * 16 + (unsigned)(d >= '0' && d <= '9'   ? d - '0'
                                         : d >= 'a' && d <= 'f' ? d - 'a' + 10
-                                        : d >= 'A' && d <= 'F' ? d - 'A' + 10 : 0);
+                                        : d >= 'A' && d <= 'F' ? d - 'A' + 10
+                                                               : 0);
             }
             i += k;
             *o++ = v < 0x80 ? (char)v : '?';
             break;
         }
-        default: *o++ = c; break; /* \" \\ \/ */
+        default:
+            *o++ = c;
+            break; /* \" \\ \/ */
         }
     }
     *out_n = (size_t)(o - start);
@@ -209,7 +225,8 @@ static void on_value(struct hunt *h, struct line_info *li, int depth, const char
             } else if (KEY(key, key_n, "fingerprint")) {
                 if (h->want_sha1) add_cand(li, v, n, C_SHA1, "tls.fingerprint");
             }
-        } else if (depth == 3 && parent && KEY(parent, parent_n, "ja3") && KEY(key, key_n, "hash")) {
+        } else if (depth == 3 && parent && KEY(parent, parent_n, "ja3") &&
+                   KEY(key, key_n, "hash")) {
             if (h->want_ja3) add_cand(li, v, n, C_JA3, "tls.ja3.hash");
         }
     }
@@ -229,7 +246,8 @@ static bool scan_line(struct hunt *h, const char *p, const char *end, struct lin
     size_t key_n = 0;
     const char *sect = NULL;
     size_t sect_n = 0;
-    while (p < end && (*p == ' ' || *p == '\t' || *p == '\r')) p++;
+    while (p < end && (*p == ' ' || *p == '\t' || *p == '\r'))
+        p++;
     if (p >= end || *p != '{') return false;
     while (p < end) {
         char c = *p;
@@ -242,7 +260,8 @@ static bool scan_line(struct hunt *h, const char *p, const char *end, struct lin
                 if (!q) return false;
                 /* an escaped quote has an odd run of backslashes before it */
                 const char *b = q;
-                while (b > s && b[-1] == '\\') b--;
+                while (b > s && b[-1] == '\\')
+                    b--;
                 if ((q - b) % 2 == 0) {
                     esc = esc || memchr(s, '\\', (size_t)(q - s)) != NULL;
                     p = q + 1;
@@ -310,7 +329,8 @@ static bool scan_line(struct hunt *h, const char *p, const char *end, struct lin
             if (depth == 1 && !expect_key && key && KEY(key, key_n, "flow_id") && c >= '0' &&
                 c <= '9') {
                 uint64_t x = 0;
-                while (p < end && *p >= '0' && *p <= '9') x = x * 10 + (uint64_t)(*p++ - '0');
+                while (p < end && *p >= '0' && *p <= '9')
+                    x = x * 10 + (uint64_t)(*p++ - '0');
                 li->flow_id = x;
                 li->has_flow_id = true;
                 break;
@@ -333,8 +353,8 @@ static void put_table_row(struct hunt *h, const struct line_info *li, uint32_t i
                           const char *where, const char *v, size_t n, const char *src)
 {
     if (!h->header_done) {
-        fprintf(h->out, "%-32s %-6s %-17s %-16s %-40s %-10s %s\n", "timestamp", "event",
-                "flow_id", "matched_on", "value", "type", "indicator (source)");
+        fprintf(h->out, "%-32s %-6s %-17s %-16s %-40s %-10s %s\n", "timestamp", "event", "flow_id",
+                "matched_on", "value", "type", "indicator (source)");
         h->header_done = true;
     }
     char fid[24] = "-";
@@ -344,9 +364,9 @@ static void put_table_row(struct hunt *h, const struct line_info *li, uint32_t i
             ioc_type_name(ioc_entry_type(h->set, id)), ioc_entry_text(h->set, id), src);
 }
 
-static void report(struct hunt *h, const struct line_info *li, struct match *seen,
-                   unsigned *nseen, uint32_t id, const char *where, const char *v, size_t n,
-                   const char *file, uint64_t lineno)
+static void report(struct hunt *h, const struct line_info *li, struct match *seen, unsigned *nseen,
+                   uint32_t id, const char *where, const char *v, size_t n, const char *file,
+                   uint64_t lineno)
 {
     if (id == IOC_NONE) return;
     for (unsigned i = 0; i < *nseen; i++)
@@ -389,15 +409,25 @@ static void match_line(struct hunt *h, const struct line_info *li, const char *f
         const struct cand *c = &li->c[i];
         uint32_t id = IOC_NONE;
         switch (c->kind) {
-        case C_ADDR: id = ioc_match_addr_text(s, c->v, c->n); break;
-        case C_DOMAIN: id = ioc_match_domain(s, c->v, c->n); break;
+        case C_ADDR:
+            id = ioc_match_addr_text(s, c->v, c->n);
+            break;
+        case C_DOMAIN:
+            id = ioc_match_domain(s, c->v, c->n);
+            break;
         case C_ADDR_OR_NAME:
             if (h->want_addr) id = ioc_match_addr_text(s, c->v, c->n);
             if (id == IOC_NONE && h->want_name) id = ioc_match_domain(s, c->v, c->n);
             break;
-        case C_JA3: id = ioc_match_hash(s, IOC_JA3, c->v, c->n); break;
-        case C_JA4: id = ioc_match_hash(s, IOC_JA4, c->v, c->n); break;
-        case C_SHA1: id = ioc_match_hash(s, IOC_CERT_SHA1, c->v, c->n); break;
+        case C_JA3:
+            id = ioc_match_hash(s, IOC_JA3, c->v, c->n);
+            break;
+        case C_JA4:
+            id = ioc_match_hash(s, IOC_JA4, c->v, c->n);
+            break;
+        case C_SHA1:
+            id = ioc_match_hash(s, IOC_CERT_SHA1, c->v, c->n);
+            break;
         }
         report(h, li, seen, &nseen, id, c->where, c->v, c->n, file, lineno);
     }
@@ -407,8 +437,7 @@ static void match_line(struct hunt *h, const struct line_info *li, const char *f
     }
 }
 
-static void process_line(struct hunt *h, const char *p, size_t n, const char *file,
-                         uint64_t lineno)
+static void process_line(struct hunt *h, const char *p, size_t n, const char *file, uint64_t lineno)
 {
     struct line_info li;
     li.ts = li.et = li.host = li.url = NULL;
@@ -475,7 +504,8 @@ static int hunt_file(struct hunt *h, const char *path, char **bufp, size_t *capp
         }
         ssize_t r;
         if (gzf) {
-            int gr = gzread(gzf, buf + have, (unsigned)(cap - have > (1u << 30) ? (1u << 30) : cap - have));
+            int gr = gzread(gzf, buf + have,
+                            (unsigned)(cap - have > (1u << 30) ? (1u << 30) : cap - have));
             r = gr;
             if (gr < 0) {
                 int errnum;
@@ -562,7 +592,8 @@ int cli_hunt(int argc, char **argv)
         case OPT_IOC: {
             unsigned shown = 0;
             int lrc = ioc_load_file(set, optarg, IOC_FMT_AUTO, 0, on_load_error, &shown, &st);
-            if (shown > 50) fprintf(stderr, "vigil: error: %s: %u more not shown\n", optarg, shown - 50);
+            if (shown > 50)
+                fprintf(stderr, "vigil: error: %s: %u more not shown\n", optarg, shown - 50);
             if (lrc == VG_ERR_IO) {
                 ioc_set_free(set);
                 return CLI_EXIT_USAGE;
@@ -581,12 +612,15 @@ int cli_hunt(int argc, char **argv)
             else if (strcmp(optarg, "table") == 0)
                 table = true;
             else {
-                fprintf(stderr, "vigil: error: --format: expected json or table, not '%s'\n", optarg);
+                fprintf(stderr, "vigil: error: --format: expected json or table, not '%s'\n",
+                        optarg);
                 ioc_set_free(set);
                 return CLI_EXIT_USAGE;
             }
             break;
-        case 'q': quiet = true; break;
+        case 'q':
+            quiet = true;
+            break;
         case 'h':
             hunt_usage(stdout);
             ioc_set_free(set);
@@ -651,14 +685,17 @@ int cli_hunt(int argc, char **argv)
         rc = CLI_EXIT_NO_INPUT;
     }
     if (!quiet) {
-        fprintf(stderr,
-                "vigil hunt: %llu match(es) in %llu event(s) (%llu line(s)) of %d file(s), %.1f MB in "
-                "%.2f s (%.0f MB/s)",
-                (unsigned long long)h.matches, (unsigned long long)h.events,
-                (unsigned long long)h.lines, ok, h.bytes / 1e6, secs,
-                secs > 0 ? h.bytes / 1e6 / secs : 0.0);
-        if (h.malformed) fprintf(stderr, ", %llu malformed line(s)", (unsigned long long)h.malformed);
-        if (h.long_lines) fprintf(stderr, ", %llu over-long line(s) skipped", (unsigned long long)h.long_lines);
+        fprintf(
+            stderr,
+            "vigil hunt: %llu match(es) in %llu event(s) (%llu line(s)) of %d file(s), %.1f MB in "
+            "%.2f s (%.0f MB/s)",
+            (unsigned long long)h.matches, (unsigned long long)h.events,
+            (unsigned long long)h.lines, ok, h.bytes / 1e6, secs,
+            secs > 0 ? h.bytes / 1e6 / secs : 0.0);
+        if (h.malformed)
+            fprintf(stderr, ", %llu malformed line(s)", (unsigned long long)h.malformed);
+        if (h.long_lines)
+            fprintf(stderr, ", %llu over-long line(s) skipped", (unsigned long long)h.long_lines);
         if (failed) fprintf(stderr, ", %d file(s) unreadable", failed);
         fprintf(stderr, "\n");
     }

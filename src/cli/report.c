@@ -13,20 +13,21 @@
 
 static void report_usage(FILE *out)
 {
-    fputs("usage: vigil report [options] EVE.json...\n"
-          "\n"
-          "Writes one self-contained HTML page (no scripts or external resources) from EVE files:\n"
-          "summary, timeline of findings, each finding with its evidence, beacons, top talkers and\n"
-          "top alerts. Several files (rotated or split outputs) are read as one input.\n"
-          "\n"
-          "options:\n"
-          "  -o, --output FILE    the page to write (default report.html)\n"
-          "      --title TEXT     page title (default \"vigil report\")\n"
-          "      --max-findings N findings drawn in full, most severe first (default 50)\n"
-          "  -h, --help           this help\n"
-          "\n"
-          "Exit codes: 0 ok, 1 an input could not be read or the page not written, 2 usage error.\n",
-          out);
+    fputs(
+        "usage: vigil report [options] EVE.json...\n"
+        "\n"
+        "Writes one self-contained HTML page (no scripts or external resources) from EVE files:\n"
+        "summary, timeline of findings, each finding with its evidence, beacons, top talkers and\n"
+        "top alerts. Several files (rotated or split outputs) are read as one input.\n"
+        "\n"
+        "options:\n"
+        "  -o, --output FILE    the page to write (default report.html)\n"
+        "      --title TEXT     page title (default \"vigil report\")\n"
+        "      --max-findings N findings drawn in full, most severe first (default 50)\n"
+        "  -h, --help           this help\n"
+        "\n"
+        "Exit codes: 0 ok, 1 an input could not be read or the page not written, 2 usage error.\n",
+        out);
 }
 
 /* Evidence paths in EVE are relative to the EVE file's folder. When the page is written
@@ -41,7 +42,10 @@ static void link_base_for(const char *eve, const char *html, char *out, size_t n
     /* the page may not exist yet: resolve its folder */
     snprintf(b, sizeof b, "%s", html);
     s = strrchr(b, '/');
-    if (s) *s = '\0'; else snprintf(b, sizeof b, ".");
+    if (s)
+        *s = '\0';
+    else
+        snprintf(b, sizeof b, ".");
     if (!realpath(b, db)) return;
     if (strcmp(da, db) != 0) snprintf(out, n, "file://%s/", da);
 }
@@ -60,20 +64,29 @@ int cli_report(int argc, char **argv)
     int c;
     while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
         switch (c) {
-        case 'o': out = optarg; break;
-        case 't': ro.title = optarg; break;
+        case 'o':
+            out = optarg;
+            break;
+        case 't':
+            ro.title = optarg;
+            break;
         case 'm': {
             char *end;
             long v = strtol(optarg, &end, 10);
             if (*end || v < 0 || v > 100000) {
-                fprintf(stderr, "vigil: error: --max-findings: expected 0..100000, not '%s'\n", optarg);
+                fprintf(stderr, "vigil: error: --max-findings: expected 0..100000, not '%s'\n",
+                        optarg);
                 return CLI_EXIT_USAGE;
             }
             ro.max_findings = (size_t)v;
             break;
         }
-        case 'h': report_usage(stdout); return CLI_EXIT_OK;
-        default: report_usage(stderr); return CLI_EXIT_USAGE;
+        case 'h':
+            report_usage(stdout);
+            return CLI_EXIT_OK;
+        default:
+            report_usage(stderr);
+            return CLI_EXIT_USAGE;
         }
     }
     if (optind >= argc) {

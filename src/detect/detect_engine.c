@@ -62,6 +62,8 @@ enum {
     DF_PD_TS = 1u << 1,   /* protocol detection seen done to server / to client (PD-only rules) */
     DF_PD_TC = 1u << 2,
     DF_PASS = 1u << 3, /* a pass rule matched: the flow is not inspected any more */
+    DF_ENC_TS = 1u << 4, /* TLS application data seen to server / to client: encrypted */
+    DF_ENC_TC = 1u << 5,
 };
 
 struct dflow {
@@ -373,6 +375,23 @@ static void ip6_stab(struct detect_thread *dt, const struct de_ip6idx *x, const 
     for (uint32_t i = 0; i < x->nranges; i++)
         if (memcmp(x->ranges[i].lo, a->a, 16) <= 0 && memcmp(a->a, x->ranges[i].hi, 16) <= 0)
             cand_add(dt, x->ranges[i].rule);
+}
+
+/* Rules of the port index for this packet's ports, in the contexts ctx_mask allows. */
+static void port_stab(struct detect_thread *dt, const struct de_portidx *x, uint8_t side,
+                      uint16_t port, uint32_t ctx_mask)
+{
+    uint32_t lo = 0, hi = x->n;
+    while (lo < hi) {
+        uint32_t mid = (lo + hi) / 2;
+        const struct de_portent *e = &x->e[mid];
+        if (e->side < side || (e->side == side && e->port < port))
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    for (uint32_t i = lo; i < x->n && x->e[i].side == side && x->e[i].port == port; i++)
+        if (ctx_mask & (1u << x->e[i].ctx)) cand_add(dt, x->e[i].rule);
 }
 
 static int cmp_u32(const void *a, const void *b)
@@ -1085,6 +1104,26 @@ static void stream_save_tail(struct ectx *e, const struct stream_result *sr)
     df->tail_end[e->dir] = sr->data_offset + sr->data_len;
 }
 
+/* Whether this direction of a TCP flow carries TLS application data (a chunk that starts with
+ * an application_data record header, on a flow the app layer did not claim): from then on its
+ * payload is not inspected, as Suricata does by default for encrypted TLS records. */
+static bool encrypted(struct ectx *e, const struct stream_result *sr)
+{
+    const struct flow *f = e->f;
+    uint8_t bit = e->dir == FLOW_TOSERVER ? DF_ENC_TS : DF_ENC_TC;
+    struct dflow *df = ectx_df(e, false);
+    if (df && (df->flags & bit)) return true;
+    if (f->app_proto == APP_PROTO_HTTP || f->app_proto == APP_PROTO_DNS) return false;
+    if (!sr || sr->data_len < 5 || sr->gap_len) return false;
+    const uint8_t *d = sr->data;
+    if (d[0] != 0x17 || d[1] != 0x03 || d[2] > 0x04) return false;
+    uint32_t rl = (uint32_t)d[3] << 8 | d[4];
+    if (rl == 0 || rl > 18432) return false;
+    df = ectx_df(e, true);
+    if (df) df->flags |= bit;
+    return true;
+}
+
 void detect_packet(struct detect_thread *dt, struct flow *f, const struct packet *p, int dir,
                    const struct stream_result *sr)
 {
@@ -1121,24 +1160,46 @@ void detect_packet(struct detect_thread *dt, struct flow *f, const struct packet
     }
     if (tcp) {
         e.pay_added = f && f->tcp && sr && e.pay.len && sr->retransmitted < e.pay.len;
-        if (sr && sr->data_len && de->has_stream_rules && f) stream_chunk(&e, sr);
+        if (f && encrypted(&e, sr)) {
+            /* Suricata's tls encryption-handling "default": encrypted records get no raw
+             * content inspection */
+            e.pay.len = 0;
+        } else if (sr && sr->data_len && de->has_stream_rules && f) {
+            stream_chunk(&e, sr);
+        }
     }
 
     cand_begin(dt);
+    uint32_t ctx_mask = 0;
     if (tcp) {
+        /* one database for stream and packet-only rules: the chunk is scanned, and the packet
+         * payload only when the chunk does not hold all of it */
         const struct de_group *gs = find_group(de, DE_C_TCP_STREAM, ds);
+        bool covered = e.has_stream && sr->retransmitted == 0 && sr->data_len >= e.pay.len;
         if (e.has_stream) scan(dt, gs, e.stream.p, e.stream.len);
-        if (e.pay.len && !e.pay_added) scan(dt, gs, e.pay.p, e.pay.len);
-        if (e.pay.len) scan(dt, find_group(de, DE_C_TCP_PKT, ds), e.pay.p, e.pay.len);
-        if (e.has_stream || (e.pay.len && !e.pay_added)) add_always(dt, DE_A_TCP_STREAM, ds);
-        if (e.pay.len) add_always(dt, DE_A_TCP_PKT, ds);
+        if (e.pay.len && !covered) scan(dt, gs, e.pay.p, e.pay.len);
+        if (e.has_stream || (e.pay.len && !e.pay_added)) {
+            add_always(dt, DE_A_TCP_STREAM, ds);
+            ctx_mask |= 1u << DE_A_TCP_STREAM;
+        }
+        if (e.pay.len) {
+            add_always(dt, DE_A_TCP_PKT, ds);
+            ctx_mask |= 1u << DE_A_TCP_PKT;
+        }
         add_always(dt, DE_A_HDR_TCP, ds);
+        ctx_mask |= 1u << DE_A_HDR_TCP;
     } else {
         if (e.pay.len) {
             scan(dt, find_group(de, DE_C_OTHER_PKT, ds), e.pay.p, e.pay.len);
             add_always(dt, DE_A_OTHER_PKT, ds);
+            ctx_mask |= 1u << DE_A_OTHER_PKT;
         }
         add_always(dt, DE_A_HDR_OTHER, ds);
+        ctx_mask |= 1u << DE_A_HDR_OTHER;
+    }
+    if (de->ports[ds].n && p->ip_ver) {
+        port_stab(dt, &de->ports[ds], 0, p->dport, ctx_mask);
+        port_stab(dt, &de->ports[ds], 1, p->sport, ctx_mask);
     }
     if (p->ip_ver == 4) {
         ip_stab(dt, &de->ip_src, &p->src);

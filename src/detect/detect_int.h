@@ -315,8 +315,9 @@ struct de_rule {
 
 /* Contexts a prefilter group serves. */
 enum de_class {
-    DE_C_TCP_STREAM, /* TCP rules inspected on the stream (and on packets not added to it) */
-    DE_C_TCP_PKT,    /* TCP rules inspected on the packet payload only */
+    DE_C_TCP_STREAM, /* TCP payload rules: the stream chunk, and packets not covered by it (rules
+                        that inspect packets only share the database: one scan per chunk) */
+    DE_C_TCP_PKT,    /* (unused: merged into DE_C_TCP_STREAM) */
     DE_C_OTHER_PKT,  /* UDP/ICMP/other packets */
     DE_C_HTTP,       /* an HTTP buffer list (buf + transforms) */
     DE_C_DNS,        /* a DNS buffer list */
@@ -380,6 +381,22 @@ struct de_list {
     uint32_t n;
 };
 
+/* Rules found by port instead of by pattern: payload rules whose fast pattern is 1-2 bytes (it
+ * would hit almost every buffer and halve the scan rate of a whole database) or missing, and
+ * header-only rules, when their destination (side 0) or source (side 1) port set is small. */
+struct de_portent {
+    uint16_t port;
+    uint8_t side; /* 0: the packet's destination port, 1: its source port */
+    uint8_t ctx;  /* enum de_always context the rule belongs to */
+    uint32_t rule;
+};
+struct de_portidx {
+    struct de_portent *e; /* sorted by (side, port, rule) */
+    uint32_t n;
+};
+#define DE_PORT_SMALL 64 /* port sets up to this size are indexed */
+#define DE_FP_SHORT 4    /* payload fast patterns of this length or less go to the port index */
+
 struct detect_engine {
     struct de_rule *rules; /* in evaluation order */
     uint32_t nrules;
@@ -394,6 +411,7 @@ struct detect_engine {
     struct de_list always[DE_A_COUNT][2]; /* [context][dir] */
     struct de_ipidx ip_src, ip_dst;
     struct de_ip6idx ip6_src, ip6_dst;
+    struct de_portidx ports[2]; /* [dir]: payload and header rules by port */
     uint32_t max_list; /* longest match list of any rule (stack sizing) */
     uint32_t flow_state_max, threshold_max;
     bool has_stream_rules; /* stream tails are worth keeping */

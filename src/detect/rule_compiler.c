@@ -406,6 +406,12 @@ static bool choose_fp(const struct de_rule *d, int *list, int *idx)
     return true;
 }
 
+/* Length of the pattern a content contributes to a prefilter. */
+static uint32_t fp_len(const struct rule_content *c)
+{
+    return (c->flags & RULE_CONTENT_FAST_PATTERN_CHOP) ? c->fp_len : c->len;
+}
+
 /* ---- groups ----------------------------------------------------------------------------------- */
 
 struct bgroup {
@@ -426,6 +432,8 @@ struct build {
     uint32_t ipn[2][2], ipcap[2][2];
     struct de_ip6ent *ip6[2][2]; /* [src/dst][single/range] */
     uint32_t ip6n[2][2], ip6cap[2][2];
+    struct de_portent *pe[2];
+    uint32_t pen[2], pecap[2];
 };
 
 static struct bgroup *group_get(struct build *b, uint8_t cls, uint8_t dir,
@@ -493,6 +501,67 @@ static int always_add(struct build *b, int a, int dir, uint32_t rule)
     }
     b->always[a][dir].id[b->always[a][dir].n++] = rule;
     return VG_OK;
+}
+
+static uint32_t port_count(const struct rule_ports *p)
+{
+    if (p->any) return UINT32_MAX;
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < p->n; i++)
+        n += (uint32_t)p->r[i].hi - p->r[i].lo + 1;
+    return n;
+}
+
+/* Puts rule into the port index of direction dir for context ctx when one of its port sets is
+ * small. Returns true when indexed. */
+static bool port_add(struct build *b, const struct rule *r, int ctx, int dir, uint32_t rule,
+                     int *rc)
+{
+    if (r->flags & RULE_F_BIDIR) return false;
+    uint32_t nd = port_count(&r->dport), ns = port_count(&r->sport);
+    int side;
+    const struct rule_ports *ps;
+    if (nd <= DE_PORT_SMALL) {
+        side = 0;
+        ps = &r->dport;
+    } else if (ns <= DE_PORT_SMALL) {
+        side = 1;
+        ps = &r->sport;
+    } else {
+        return false;
+    }
+    for (uint32_t i = 0; i < ps->n; i++)
+        for (uint32_t port = ps->r[i].lo; port <= ps->r[i].hi; port++) {
+            if (b->pen[dir] == b->pecap[dir]) {
+                uint32_t nc = b->pecap[dir] ? b->pecap[dir] * 2 : 64;
+                struct de_portent *n = vg_realloc(b->pe[dir], nc * sizeof *n);
+                if (!n) {
+                    *rc = VG_ERR_NOMEM;
+                    return true;
+                }
+                b->pe[dir] = n;
+                b->pecap[dir] = nc;
+            }
+            b->pe[dir][b->pen[dir]++] =
+                (struct de_portent){(uint16_t)port, (uint8_t)side, (uint8_t)ctx, rule};
+        }
+    return true;
+}
+
+static int cmp_portent(const void *a, const void *b)
+{
+    const struct de_portent *x = a, *y = b;
+    if (x->side != y->side) return x->side < y->side ? -1 : 1;
+    if (x->port != y->port) return x->port < y->port ? -1 : 1;
+    return x->rule < y->rule ? -1 : x->rule > y->rule;
+}
+
+/* Always list, or the port index when the rule's ports allow. */
+static int always_or_port(struct build *b, const struct rule *r, int a, int dir, uint32_t rule)
+{
+    int rc = VG_OK;
+    if (port_add(b, r, a, dir, rule, &rc)) return rc;
+    return always_add(b, a, dir, rule);
 }
 
 static int always_dirs(struct build *b, int a, uint8_t dirs, uint32_t rule)
@@ -583,12 +652,16 @@ static int place_rule(struct build *b, struct de_rule *d, struct detect_build_in
                 info->ip_indexed++;
                 return ip_add(b, 1, &r->dst, d->id);
             }
-            if (d->l4 & DE_L4_TCP) rc = always_dirs(b, DE_A_HDR_TCP, d->dirs, d->id);
-            if (rc == VG_OK && (d->l4 & ~DE_L4_TCP))
-                rc = always_dirs(b, DE_A_HDR_OTHER, d->dirs, d->id);
+            for (int dir = 0; dir < 2 && rc == VG_OK; dir++) {
+                if (!(d->dirs & (1 << dir))) continue;
+                if (d->l4 & DE_L4_TCP) rc = always_or_port(b, r, DE_A_HDR_TCP, dir, d->id);
+                if (rc == VG_OK && (d->l4 & ~DE_L4_TCP))
+                    rc = always_or_port(b, r, DE_A_HDR_OTHER, dir, d->id);
+            }
             return rc;
         }
         bool fp = d->pkt_list >= 0 && choose_fp(d, &list, &idx);
+        bool fp_short = fp && fp_len(&r->buf[list].m[idx].u.content) <= DE_FP_SHORT;
         if (!fp) info->no_fast_pattern++;
         if (d->pkt_list < 0) {
             /* only lists that are not scanned (base64_data without pkt_data...): evaluated
@@ -601,22 +674,29 @@ static int place_rule(struct build *b, struct de_rule *d, struct detect_build_in
         for (int dir = 0; dir < 2 && rc == VG_OK; dir++) {
             if (!(d->dirs & (1 << dir))) continue;
             if (d->l4 & DE_L4_TCP) {
-                uint8_t cls = d->tcp_mode == DE_TCP_PKT_ONLY ? DE_C_TCP_PKT : DE_C_TCP_STREAM;
-                if (fp)
-                    rc = group_add(b, cls, (uint8_t)dir, &r->buf[list], &r->buf[list].m[idx].u.content,
-                                   d->id);
-                else
-                    rc = always_add(b, cls == DE_C_TCP_PKT ? DE_A_TCP_PKT : DE_A_TCP_STREAM, dir,
-                                    d->id);
-                if (rc == VG_OK && fp) info->patterns++;
+                int a = d->tcp_mode == DE_TCP_PKT_ONLY ? DE_A_TCP_PKT : DE_A_TCP_STREAM;
+                int prc = VG_OK;
+                if ((!fp || fp_short) && port_add(b, r, a, dir, d->id, &prc)) {
+                    rc = prc;
+                } else if (fp) {
+                    rc = group_add(b, DE_C_TCP_STREAM, (uint8_t)dir, &r->buf[list],
+                                   &r->buf[list].m[idx].u.content, d->id);
+                    if (rc == VG_OK) info->patterns++;
+                } else {
+                    rc = always_add(b, a, dir, d->id);
+                }
             }
             if (rc == VG_OK && (d->l4 & ~DE_L4_TCP)) {
-                if (fp)
+                int prc = VG_OK;
+                if ((!fp || fp_short) && port_add(b, r, DE_A_OTHER_PKT, dir, d->id, &prc)) {
+                    rc = prc;
+                } else if (fp) {
                     rc = group_add(b, DE_C_OTHER_PKT, (uint8_t)dir, &r->buf[list],
                                    &r->buf[list].m[idx].u.content, d->id);
-                else
+                    if (rc == VG_OK) info->patterns++;
+                } else {
                     rc = always_add(b, DE_A_OTHER_PKT, dir, d->id);
-                if (rc == VG_OK && fp) info->patterns++;
+                }
             }
         }
         if (d->tcp_mode != DE_TCP_PKT_ONLY && (d->l4 & DE_L4_TCP)) b->de->has_stream_rules = true;
@@ -773,6 +853,8 @@ void detect_engine_free(struct detect_engine *de)
     vg_free(de->ip6_src.ranges);
     vg_free(de->ip6_dst.single);
     vg_free(de->ip6_dst.ranges);
+    vg_free(de->ports[0].e);
+    vg_free(de->ports[1].e);
     vg_free(de->rules);
     vg_free(de->fbs);
     vg_free(de->fb_ids);
@@ -795,6 +877,8 @@ static void build_fini(struct build *b)
             vg_free(b->ipe[s][w]);
             vg_free(b->ip6[s][w]);
         }
+    vg_free(b->pe[0]);
+    vg_free(b->pe[1]);
 }
 
 static int intern_flowbits(struct detect_engine *de)
@@ -910,6 +994,12 @@ int detect_engine_build(struct rule *const *rules, size_t n, const struct detect
     ip6idx_finish(&de->ip6_src, b.ip6[0][0], b.ip6n[0][0], b.ip6[0][1], b.ip6n[0][1]);
     ip6idx_finish(&de->ip6_dst, b.ip6[1][0], b.ip6n[1][0], b.ip6[1][1], b.ip6n[1][1]);
     memset(b.ip6, 0, sizeof b.ip6);
+    for (int d = 0; d < 2; d++) {
+        if (b.pen[d]) qsort(b.pe[d], b.pen[d], sizeof *b.pe[d], cmp_portent);
+        de->ports[d].e = b.pe[d];
+        de->ports[d].n = b.pen[d];
+        b.pe[d] = NULL;
+    }
 
     /* 5: databases, from the cache or compiled */
     struct hs_database **dbs = vg_calloc(b.nbg ? b.nbg : 1, sizeof *dbs);

@@ -23,6 +23,7 @@ void engine_config_default(struct engine_config *cfg)
     flow_config_default(&cfg->flow);
     stream_config_default(&cfg->stream);
     cfg->last_stage = ENG_STAGE_ALL;
+    cfg->eve_types = ~0u;
 }
 
 static double mono_now(void)

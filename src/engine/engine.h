@@ -25,6 +25,7 @@ struct engine_config {
     struct stream_config stream;
     bool progress; /* a progress line on stderr */
     int last_stage; /* enum engine_stage: stages after it are skipped (benchmarks, diagnosis) */
+    unsigned eve_types; /* bit (1 << ENG_EV_x) per event type written; alert and stats always */
     /* Indicators, allowlist and beacon configuration (intel/intel.h); NULL: no intel stage. Not
      * owned; must outlive the workers. */
     const struct intel_ctx *intel;
@@ -58,6 +59,7 @@ struct worker {
     uint64_t write_errors;
     uint32_t flow_alerts; /* alerts written for the flow that is ending (flow-end hook) */
     int last_stage;       /* enum engine_stage */
+    unsigned eve_types;   /* as engine_config.eve_types */
     uint64_t anomalies[VG_ANOMALY_COUNT]; /* anomaly events written, per id */
     /* Evidence pcaps (output/evidence_pcap.h): NULL when off. Set by the caller after
      * worker_init and owned by it; freed after worker_fini. */

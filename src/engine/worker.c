@@ -117,8 +117,10 @@ static void on_http_tx(void *ud, struct flow *f, const struct packet *p, const s
 {
     struct worker *w = ud;
     if (w->det) detect_http_tx(w->det, f, p, tx);
-    eve_http(&w->jw, f, tx);
-    emit(w, ENG_EV_HTTP);
+    if (w->eve_types & (1u << ENG_EV_HTTP)) {
+        eve_http(&w->jw, f, tx);
+        emit(w, ENG_EV_HTTP);
+    }
     if (w->intel && w->last_stage >= ENG_STAGE_ALL) intel_http(w->intel, f, p, tx);
 }
 
@@ -128,8 +130,10 @@ static void on_dns_msg(void *ud, struct flow *f, const struct packet *p, int dir
     struct worker *w = ud;
     struct dns_log_ctx lc = {p ? p->ts : f->last, p ? p->pcap_cnt : 0, dir, tx_id};
     if (w->det) detect_dns_msg(w->det, f, p, dir, m, tx_id);
-    eve_dns(&w->jw, f, m, &lc);
-    emit(w, ENG_EV_DNS);
+    if (w->eve_types & (1u << ENG_EV_DNS)) {
+        eve_dns(&w->jw, f, m, &lc);
+        emit(w, ENG_EV_DNS);
+    }
     if (w->intel && w->last_stage >= ENG_STAGE_ALL) intel_dns(w->intel, f, p, dir, m);
 }
 
@@ -146,8 +150,10 @@ static void on_app_anomaly(void *ud, struct flow *f, const struct packet *p, int
 {
     struct worker *w = ud;
     if (w->det && p) detect_app_anomaly(w->det, p, id);
-    eve_anomaly(&w->jw, p, f, id);
-    emit(w, ENG_EV_ANOMALY);
+    if (w->eve_types & (1u << ENG_EV_ANOMALY)) {
+        eve_anomaly(&w->jw, p, f, id);
+        emit(w, ENG_EV_ANOMALY);
+    }
     if (id >= 0 && id < VG_ANOMALY_COUNT) w->anomalies[id]++;
 }
 
@@ -162,9 +168,12 @@ static void on_flow_end(struct flow *f, void *ud)
     tamper_flow_end(w->tamper, f, on_tamper_finding, w);
     if (w->flow_alerts) f->alerted = true;
     if (w->det) detect_flow_end(w->det, f);
-    if (w->intel) intel_flow_end(w->intel, f); /* the connection joins its beacon pairs */
-    eve_flow(&w->jw, f);
-    emit(w, ENG_EV_FLOW);
+    if (w->intel && w->last_stage >= ENG_STAGE_ALL)
+        intel_flow_end(w->intel, f); /* the connection joins its beacon pairs */
+    if (w->eve_types & (1u << ENG_EV_FLOW)) {
+        eve_flow(&w->jw, f);
+        emit(w, ENG_EV_FLOW);
+    }
     stream_flow_free(w->stream, f);
     if (w->evidence) evidence_flow_end(w->evidence, f);
 }
@@ -174,6 +183,7 @@ int worker_init(struct worker *w, const struct engine_config *cfg, struct eve_si
     memset(w, 0, sizeof *w);
     w->eve = eve;
     w->last_stage = cfg->last_stage;
+    w->eve_types = cfg->eve_types | (1u << ENG_EV_ALERT) | (1u << ENG_EV_STATS);
     jw_init(&w->jw);
     w->dec = decode_ctx_new(&cfg->decode);
     w->flows = flow_table_new(&cfg->flow, on_flow_end, w);
@@ -249,8 +259,10 @@ void worker_packet(struct worker *w, struct packet *p)
 
     /* 7. output: the packet's anomalies (decoder and stream) */
     for (unsigned i = 0; i < p->n_anom; i++) {
-        eve_anomaly(&w->jw, p, f, p->anom[i]);
-        emit(w, ENG_EV_ANOMALY);
+        if (w->eve_types & (1u << ENG_EV_ANOMALY)) {
+            eve_anomaly(&w->jw, p, f, p->anom[i]);
+            emit(w, ENG_EV_ANOMALY);
+        }
         if (p->anom[i] < VG_ANOMALY_COUNT) w->anomalies[p->anom[i]]++;
     }
 
@@ -261,7 +273,8 @@ void worker_packet(struct worker *w, struct packet *p)
 void worker_finish(struct worker *w, const struct eve_stats_in *extra)
 {
     flow_table_flush(w->flows, FLOW_END_SHUTDOWN);
-    if (w->intel) intel_finish(w->intel); /* beacon scoring over every connection seen */
+    if (w->intel && w->last_stage >= ENG_STAGE_ALL)
+        intel_finish(w->intel); /* beacon scoring over every connection seen */
     struct eve_stats_in in;
     memset(&in, 0, sizeof in);
     if (extra) in = *extra;

@@ -89,8 +89,14 @@ int beacon_config_check(const struct beacon_config *cfg, char *err, size_t errle
 
 /* ---- RITA's statistics ---- */
 
-static double round3(double x) { return round(x * 1000.0) / 1000.0; }
-static double ceil3(double x) { return ceil(x * 1000.0) / 1000.0; }
+static double round3(double x)
+{
+    return round(x * 1000.0) / 1000.0;
+}
+static double ceil3(double x)
+{
+    return ceil(x * 1000.0) / 1000.0;
+}
 
 double beacon_median(const double *v, size_t n)
 {
@@ -139,7 +145,8 @@ double beacon_mad_score(const double *v, size_t n, double default_score, double 
     double *dev = n <= 256 ? stackbuf : vg_malloc(n * sizeof *dev);
     double mad = 0;
     if (dev) {
-        for (size_t i = 0; i < n; i++) dev[i] = fabs(v[i] - med);
+        for (size_t i = 0; i < n; i++)
+            dev[i] = fabs(v[i] - med);
         qsort(dev, n, sizeof *dev, cmp_double);
         mad = beacon_median(dev, n);
         if (dev != stackbuf) vg_free(dev);
@@ -168,7 +175,8 @@ int beacon_histogram_score(const struct beacon_config *cfg, int64_t dmin, int64_
     double edges[4097];
     double step = (double)(dmax - dmin) / (double)bins;
     edges[0] = (double)dmin;
-    for (unsigned i = 1; i < bins; i++) edges[i] = (double)dmin + (double)i * step;
+    for (unsigned i = 1; i < bins; i++)
+        edges[i] = (double)dmin + (double)i * step;
     edges[bins] = (double)dmax;
     int hist[4096];
     memset(hist, 0, bins * sizeof hist[0]);
@@ -208,7 +216,8 @@ int beacon_histogram_score(const struct beacon_config *cfg, int64_t dmin, int64_
         if (i < bins && fr > 0) {
             int b = (int)(floor((double)fr / bin_size) * bin_size);
             int j = 0;
-            while (j < nf && fvals[j] != b) j++;
+            while (j < nf && fvals[j] != b)
+                j++;
             if (j == nf) {
                 fvals[nf] = b;
                 fcnt[nf++] = 0;
@@ -220,7 +229,8 @@ int beacon_histogram_score(const struct beacon_config *cfg, int64_t dmin, int64_
     if (best > (int)bins) best = (int)bins;
     /* calculateCoefficientOfVariationScore (population standard deviation) */
     double total = (double)n, mean = total / bins, sd = 0;
-    for (unsigned i = 0; i < bins; i++) sd += ((double)hist[i] - mean) * ((double)hist[i] - mean);
+    for (unsigned i = 0; i < bins; i++)
+        sd += ((double)hist[i] - mean) * ((double)hist[i] - mean);
     sd = sqrt(sd / bins);
     double cv = sd / fabs(mean);
     double cv_score = cv > 1.0 ? 0.0 : round3(1.0 - cv);
@@ -290,9 +300,11 @@ int beacon_score_series(const struct beacon_config *cfg, int64_t dmin, int64_t d
     }
     memcpy(us, ts_us, n * sizeof *us);
     qsort(us, n, sizeof *us, cmp_i64);
-    for (size_t i = 0; i < n; i++) sec[i] = floor_div(us[i], 1000000);
+    for (size_t i = 0; i < n; i++)
+        sec[i] = floor_div(us[i], 1000000);
     size_t uniq = 1;
-    for (size_t i = 1; i < n; i++) uniq += sec[i] != sec[i - 1];
+    for (size_t i = 1; i < n; i++)
+        uniq += sec[i] != sec[i - 1];
     if (uniq < cfg->min_connections) goto done;
 
     /* interval score: non-zero deltas of whole seconds, sorted */
@@ -304,7 +316,8 @@ int beacon_score_series(const struct beacon_config *cfg, int64_t dmin, int64_t d
     out->interval = beacon_stat_score(d, nd, 1);
 
     /* size score */
-    for (size_t i = 0; i < n; i++) b[i] = (double)bytes[i];
+    for (size_t i = 0; i < n; i++)
+        b[i] = (double)bytes[i];
     qsort(b, n, sizeof *b, cmp_double);
     out->size = beacon_stat_score(b, n, 0);
     out->bytes_median = (uint64_t)llround(beacon_median(b, n));
@@ -355,9 +368,9 @@ struct beacon_pair {
     bool capped;
     uint8_t proto;
     uint16_t dport;
-    uint64_t flow_id;  /* latest connection */
-    int64_t last_us;   /* start of the latest connection */
-    uint64_t total;    /* connections seen, kept or not */
+    uint64_t flow_id; /* latest connection */
+    int64_t last_us;  /* start of the latest connection */
+    uint64_t total;   /* connections seen, kept or not */
     struct beacon_rec *rec;
     uint32_t n, cap;
 };
@@ -399,7 +412,8 @@ struct beacon_table *beacon_table_new(const struct beacon_config *cfg, const str
 void beacon_table_free(struct beacon_table *t)
 {
     if (!t) return;
-    for (size_t i = 0; i < t->n_pairs; i++) vg_free(t->pairs[i].rec);
+    for (size_t i = 0; i < t->n_pairs; i++)
+        vg_free(t->pairs[i].rec);
     vg_free(t->pairs);
     vg_free(t->slots);
     vg_free(t->names);
@@ -447,10 +461,11 @@ static int grow_pair_slots(struct beacon_table *t)
     if (!nt) return VG_ERR_NOMEM;
     for (size_t i = 0; i < t->n_pairs; i++) {
         const struct beacon_pair *p = &t->pairs[i];
-        uint64_t h = pair_hash(p->by_name, &p->client, &p->server, t->names + p->name_off,
-                               p->name_len);
+        uint64_t h =
+            pair_hash(p->by_name, &p->client, &p->server, t->names + p->name_off, p->name_len);
         size_t j = (size_t)h & (ns - 1);
-        while (nt[j]) j = (j + 1) & (ns - 1);
+        while (nt[j])
+            j = (j + 1) & (ns - 1);
         nt[j] = (uint32_t)i + 1;
     }
     vg_free(t->slots);
@@ -482,7 +497,8 @@ static uint32_t pair_get(struct beacon_table *t, bool by_name, const struct vg_a
     if (by_name) {
         if (t->names_len + nlen + 1 > t->names_cap) {
             size_t nc = t->names_cap ? t->names_cap * 2 : 4096;
-            while (nc < t->names_len + nlen + 1) nc *= 2;
+            while (nc < t->names_len + nlen + 1)
+                nc *= 2;
             char *nn = vg_realloc(t->names, nc);
             if (!nn) return IOC_NONE;
             t->names = nn;
@@ -511,7 +527,8 @@ uint32_t beacon_name_ref(struct beacon_table *t, const struct vg_addr *client, c
                          size_t len)
 {
     if (!t || !name) return IOC_NONE;
-    while (len && name[len - 1] == '.') len--;
+    while (len && name[len - 1] == '.')
+        len--;
     if (len == 0 || len > 253) return IOC_NONE;
     char buf[256];
     bool letter = false;

@@ -21,14 +21,22 @@
 const char *intel_sig_msg(uint32_t sid)
 {
     switch (sid) {
-    case INTEL_SID_IOC_BASE + IOC_IPV4: return "VIGIL INTEL known-bad IPv4 address";
-    case INTEL_SID_IOC_BASE + IOC_IPV6: return "VIGIL INTEL known-bad IPv6 address";
-    case INTEL_SID_IOC_BASE + IOC_DOMAIN: return "VIGIL INTEL known-bad domain";
-    case INTEL_SID_IOC_BASE + IOC_URL: return "VIGIL INTEL known-bad URL";
-    case INTEL_SID_IOC_BASE + IOC_JA3: return "VIGIL INTEL known-bad JA3 fingerprint";
-    case INTEL_SID_IOC_BASE + IOC_JA4: return "VIGIL INTEL known-bad JA4 fingerprint";
-    case INTEL_SID_IOC_BASE + IOC_CERT_SHA1: return "VIGIL INTEL known-bad certificate";
-    case INTEL_SID_BEACON_ADDR: return "VIGIL C2 beacon: regular connections to one server";
+    case INTEL_SID_IOC_BASE + IOC_IPV4:
+        return "VIGIL INTEL known-bad IPv4 address";
+    case INTEL_SID_IOC_BASE + IOC_IPV6:
+        return "VIGIL INTEL known-bad IPv6 address";
+    case INTEL_SID_IOC_BASE + IOC_DOMAIN:
+        return "VIGIL INTEL known-bad domain";
+    case INTEL_SID_IOC_BASE + IOC_URL:
+        return "VIGIL INTEL known-bad URL";
+    case INTEL_SID_IOC_BASE + IOC_JA3:
+        return "VIGIL INTEL known-bad JA3 fingerprint";
+    case INTEL_SID_IOC_BASE + IOC_JA4:
+        return "VIGIL INTEL known-bad JA4 fingerprint";
+    case INTEL_SID_IOC_BASE + IOC_CERT_SHA1:
+        return "VIGIL INTEL known-bad certificate";
+    case INTEL_SID_BEACON_ADDR:
+        return "VIGIL C2 beacon: regular connections to one server";
     case INTEL_SID_BEACON_NAME:
         return "VIGIL C2 beacon: regular connections to one server name";
     }
@@ -62,8 +70,8 @@ int intel_ctx_load_ioc(struct intel_ctx *ctx, const char *path, ioc_error_fn on_
     return ioc_load_file(ctx->iocs, path, IOC_FMT_AUTO, 0, on_err, ud, st);
 }
 
-int intel_ctx_load_allowlist(struct intel_ctx *ctx, const char *path, ioc_error_fn on_err,
-                             void *ud, struct ioc_load_stats *st)
+int intel_ctx_load_allowlist(struct intel_ctx *ctx, const char *path, ioc_error_fn on_err, void *ud,
+                             struct ioc_load_stats *st)
 {
     if (!ctx) return VG_ERR_USAGE;
     if (!ctx->allow && !(ctx->allow = ioc_set_new())) return VG_ERR_NOMEM;
@@ -168,7 +176,8 @@ static int fs_grow(struct intel_worker *w)
     for (size_t i = 0; i < oc; i++) {
         if (!old[i].f) continue;
         size_t j = fs_home(w, old[i].f);
-        while (nf[j].f) j = (j + 1) & (nc - 1);
+        while (nf[j].f)
+            j = (j + 1) & (nc - 1);
         nf[j] = old[i];
         if (old[i].hits == old[i].inl) nf[j].hits = nf[j].inl;
     }
@@ -327,8 +336,8 @@ void intel_dns(struct intel_worker *w, struct flow *f, const struct packet *p, i
     if (!dom && !addr) return;
     if (dom)
         for (unsigned i = 0; i < m->nq && i < DNS_MAX_QUESTIONS; i++)
-            if (m->q[i].name) check_domain(w, f, p, dir, m->q[i].name, strlen(m->q[i].name),
-                                           "dns.query");
+            if (m->q[i].name)
+                check_domain(w, f, p, dir, m->q[i].name, strlen(m->q[i].name), "dns.query");
     const struct dns_rr *rr = m->rr[DNS_SEC_ANSWER];
     for (unsigned i = 0; rr && i < m->nrr[DNS_SEC_ANSWER]; i++) {
         const struct dns_rr *r = &rr[i];
@@ -364,7 +373,8 @@ static const char *subject_cn(const char *subj, size_t *len)
     while (p && *p) {
         if ((p == subj || p[-1] == ' ') && p[0] == 'C' && p[1] == 'N' && p[2] == '=') {
             const char *v = p + 3, *e = v;
-            while (*e && *e != ',' && !(*e == ' ' && e[1] == '+')) e++;
+            while (*e && *e != ',' && !(*e == ' ' && e[1] == '+'))
+                e++;
             *len = (size_t)(e - v);
             return v;
         }

@@ -4,9 +4,9 @@
  * Three layers, each usable alone:
  *   - ioc_set (ioc.c, ioc_load.c): an immutable set of indicators loaded from plain lists, CSV
  *     files with a type column, and STIX 2.1 bundles; IPv4/IPv6 addresses and CIDRs in sorted
- *     disjoint ranges (longest prefix wins) searched by binary search under a 2^16-entry first-level
- *     index; domains (exact and as parent of subdomains), URLs, JA3, JA4 and certificate SHA-1 in
- *     one open-addressing hash table. Also used for the beacon allowlist.
+ *     disjoint ranges (longest prefix wins), binary search under a 2^16-entry index; domains
+ *     (exact and as parent of subdomains), URLs, JA3, JA4 and certificate SHA-1 in one hash
+ *     table. Also used for the beacon allowlist.
  *   - beacon (beacon.c): RITA's beacon subscores (interval, size, histogram, duration) over the
  *     connections of each (client, server) and (client, server name) pair, kept in a bounded table
  *     and scored once at the end of the input.
@@ -70,13 +70,13 @@ struct ioc_error {
 typedef void (*ioc_error_fn)(void *ud, const struct ioc_error *e);
 
 struct ioc_load_stats {
-    uint64_t lines;       /* indicator lines / STIX indicator objects looked at */
-    uint64_t added;       /* new entries */
-    uint64_t duplicates;  /* merged into an entry loaded earlier (first source kept) */
-    uint64_t errors;      /* malformed lines or objects, each reported through ioc_error_fn */
-    uint64_t skipped;     /* well-formed but not loaded: revoked STIX indicators, non-STIX patterns */
+    uint64_t lines;      /* indicator lines / STIX indicator objects looked at */
+    uint64_t added;      /* new entries */
+    uint64_t duplicates; /* merged into an entry loaded earlier (first source kept) */
+    uint64_t errors;     /* malformed lines or objects, each reported through ioc_error_fn */
+    uint64_t skipped; /* well-formed but not loaded: revoked STIX indicators, non-STIX patterns */
     uint64_t by_type[IOC_TYPE_COUNT]; /* of `added` */
-    uint64_t prefixes;    /* of `added`: IPv4/IPv6 CIDRs shorter than a host address */
+    uint64_t prefixes;                /* of `added`: IPv4/IPv6 CIDRs shorter than a host address */
 };
 
 struct ioc_set;
@@ -161,19 +161,19 @@ int ioc_load_file(struct ioc_set *s, const char *path, int fmt, unsigned allowed
  * defaults are RITA's default_config.hjson. */
 struct beacon_config {
     double w_interval, w_size, w_duration, w_histogram; /* weights, each 0..1, sum 1 (0.25 each) */
-    double threshold;           /* findings at or above this score (0.8) */
-    uint32_t min_connections;   /* distinct connection start seconds a pair needs (4) */
-    uint32_t max_connections;   /* pairs with this many connections or more are not beacons, as
-                                   RITA's "total_count < 86400" (86400) */
-    uint32_t max_pairs;         /* pairs tracked at once (200000); more are counted and dropped */
-    uint32_t max_per_pair;      /* connections kept per pair (86400); more are counted */
-    uint64_t max_records;       /* connections kept in all (4000000, 16 bytes each) */
-    uint32_t hist_bins;         /* histogram bins over the capture (24) */
-    double hist_mode_sensitivity;    /* 0.05 */
-    uint32_t hist_bimodal_outliers;  /* 1 */
-    uint32_t hist_bimodal_min_bins;  /* 11 */
-    uint32_t dur_min_bins;           /* 6 */
-    uint32_t dur_ideal_bins;         /* 12 */
+    double threshold;                                   /* findings at or above this score (0.8) */
+    uint32_t min_connections;     /* distinct connection start seconds a pair needs (4) */
+    uint32_t max_connections;     /* pairs with this many connections or more are not beacons, as
+                                     RITA's "total_count < 86400" (86400) */
+    uint32_t max_pairs;           /* pairs tracked at once (200000); more are counted and dropped */
+    uint32_t max_per_pair;        /* connections kept per pair (86400); more are counted */
+    uint64_t max_records;         /* connections kept in all (4000000, 16 bytes each) */
+    uint32_t hist_bins;           /* histogram bins over the capture (24) */
+    double hist_mode_sensitivity; /* 0.05 */
+    uint32_t hist_bimodal_outliers; /* 1 */
+    uint32_t hist_bimodal_min_bins; /* 11 */
+    uint32_t dur_min_bins;          /* 6 */
+    uint32_t dur_ideal_bins;        /* 12 */
 };
 void beacon_config_default(struct beacon_config *cfg);
 /* beacon_config_check: VG_OK, or VG_ERR_USAGE with a reason in err (weights out of range or not
@@ -207,12 +207,12 @@ double beacon_duration_score(const struct beacon_config *cfg, int64_t dmin, int6
                              int64_t first, int64_t last, int total_bars, int longest_run);
 
 struct beacon_scores {
-    double score;                           /* weighted, rounded to 3 decimals */
+    double score; /* weighted, rounded to 3 decimals */
     double interval, size, duration, histogram;
-    uint32_t connections;                   /* connections scored */
-    double period_s;                        /* median interval between connection starts */
-    double jitter_pct;                      /* 100 * IQR / median of those intervals */
-    uint64_t bytes_median;                  /* median bytes client → server per connection */
+    uint32_t connections;  /* connections scored */
+    double period_s;       /* median interval between connection starts */
+    double jitter_pct;     /* 100 * IQR / median of those intervals */
+    uint64_t bytes_median; /* median bytes client → server per connection */
 };
 
 /* beacon_score_series scores one pair: start times ts_us (microseconds, any order) and bytes per
@@ -227,14 +227,14 @@ int beacon_score_series(const struct beacon_config *cfg, int64_t dmin, int64_t d
 /* ---- the per-worker table of pairs ---- */
 
 struct beacon_finding {
-    bool by_name;             /* a (client, server name) pair; else (client, server address) */
+    bool by_name;                  /* a (client, server name) pair; else (client, server address) */
     struct vg_addr client, server; /* server: of the latest connection */
-    const char *server_name;  /* by_name: the name (NUL-terminated); else NULL */
-    uint8_t proto;            /* of the latest connection */
-    uint16_t dport;           /* of the latest connection */
-    uint64_t flow_id;         /* of the latest connection */
+    const char *server_name;       /* by_name: the name (NUL-terminated); else NULL */
+    uint8_t proto;                 /* of the latest connection */
+    uint16_t dport;                /* of the latest connection */
+    uint64_t flow_id;              /* of the latest connection */
     struct vg_ts first_seen, last_seen; /* starts of the first and the latest connection */
-    bool capped;              /* connections were dropped by max_per_pair / max_records */
+    bool capped;                        /* connections were dropped by max_per_pair / max_records */
     struct beacon_scores s;
 };
 typedef void (*beacon_finding_fn)(void *ud, const struct beacon_finding *b);
@@ -291,10 +291,10 @@ const char *intel_sig_msg(uint32_t sid);
 
 /* The immutable context: loaded by the CLI, shared by the workers. */
 struct intel_ctx {
-    struct ioc_set *iocs;   /* NULL when no --ioc was given */
-    struct ioc_set *allow;  /* beacon allowlist; NULL when none */
+    struct ioc_set *iocs;  /* NULL when no --ioc was given */
+    struct ioc_set *allow; /* beacon allowlist; NULL when none */
     struct beacon_config beacon;
-    bool beacon_enabled;    /* score beacons at the end of input (analyze: true) */
+    bool beacon_enabled; /* score beacons at the end of input (analyze: true) */
 };
 
 /* intel_ctx_new returns a context with the default beacon configuration, beacons enabled, no
@@ -305,22 +305,22 @@ void intel_ctx_free(struct intel_ctx *ctx);
  * CIDRs and domains only). Errors go to on_err; st is added to. Call intel_ctx_build when done. */
 int intel_ctx_load_ioc(struct intel_ctx *ctx, const char *path, ioc_error_fn on_err, void *ud,
                        struct ioc_load_stats *st);
-int intel_ctx_load_allowlist(struct intel_ctx *ctx, const char *path, ioc_error_fn on_err,
-                             void *ud, struct ioc_load_stats *st);
+int intel_ctx_load_allowlist(struct intel_ctx *ctx, const char *path, ioc_error_fn on_err, void *ud,
+                             struct ioc_load_stats *st);
 int intel_ctx_build(struct intel_ctx *ctx);
 
 /* One indicator match. Strings are valid during the hook call only. */
 struct intel_hit {
-    uint32_t ioc;             /* entry id in ctx->iocs */
-    int type;                 /* enum ioc_type */
-    const char *indicator;    /* the entry's normalised text */
-    const char *source;       /* "file:line" */
-    const char *matched_on;   /* "src_ip", "dest_ip", "dns.query", "dns.answer", "http.host",
-                                 "http.url", "tls.sni", "tls.certificate", "tls.ja3",
-                                 "tls.ja4", "tls.fingerprint" */
-    struct vg_ts ts;          /* the packet's time (flow end: the flow's last) */
-    uint64_t pcap_cnt;        /* 0 when not known */
-    int dir;                  /* FLOW_TOSERVER / FLOW_TOCLIENT of the packet that carried it */
+    uint32_t ioc;           /* entry id in ctx->iocs */
+    int type;               /* enum ioc_type */
+    const char *indicator;  /* the entry's normalised text */
+    const char *source;     /* "file:line" */
+    const char *matched_on; /* "src_ip", "dest_ip", "dns.query", "dns.answer", "http.host",
+                               "http.url", "tls.sni", "tls.certificate", "tls.ja3",
+                               "tls.ja4", "tls.fingerprint" */
+    struct vg_ts ts;        /* the packet's time (flow end: the flow's last) */
+    uint64_t pcap_cnt;      /* 0 when not known */
+    int dir;                /* FLOW_TOSERVER / FLOW_TOCLIENT of the packet that carried it */
 };
 
 struct intel_hooks {
@@ -330,11 +330,11 @@ struct intel_hooks {
 };
 
 struct intel_counters {
-    uint64_t lookups;        /* indicator lookups made */
-    uint64_t hits;           /* matches, before de-duplication per (flow, indicator) */
-    uint64_t alerts;         /* hits handed to the ioc hook */
+    uint64_t lookups;         /* indicator lookups made */
+    uint64_t hits;            /* matches, before de-duplication per (flow, indicator) */
+    uint64_t alerts;          /* hits handed to the ioc hook */
     uint64_t flow_state_full; /* flows whose state could not be kept (dedup or name lost) */
-    uint64_t beacons;        /* beacon findings handed to the beacon hook */
+    uint64_t beacons;         /* beacon findings handed to the beacon hook */
 };
 
 struct intel_worker;

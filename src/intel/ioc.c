@@ -34,10 +34,10 @@ typedef unsigned __int128 u128;
 struct ioc_entry {
     uint32_t text_off; /* into s->text; the text is NUL-terminated */
     uint16_t text_len;
-    uint16_t src;      /* index into s->src */
+    uint16_t src; /* index into s->src */
     uint32_t line;
-    uint8_t type;      /* enum ioc_type */
-    uint8_t plen;      /* IPv4/IPv6: prefix length */
+    uint8_t type; /* enum ioc_type */
+    uint8_t plen; /* IPv4/IPv6: prefix length */
 };
 
 struct ioc_set {
@@ -57,13 +57,17 @@ struct ioc_set {
     u128 *v6_lo, *v6_hi;
     uint32_t *v6_id;
     size_t n_v6;
-    uint32_t *v4_idx, *v6_idx; /* 65537 entries: first range whose start's top 16 bits >= k */
+    uint32_t *v4_idx, *v6_idx; /* 65537 entries: first range whose key bits are >= k */
+    /* IPv6 key bits: the 16 bits after the prefix that every range start shares (v6_cp bits,
+     * value v6_pfx), so that lists inside 2001:db8::/32 still spread over the index */
+    unsigned v6_cp, v6_shift;
+    u128 v6_pfx;
 };
 
 /* ---- names ---- */
 
-static const char *const type_names[IOC_TYPE_COUNT] = {"ipv4", "ipv6", "domain", "url",
-                                                        "ja3", "ja4", "cert_sha1"};
+static const char *const type_names[IOC_TYPE_COUNT] = {"ipv4", "ipv6", "domain",   "url",
+                                                       "ja3",  "ja4",  "cert_sha1"};
 
 const char *ioc_type_name(int type)
 {
@@ -88,23 +92,38 @@ int ioc_type_parse(const char *s, size_t n)
         const char *name;
         int type;
     } map[] = {
-        {"", IOC_TYPE_GUESS},          {"auto", IOC_TYPE_GUESS},
-        {"ip", IOC_TYPE_GUESS},        {"cidr", IOC_TYPE_GUESS},
-        {"ip-dst", IOC_TYPE_GUESS},    {"ip-src", IOC_TYPE_GUESS},
-        {"ipv4", IOC_IPV4},            {"ipv4-addr", IOC_IPV4},
-        {"ipv6", IOC_IPV6},            {"ipv6-addr", IOC_IPV6},
-        {"domain", IOC_DOMAIN},        {"domain-name", IOC_DOMAIN},
-        {"hostname", IOC_DOMAIN},      {"fqdn", IOC_DOMAIN},
-        {"url", IOC_URL},              {"uri", IOC_URL},
-        {"link", IOC_URL},             {"ja3", IOC_JA3},
-        {"ja3-fingerprint-md5", IOC_JA3}, {"ja3_hash", IOC_JA3},
-        {"ja4", IOC_JA4},              {"ja4-fingerprint", IOC_JA4},
-        {"cert_sha1", IOC_CERT_SHA1},  {"cert-sha1", IOC_CERT_SHA1},
-        {"sha1", IOC_CERT_SHA1},       {"x509-fingerprint-sha1", IOC_CERT_SHA1},
+        {"", IOC_TYPE_GUESS},
+        {"auto", IOC_TYPE_GUESS},
+        {"ip", IOC_TYPE_GUESS},
+        {"cidr", IOC_TYPE_GUESS},
+        {"ip-dst", IOC_TYPE_GUESS},
+        {"ip-src", IOC_TYPE_GUESS},
+        {"ipv4", IOC_IPV4},
+        {"ipv4-addr", IOC_IPV4},
+        {"ipv6", IOC_IPV6},
+        {"ipv6-addr", IOC_IPV6},
+        {"domain", IOC_DOMAIN},
+        {"domain-name", IOC_DOMAIN},
+        {"hostname", IOC_DOMAIN},
+        {"fqdn", IOC_DOMAIN},
+        {"url", IOC_URL},
+        {"uri", IOC_URL},
+        {"link", IOC_URL},
+        {"ja3", IOC_JA3},
+        {"ja3-fingerprint-md5", IOC_JA3},
+        {"ja3_hash", IOC_JA3},
+        {"ja4", IOC_JA4},
+        {"ja4-fingerprint", IOC_JA4},
+        {"cert_sha1", IOC_CERT_SHA1},
+        {"cert-sha1", IOC_CERT_SHA1},
+        {"sha1", IOC_CERT_SHA1},
+        {"x509-fingerprint-sha1", IOC_CERT_SHA1},
         {"certificate_sha1", IOC_CERT_SHA1},
     };
-    while (n && (s[0] == ' ' || s[0] == '\t')) s++, n--;
-    while (n && (s[n - 1] == ' ' || s[n - 1] == '\t')) n--;
+    while (n && (s[0] == ' ' || s[0] == '\t'))
+        s++, n--;
+    while (n && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+        n--;
     for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
         if (eq_nocase(s, n, map[i].name)) return map[i].type;
     return -2;
@@ -144,7 +163,8 @@ void ioc_set_free(struct ioc_set *s)
 {
     if (!s) return;
     free_ranges(s);
-    for (size_t i = 0; i < s->n_src; i++) vg_free(s->src[i]);
+    for (size_t i = 0; i < s->n_src; i++)
+        vg_free(s->src[i]);
     vg_free(s->src);
     vg_free(s->e);
     vg_free(s->text);
@@ -163,7 +183,10 @@ int ioc_set_source(struct ioc_set *s, const char *name)
     return (int)s->n_src++;
 }
 
-size_t ioc_set_count(const struct ioc_set *s) { return s ? s->n : 0; }
+size_t ioc_set_count(const struct ioc_set *s)
+{
+    return s ? s->n : 0;
+}
 
 size_t ioc_set_count_type(const struct ioc_set *s, int type)
 {
@@ -243,7 +266,8 @@ static int grow_slots(struct ioc_set *s)
         const struct ioc_entry *e = &s->e[(uint32_t)v - 1];
         uint64_t h = key_hash(e->type, s->text + e->text_off, e->text_len);
         size_t j = (size_t)h & (ns - 1);
-        while (nt[j]) j = (j + 1) & (ns - 1);
+        while (nt[j])
+            j = (j + 1) & (ns - 1);
         nt[j] = v;
     }
     vg_free(s->slots);
@@ -254,12 +278,18 @@ static int grow_slots(struct ioc_set *s)
 
 /* ---- classification and normalisation ---- */
 
-static inline char lower(char c) { return (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c; }
+static inline char lower(char c)
+{
+    return (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
+}
 static inline bool is_hex(char c)
 {
     return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
 }
-static inline bool is_digit(char c) { return c >= '0' && c <= '9'; }
+static inline bool is_digit(char c)
+{
+    return c >= '0' && c <= '9';
+}
 static inline bool is_alnum(char c)
 {
     return is_digit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
@@ -329,7 +359,8 @@ static int parse_ip(const char *t, size_t n, int *family, uint8_t a[16], unsigne
     } else {
         /* dotted quads only: four decimal parts 0..255 (inet_pton rejects "1.2.3" and octal) */
         unsigned dots = 0;
-        for (size_t i = 0; i < alen; i++) dots += buf[i] == '.';
+        for (size_t i = 0; i < alen; i++)
+            dots += buf[i] == '.';
         if (dots != 3) return 0; /* "1.2.3" or "10.1" could be a malformed domain too */
         if (inet_pton(AF_INET, buf, a) != 1) {
             set_err(err, errlen, "not a valid IPv4 address");
@@ -378,7 +409,8 @@ static int parse_ip(const char *t, size_t n, int *family, uint8_t a[16], unsigne
 static int norm_domain(const char *t, size_t n, char *out, bool need_dot, char *err, size_t errlen)
 {
     if (n >= 2 && t[0] == '*' && t[1] == '.') t += 2, n -= 2;
-    while (n && t[0] == '.') t++, n--;
+    while (n && t[0] == '.')
+        t++, n--;
     if (n && t[n - 1] == '.') n--;
     if (n == 0) {
         set_err(err, errlen, "empty domain name");
@@ -451,7 +483,8 @@ static int norm_url(const char *t, size_t n, char *out, size_t cap, char *err, s
         p = sep + 3;
     }
     const char *auth_end = p;
-    while (auth_end < end && *auth_end != '/' && *auth_end != '?' && *auth_end != '#') auth_end++;
+    while (auth_end < end && *auth_end != '/' && *auth_end != '?' && *auth_end != '#')
+        auth_end++;
     if (!sep && auth_end == end) return 0; /* no scheme and no path: not a URL */
     const char *h = p, *he = auth_end;
     const char *at = NULL;
@@ -488,7 +521,8 @@ static int norm_url(const char *t, size_t n, char *out, size_t cap, char *err, s
             set_err(err, errlen, "URL host: bad IPv6 literal");
             return -1;
         }
-        for (size_t i = 0; i < hl; i++) out[i] = lower(h[i]);
+        for (size_t i = 0; i < hl; i++)
+            out[i] = lower(h[i]);
         o = hl;
     } else {
         int fam;
@@ -561,7 +595,8 @@ static bool all_hex(const char *t, size_t n)
 static bool norm_sha1(const char *t, size_t n, char *out)
 {
     if (n == 40 && all_hex(t, 40)) {
-        for (int i = 0; i < 40; i++) out[i] = lower(t[i]);
+        for (int i = 0; i < 40; i++)
+            out[i] = lower(t[i]);
         out[40] = '\0';
         return true;
     }
@@ -660,7 +695,8 @@ static int normalise(int type, const char *t, size_t n, char *out, int *type_out
             set_err(err, errlen, "a JA3 hash is 32 hex digits");
             return -1;
         }
-        for (size_t i = 0; i < n; i++) out[i] = lower(t[i]);
+        for (size_t i = 0; i < n; i++)
+            out[i] = lower(t[i]);
         out[n] = '\0';
         *type_out = IOC_JA3;
         return (int)n;
@@ -669,7 +705,8 @@ static int normalise(int type, const char *t, size_t n, char *out, int *type_out
             set_err(err, errlen, "not a JA4 fingerprint (t13d1516h2_8daaf6152771_e5627efa2ab1)");
             return -1;
         }
-        for (size_t i = 0; i < n; i++) out[i] = lower(t[i]);
+        for (size_t i = 0; i < n; i++)
+            out[i] = lower(t[i]);
         out[n] = '\0';
         *type_out = IOC_JA4;
         return (int)n;
@@ -691,7 +728,8 @@ static int normalise(int type, const char *t, size_t n, char *out, int *type_out
         return -1;
     }
     unsigned maxp = type == IOC_IPV4 ? 32 : 128;
-    int len = *plen == maxp ? snprintf(out, 64, "%s", abuf) : snprintf(out, 64, "%s/%u", abuf, *plen);
+    int len =
+        *plen == maxp ? snprintf(out, 64, "%s", abuf) : snprintf(out, 64, "%s/%u", abuf, *plen);
     *type_out = type;
     return len;
 }
@@ -703,7 +741,8 @@ static unsigned entry_plen(int type, const char *norm)
     const char *sl = strchr(norm, '/');
     if (!sl) return type == IOC_IPV4 ? 32u : 128u;
     unsigned v = 0;
-    for (const char *q = sl + 1; *q >= '0' && *q <= '9'; q++) v = v * 10 + (unsigned)(*q - '0');
+    for (const char *q = sl + 1; *q >= '0' && *q <= '9'; q++)
+        v = v * 10 + (unsigned)(*q - '0');
     return v;
 }
 
@@ -712,8 +751,10 @@ static unsigned entry_plen(int type, const char *norm)
 static int prepare(int type, const char *text, size_t len, char *norm, int *t, char *err,
                    size_t errlen)
 {
-    while (len && (text[0] == ' ' || text[0] == '\t' || text[0] == '\r')) text++, len--;
-    while (len && (text[len - 1] == ' ' || text[len - 1] == '\t' || text[len - 1] == '\r')) len--;
+    while (len && (text[0] == ' ' || text[0] == '\t' || text[0] == '\r'))
+        text++, len--;
+    while (len && (text[len - 1] == ' ' || text[len - 1] == '\t' || text[len - 1] == '\r'))
+        len--;
     if (len == 0) {
         set_err(err, errlen, "empty indicator");
         return -1;
@@ -771,7 +812,8 @@ int ioc_set_add(struct ioc_set *s, int type, const char *text, size_t len, int s
     }
     if (s->text_len + (size_t)nl + 1 > s->text_cap) {
         size_t nc = s->text_cap ? s->text_cap * 2 : 16384;
-        while (nc < s->text_len + (size_t)nl + 1) nc *= 2;
+        while (nc < s->text_len + (size_t)nl + 1)
+            nc *= 2;
         if (nc > UINT32_MAX) return VG_ERR_NOMEM;
         char *nt = vg_realloc(s->text, nc);
         if (!nt) return VG_ERR_NOMEM;
@@ -796,7 +838,6 @@ int ioc_set_add(struct ioc_set *s, int type, const char *text, size_t len, int s
 }
 
 /* ---- address ranges ---- */
-
 
 struct pfx {
     u128 lo, hi;
@@ -864,7 +905,8 @@ static void sweep(const struct pfx *p, size_t n, u128 max, struct rng_out *o)
 static u128 bytes_to_u128(const uint8_t *a, unsigned nbytes)
 {
     u128 v = 0;
-    for (unsigned i = 0; i < nbytes; i++) v = (v << 8) | a[i];
+    for (unsigned i = 0; i < nbytes; i++)
+        v = (v << 8) | a[i];
     return v;
 }
 
@@ -905,11 +947,22 @@ static int build_family(struct ioc_set *s, int fam)
     sweep(p, k, max, &o);
     vg_free(p);
     p = NULL;
-    /* first-level index on the top 16 bits of each range's start */
-    unsigned shift = bits - 16;
+    /* first-level index on 16 bits of each range's start: the top 16 (IPv4), or for IPv6 the 16
+     * after the prefix that all starts share (sorted: the first and the last share it) */
+    unsigned shift = bits - 16, cp = 0;
+    if (fam == 6 && o.n) {
+        u128 diff = o.lo[0] ^ o.lo[o.n - 1];
+        while (cp < 112 && !(diff >> (127 - cp) & 1))
+            cp++;
+        shift = 128 - cp - 16;
+        s->v6_cp = cp;
+        s->v6_shift = shift;
+        s->v6_pfx = cp ? o.lo[0] >> (128 - cp) : 0;
+    }
     size_t r = 0;
     for (uint32_t b = 0; b <= 65536; b++) {
-        while (r < o.n && (uint32_t)(o.lo[r] >> shift) < b) r++;
+        while (r < o.n && (uint32_t)((o.lo[r] >> shift) & 0xffff) < b)
+            r++;
         idx[b] = (uint32_t)r;
     }
     if (fam == 4) {
@@ -991,7 +1044,13 @@ uint32_t ioc_match_addr(const struct ioc_set *s, const struct vg_addr *a)
     if (a->family == 6) {
         if (!s->n_v6) return IOC_NONE;
         u128 x = bytes_to_u128(a->a, 16);
-        uint32_t top = ((uint32_t)a->a[0] << 8) | a->a[1];
+        if (s->v6_cp && (x >> (128 - s->v6_cp)) != s->v6_pfx) {
+            /* outside the shared prefix: below every range, or after the last one */
+            if (x < s->v6_lo[0]) return IOC_NONE;
+            size_t r = s->n_v6 - 1;
+            return x <= s->v6_hi[r] ? s->v6_id[r] : IOC_NONE;
+        }
+        uint32_t top = (uint32_t)((x >> s->v6_shift) & 0xffff);
         size_t lo = s->v6_idx[top], hi = s->v6_idx[top + 1];
         while (lo < hi) {
             size_t mid = lo + (hi - lo) / 2;
@@ -1028,10 +1087,12 @@ uint32_t ioc_match_addr_text(const struct ioc_set *s, const char *text, size_t l
 uint32_t ioc_match_domain(const struct ioc_set *s, const char *name, size_t len)
 {
     if (!s || !s->by_type[IOC_DOMAIN] || !name) return IOC_NONE;
-    while (len && name[len - 1] == '.') len--;
+    while (len && name[len - 1] == '.')
+        len--;
     if (len == 0 || len > 253) return IOC_NONE;
     char buf[256];
-    for (size_t i = 0; i < len; i++) buf[i] = lower(name[i]);
+    for (size_t i = 0; i < len; i++)
+        buf[i] = lower(name[i]);
     const char *p = buf;
     size_t n = len;
     for (;;) {
@@ -1052,7 +1113,8 @@ uint32_t ioc_match_url(const struct ioc_set *s, const char *host, size_t hlen, c
     for (size_t i = 0; i + 2 < ulen && i < 16; i++) {
         if (uri[i] == ':' && uri[i + 1] == '/' && uri[i + 2] == '/') {
             size_t j = i + 3;
-            while (j < ulen && uri[j] != '/' && uri[j] != '?') j++;
+            while (j < ulen && uri[j] != '/' && uri[j] != '?')
+                j++;
             uri += j;
             ulen -= j;
             break;
@@ -1060,9 +1122,11 @@ uint32_t ioc_match_url(const struct ioc_set *s, const char *host, size_t hlen, c
         if (uri[i] == '/') break;
     }
     char buf[IOC_TEXT_MAX + 8];
-    while (hlen && host[hlen - 1] == '.') hlen--;
+    while (hlen && host[hlen - 1] == '.')
+        hlen--;
     if (hlen + ulen + 1 > IOC_TEXT_MAX) return IOC_NONE;
-    for (size_t i = 0; i < hlen; i++) buf[i] = lower(host[i]);
+    for (size_t i = 0; i < hlen; i++)
+        buf[i] = lower(host[i]);
     size_t o = hlen;
     if (ulen == 0 || uri[0] != '/') buf[o++] = '/';
     memcpy(buf + o, uri, ulen);

@@ -102,15 +102,19 @@ static int add_checked(struct loader *L, int type, const char *t, size_t n, unsi
         if ((got == IOC_IPV4 || got == IOC_IPV6) && sl) {
             /* "/32" and "/128" are host addresses, not prefixes */
             size_t pl = n - (size_t)(sl + 1 - t);
-            bool host = (got == IOC_IPV4 && pl == 2 && sl[1] == '3' && sl[2] == '2') ||
-                        (got == IOC_IPV6 && pl == 3 && sl[1] == '1' && sl[2] == '2' && sl[3] == '8');
+            bool host =
+                (got == IOC_IPV4 && pl == 2 && sl[1] == '3' && sl[2] == '2') ||
+                (got == IOC_IPV6 && pl == 3 && sl[1] == '1' && sl[2] == '2' && sl[3] == '8');
             if (!host) L->st->prefixes++;
         }
     }
     return VG_OK;
 }
 
-static inline bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r'; }
+static inline bool is_space(char c)
+{
+    return c == ' ' || c == '\t' || c == '\r';
+}
 
 /* ---- plain list ---- */
 
@@ -124,15 +128,19 @@ static int load_list(struct loader *L, const char *d, size_t len)
         line++;
         const char *ls = p, *a = p, *b = le;
         p = nl ? nl + 1 : end;
-        while (a < b && is_space(*a)) a++;
-        while (b > a && is_space(b[-1])) b--;
+        while (a < b && is_space(*a))
+            a++;
+        while (b > a && is_space(b[-1]))
+            b--;
         if (a == b || *a == '#') continue;
         L->st->lines++;
         /* the token, then an optional comment */
         const char *te = a;
-        while (te < b && !is_space(*te)) te++;
+        while (te < b && !is_space(*te))
+            te++;
         const char *rest = te;
-        while (rest < b && is_space(*rest)) rest++;
+        while (rest < b && is_space(*rest))
+            rest++;
         if (rest < b && *rest != '#') {
             report(L, line, (unsigned)(rest - ls) + 1, false,
                    "unexpected text after the indicator: '%.*s'",
@@ -163,7 +171,8 @@ static int csv_split(const char *a, const char *b, struct csv_field *f, int max)
     const char *p = a;
     for (;;) {
         if (n == max) return n;
-        while (p < b && (*p == ' ' || *p == '\t')) p++;
+        while (p < b && (*p == ' ' || *p == '\t'))
+            p++;
         if (p < b && *p == '"') {
             const char *q = p + 1;
             for (;;) {
@@ -182,12 +191,15 @@ static int csv_split(const char *a, const char *b, struct csv_field *f, int max)
             f[n].quoted = true;
             n++;
             p = q + 1;
-            while (p < b && *p != ',') p++;
+            while (p < b && *p != ',')
+                p++;
         } else {
             const char *q = p;
-            while (q < b && *q != ',') q++;
+            while (q < b && *q != ',')
+                q++;
             const char *e = q;
-            while (e > p && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r')) e--;
+            while (e > p && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
+                e--;
             f[n].p = p;
             f[n].n = (size_t)(e - p);
             f[n].quoted = false;
@@ -236,8 +248,10 @@ static int load_csv(struct loader *L, const char *d, size_t len)
         line++;
         const char *a = p, *b = le;
         p = nl ? nl + 1 : end;
-        while (b > a && (b[-1] == '\r' || b[-1] == ' ' || b[-1] == '\t')) b--;
-        while (a < b && (*a == ' ' || *a == '\t')) a++;
+        while (b > a && (b[-1] == '\r' || b[-1] == ' ' || b[-1] == '\t'))
+            b--;
+        while (a < b && (*a == ' ' || *a == '\t'))
+            a++;
         if (a == b || *a == '#') continue;
         int nf = csv_split(a, b, f, CSV_MAX_FIELDS);
         if (!header) {
@@ -305,7 +319,8 @@ static unsigned line_of(struct line_cursor *c, const char *needle)
         c->line = 1;
     }
     size_t at = (size_t)(hit - c->base);
-    for (size_t i = c->pos; i < at; i++) c->line += c->base[i] == '\n';
+    for (size_t i = c->pos; i < at; i++)
+        c->line += c->base[i] == '\n';
     c->pos = at;
     return c->line;
 }
@@ -378,7 +393,8 @@ static int stix_comparison(struct loader *L, struct pat *t, unsigned line, bool 
         char c = *t->p;
         if (c == '\'') { /* a quoted property name: hashes.'SHA-1' */
             t->p++;
-            while (t->p < t->end && *t->p != '\'') t->p++;
+            while (t->p < t->end && *t->p != '\'')
+                t->p++;
             if (t->p < t->end) t->p++;
             continue;
         }
@@ -524,7 +540,8 @@ static int load_stix(struct loader *L, const char *d, size_t len)
     } else if (json_is_object(root) && json_object_get(root, "pattern")) {
         rc = stix_object(L, root, &lc);
     } else {
-        report(L, 1, 0, false, "JSON is neither a STIX bundle, an array of objects nor an indicator");
+        report(L, 1, 0, false,
+               "JSON is neither a STIX bundle, an array of objects nor an indicator");
         rc = VG_ERR_FORMAT;
     }
     json_decref(root);
@@ -540,7 +557,8 @@ static bool starts_header(const char *d, size_t len)
         const char *nl = memchr(p, '\n', (size_t)(end - p));
         const char *le = nl ? nl : end;
         const char *a = p;
-        while (a < le && is_space(*a)) a++;
+        while (a < le && is_space(*a))
+            a++;
         if (a < le && *a != '#') {
             static const char *const heads[] = {"indicator,", "value,", "ioc,", "\"indicator\",",
                                                 "type,"};
@@ -587,10 +605,14 @@ int ioc_load_buffer(struct ioc_set *s, const char *name, const char *data, size_
         len -= 3;
     }
     switch (fmt) {
-    case IOC_FMT_LIST: return load_list(&L, data, len);
-    case IOC_FMT_CSV: return load_csv(&L, data, len);
-    case IOC_FMT_STIX: return load_stix(&L, data, len);
-    default: return VG_ERR_USAGE;
+    case IOC_FMT_LIST:
+        return load_list(&L, data, len);
+    case IOC_FMT_CSV:
+        return load_csv(&L, data, len);
+    case IOC_FMT_STIX:
+        return load_stix(&L, data, len);
+    default:
+        return VG_ERR_USAGE;
     }
 }
 

@@ -18,7 +18,10 @@ static void put_ts(struct jw *w, const char *key, struct vg_ts ts)
     jw_strn(w, key, b, n);
 }
 
-static bool has_ports(uint8_t proto) { return proto == 6 || proto == 17 || proto == 132; }
+static bool has_ports(uint8_t proto)
+{
+    return proto == 6 || proto == 17 || proto == 132;
+}
 
 static void put_alert(struct jw *w, uint32_t sid, const char *category, unsigned severity)
 {
@@ -47,7 +50,8 @@ void eve_intel_ioc_alert(struct jw *w, const struct flow *f, const struct intel_
     jw_str(w, "event_type", "alert");
     if (f->vlan_cnt) {
         jw_arr_open(w, "vlan");
-        for (unsigned i = 0; i < f->vlan_cnt && i < 2; i++) jw_uint(w, NULL, f->vlan[i]);
+        for (unsigned i = 0; i < f->vlan_cnt && i < 2; i++)
+            jw_uint(w, NULL, f->vlan[i]);
         jw_arr_close(w);
     }
     jw_str(w, "src_ip", vg_addr_str(src, a));
@@ -95,8 +99,8 @@ void eve_intel_beacon_alert(struct jw *w, const struct beacon_finding *b)
     jw_str(w, "proto", eve_proto_name(b->proto, p8));
     jw_str(w, "direction", "to_server");
 
-    put_alert(w, b->by_name ? INTEL_SID_BEACON_NAME : INTEL_SID_BEACON_ADDR,
-              INTEL_CATEGORY_BEACON, 2);
+    put_alert(w, b->by_name ? INTEL_SID_BEACON_NAME : INTEL_SID_BEACON_ADDR, INTEL_CATEGORY_BEACON,
+              2);
 
     jw_obj_open(w, "beacon");
     jw_double(w, "score", b->s.score, 3);

@@ -33,8 +33,8 @@
 #define MAX_OUTS 32 /* event types with a file of their own; the rest share eve.other.json */
 
 struct fout {
-    char *path;     /* the live file */
-    char type[32];  /* event type of a split file; "" for the single file */
+    char *path;    /* the live file */
+    char type[32]; /* event type of a split file; "" for the single file */
     int fd;
     char *buf;
     size_t len, cap;
@@ -245,7 +245,8 @@ static struct fout *split_out(struct eve_sink *s, const char *line, size_t n)
     if (k) {
         const char *t = k + sizeof key - 1, *end = line + n;
         size_t tl = 0;
-        while (t + tl < end && t[tl] != '"' && tl < sizeof type - 1) tl++;
+        while (t + tl < end && t[tl] != '"' && tl < sizeof type - 1)
+            tl++;
         bool ok = tl > 0 && t + tl < end && t[tl] == '"';
         for (size_t i = 0; ok && i < tl; i++)
             ok = (t[i] >= 'a' && t[i] <= 'z') || (t[i] >= '0' && t[i] <= '9') || t[i] == '_';
@@ -345,7 +346,10 @@ int eve_sink_write(struct eve_sink *s, const struct jw *w)
     return VG_OK;
 }
 
-uint64_t eve_sink_events(const struct eve_sink *s) { return s->st.events; }
+uint64_t eve_sink_events(const struct eve_sink *s)
+{
+    return s->st.events;
+}
 
 void eve_sink_get_stats(const struct eve_sink *s, struct eve_sink_stats *st)
 {
@@ -353,7 +357,10 @@ void eve_sink_get_stats(const struct eve_sink *s, struct eve_sink_stats *st)
     if (s->redis) sink_redis_stats(s->redis, st);
 }
 
-size_t eve_sink_file_count(const struct eve_sink *s) { return s->n_rotated + s->n_outs; }
+size_t eve_sink_file_count(const struct eve_sink *s)
+{
+    return s->n_rotated + s->n_outs;
+}
 
 const char *eve_sink_file_path(const struct eve_sink *s, size_t i)
 {
@@ -384,11 +391,15 @@ int eve_sink_close_stats(struct eve_sink *s, struct eve_sink_stats *st)
     for (unsigned i = 0; i < s->n_outs; i++)
         if (fout_close(s->outs[i]) != VG_OK) rc = VG_ERR_IO;
     if (st) *st = s->st;
-    for (size_t i = 0; i < s->n_rotated; i++) vg_free(s->rotated[i]);
+    for (size_t i = 0; i < s->n_rotated; i++)
+        vg_free(s->rotated[i]);
     vg_free(s->rotated);
     vg_free(s->base);
     vg_free(s);
     return rc;
 }
 
-int eve_sink_close(struct eve_sink *s) { return eve_sink_close_stats(s, NULL); }
+int eve_sink_close(struct eve_sink *s)
+{
+    return eve_sink_close_stats(s, NULL);
+}

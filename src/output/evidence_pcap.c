@@ -30,7 +30,7 @@ struct ev_pkt {
     uint32_t caplen, wirelen;
     uint32_t slot; /* first slot of the copy; NO_SLOT when there are no bytes */
     int32_t linktype;
-    uint32_t len;  /* L4 payload bytes */
+    uint32_t len; /* L4 payload bytes */
     uint16_t ip_id, window;
     uint8_t dir, ttl, proto;
     bool pinned;
@@ -58,8 +58,8 @@ struct ev_rec {
 
 struct evidence_ctx {
     struct evidence_config cfg;
-    char *dir;        /* DIR */
-    uint8_t *slots;   /* n_slots * SLOT_SIZE */
+    char *dir;      /* DIR */
+    uint8_t *slots; /* n_slots * SLOT_SIZE */
     uint32_t *slot_next;
     uint32_t n_slots, free_head, n_free;
     struct ev_look *look;
@@ -175,7 +175,8 @@ static void index_del(struct evidence_ctx *ev, uint32_t recno)
 {
     uint32_t m = ev->index_mask;
     uint32_t i = ptr_hash(ev->recs[recno].f) & m;
-    while (ev->index[i] != recno + 1) i = (i + 1) & m;
+    while (ev->index[i] != recno + 1)
+        i = (i + 1) & m;
     /* backward-shift deletion: no tombstones */
     for (uint32_t j = (i + 1) & m;; j = (j + 1) & m) {
         uint32_t v = ev->index[j];
@@ -239,7 +240,8 @@ static struct ev_rec *rec_start(struct evidence_ctx *ev, const struct flow *f)
     r->write_rc = VG_DECLINED;
     r->used = true;
     uint32_t i = ptr_hash(f) & ev->index_mask;
-    while (ev->index[i]) i = (i + 1) & ev->index_mask;
+    while (ev->index[i])
+        i = (i + 1) & ev->index_mask;
     ev->index[i] = no + 1;
     ev->ctr.flows_recorded++;
     /* adopt, oldest first */
@@ -297,13 +299,15 @@ struct evidence_ctx *evidence_ctx_new(const struct evidence_config *cfg, char *e
     ev->rec_pkts = vg_calloc((size_t)ev->cfg.max_flows * per, sizeof *ev->rec_pkts);
     ev->rec_order = vg_calloc((size_t)ev->cfg.max_flows * per, sizeof *ev->rec_order);
     uint32_t isz = 16;
-    while (isz < ev->cfg.max_flows * 2u) isz <<= 1;
+    while (isz < ev->cfg.max_flows * 2u)
+        isz <<= 1;
     ev->index = vg_calloc(isz, sizeof *ev->index);
     ev->index_mask = isz - 1;
-    if (!ev->slots || !ev->slot_next || !ev->look || !ev->recs || !ev->rec_pkts ||
-        !ev->rec_order || !ev->index)
+    if (!ev->slots || !ev->slot_next || !ev->look || !ev->recs || !ev->rec_pkts || !ev->rec_order ||
+        !ev->index)
         goto oom;
-    for (uint32_t i = 0; i < ev->n_slots; i++) ev->slot_next[i] = i + 1 < ev->n_slots ? i + 1 : NO_SLOT;
+    for (uint32_t i = 0; i < ev->n_slots; i++)
+        ev->slot_next[i] = i + 1 < ev->n_slots ? i + 1 : NO_SLOT;
     ev->free_head = 0;
     ev->n_free = ev->n_slots;
     for (uint32_t i = 0; i < ev->cfg.max_flows; i++) {
@@ -362,8 +366,8 @@ static void fill_meta(struct ev_pkt *e, int dir, const struct packet *p)
     e->slot = NO_SLOT;
 }
 
-void evidence_packet(struct evidence_ctx *ev, const struct flow *f, int dir,
-                     const struct packet *p, bool trigger)
+void evidence_packet(struct evidence_ctx *ev, const struct flow *f, int dir, const struct packet *p,
+                     bool trigger)
 {
     struct ev_rec *r = rec_find(ev, f);
     if (!r && trigger) r = rec_start(ev, f);
@@ -426,8 +430,14 @@ static int order_cmp(const void *a, const void *b, void *arg)
     return x < y ? -1 : x > y;
 }
 
-static void put_u32(uint8_t *b, uint32_t v) { memcpy(b, &v, 4); }
-static void put_u16(uint8_t *b, uint16_t v) { memcpy(b, &v, 2); }
+static void put_u32(uint8_t *b, uint32_t v)
+{
+    memcpy(b, &v, 4);
+}
+static void put_u16(uint8_t *b, uint16_t v)
+{
+    memcpy(b, &v, 2);
+}
 
 static int write_file(const struct evidence_ctx *ev, struct ev_rec *r, const char *path)
 {
@@ -560,12 +570,24 @@ void evidence_put_series(const struct evidence_ctx *ev, const struct flow *f, st
             const struct ev_pkt *e = entry_at(ev, r, r->order[i]);
             if (e->dir != dir) continue;
             switch (k) {
-            case 0: jw_uint(w, NULL, e->pcap_cnt); break;
-            case 1: jw_int(w, NULL, vg_ts_diff_us(e->ts, f->start)); break;
-            case 2: jw_uint(w, NULL, e->ttl); break;
-            case 3: jw_uint(w, NULL, e->ip_id); break;
-            case 4: jw_uint(w, NULL, e->window); break;
-            default: jw_uint(w, NULL, e->len); break;
+            case 0:
+                jw_uint(w, NULL, e->pcap_cnt);
+                break;
+            case 1:
+                jw_int(w, NULL, vg_ts_diff_us(e->ts, f->start));
+                break;
+            case 2:
+                jw_uint(w, NULL, e->ttl);
+                break;
+            case 3:
+                jw_uint(w, NULL, e->ip_id);
+                break;
+            case 4:
+                jw_uint(w, NULL, e->window);
+                break;
+            default:
+                jw_uint(w, NULL, e->len);
+                break;
             }
         }
         jw_arr_close(w);
@@ -579,7 +601,8 @@ void evidence_flow_end(struct evidence_ctx *ev, const struct flow *f)
     if (!r) return;
     if (r->marked && !r->written) evidence_flow_write(ev, f);
     uint32_t total = r->n_first + r->n_ring + r->n_pinned;
-    for (uint32_t k = 0; k < total; k++) pkt_release(ev, entry_at(ev, r, k));
+    for (uint32_t k = 0; k < total; k++)
+        pkt_release(ev, entry_at(ev, r, k));
     uint32_t no = (uint32_t)(r - ev->recs);
     index_del(ev, no);
     r->used = false;

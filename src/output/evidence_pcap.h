@@ -34,17 +34,17 @@
 #include "output/json_writer.h"
 
 struct evidence_config {
-    const char *dir;   /* output folder; files go to DIR/evidence/ (created by evidence_ctx_new) */
-    uint32_t first_n;  /* first packets kept per recorded flow; default 32 */
-    uint32_t last_m;   /* latest packets kept per recorded flow (ring); default 64 */
-    uint32_t pin_max;  /* pinned packets per flow beyond those; default 16 */
-    uint32_t lookback; /* look-back ring entries (packets of all flows); default 1024 */
+    const char *dir;    /* output folder; files go to DIR/evidence/ (created by evidence_ctx_new) */
+    uint32_t first_n;   /* first packets kept per recorded flow; default 32 */
+    uint32_t last_m;    /* latest packets kept per recorded flow (ring); default 64 */
+    uint32_t pin_max;   /* pinned packets per flow beyond those; default 16 */
+    uint32_t lookback;  /* look-back ring entries (packets of all flows); default 1024 */
     uint32_t max_flows; /* flows recorded at once; default 4096 */
-    size_t memcap;     /* bytes of packet copies (look-back + flows); default 64 MiB */
+    size_t memcap;      /* bytes of packet copies (look-back + flows); default 64 MiB */
 };
 
 struct evidence_counters {
-    uint64_t flows_recorded;     /* flows that were triggered and recorded */
+    uint64_t flows_recorded;      /* flows that were triggered and recorded */
     uint64_t flow_pool_exhausted; /* triggers ignored: max_flows flows recorded already */
     uint64_t files_written;
     uint64_t file_errors;
@@ -68,8 +68,8 @@ void evidence_ctx_free(struct evidence_ctx *ev); /* NULL is a no-op */
 /* evidence_packet keeps packet p (of flow f, direction dir) after the pipeline has seen it: in f's
  * record when f is recorded (or trigger is true: f becomes recorded now and p is pinned), else in
  * the look-back ring. The frame bytes (p->frame, p->frame_len) are copied. */
-void evidence_packet(struct evidence_ctx *ev, const struct flow *f, int dir,
-                     const struct packet *p, bool trigger);
+void evidence_packet(struct evidence_ctx *ev, const struct flow *f, int dir, const struct packet *p,
+                     bool trigger);
 
 /* evidence_trigger starts recording f (adopting its packets from the look-back ring) if it is not
  * recorded yet. For detectors that know a flow matters before a packet says so. */
@@ -101,7 +101,8 @@ void evidence_put_json(const struct evidence_ctx *ev, const struct flow *f, stru
  * "pcap_cnt", "t_us" (since the flow's start), "ttl", "ip_id", "window" (TCP), "len" (payload
  * bytes), arrays of equal length in time order - into the open object of w. Nothing when f has
  * no written file. */
-void evidence_put_series(const struct evidence_ctx *ev, const struct flow *f, struct jw *w, int dir);
+void evidence_put_series(const struct evidence_ctx *ev, const struct flow *f, struct jw *w,
+                         int dir);
 
 /* evidence_flow_end writes f's file if f was marked and it is not written yet, then releases f's
  * record and its packets (call at the end of the flow-end hook, for every flow). */

@@ -22,9 +22,9 @@
 #include "core/vg_status.h"
 
 #define CHUNK_SIZE (256u << 10)
-#define CHUNK_AGE_MS 100     /* a partly filled chunk is handed over after this long (idle spool) */
-#define FREE_CHUNKS_MAX 8    /* standard chunks kept for reuse */
-#define PIPELINE_MAX 256     /* commands in flight per round trip */
+#define CHUNK_AGE_MS 100  /* a partly filled chunk is handed over after this long (idle spool) */
+#define FREE_CHUNKS_MAX 8 /* standard chunks kept for reuse */
+#define PIPELINE_MAX 256  /* commands in flight per round trip */
 #define BACKOFF_MIN_MS 100
 #define BACKOFF_MAX_MS 5000
 #define CONNECT_TIMEOUT_MS 1000
@@ -61,7 +61,7 @@ struct sink_redis {
     size_t spool_bytes;      /* cap of queued chunks */
     uint64_t spooled_events; /* events in queued chunks not yet acknowledged */
     bool closing;
-    int64_t deadline_ms;     /* closing: give up at this time */
+    int64_t deadline_ms; /* closing: give up at this time */
     bool warned_drop;
     struct eve_sink_stats st;
 };
@@ -144,7 +144,8 @@ static void handover(struct sink_redis *r)
         r->tail = c;
         r->spool_bytes += c->cap;
         r->spooled_events += c->n_events;
-        if (r->spool_bytes > r->st.redis_spool_bytes_max) r->st.redis_spool_bytes_max = r->spool_bytes;
+        if (r->spool_bytes > r->st.redis_spool_bytes_max)
+            r->st.redis_spool_bytes_max = r->spool_bytes;
         pthread_cond_signal(&r->cv);
     }
     pthread_mutex_unlock(&r->mu);
@@ -341,8 +342,8 @@ static void *sender_main(void *arg)
             backoff = BACKOFF_MIN_MS;
         }
         if (send_chunk(r, c, ch) != 0) {
-            vg_info("redis %s:%u: connection lost (%s); resending from the spool", r->host,
-                    r->port, c->errstr[0] ? c->errstr : "closed");
+            vg_info("redis %s:%u: connection lost (%s); resending from the spool", r->host, r->port,
+                    c->errstr[0] ? c->errstr : "closed");
             redisFree(c);
             c = NULL;
             pthread_mutex_lock(&r->mu);

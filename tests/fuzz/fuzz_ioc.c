@@ -18,7 +18,8 @@ static volatile size_t sink;
 static void touch(const char *s)
 {
     size_t h = 0;
-    for (; *s; s++) h = h * 31 + (unsigned char)*s;
+    for (; *s; s++)
+        h = h * 31 + (unsigned char)*s;
     sink += h;
 }
 

@@ -91,7 +91,7 @@ sleep 1.5
 start_redis
 wait $vpid
 check "run 2 exit" $? 0
-wait $feeder
+kill $feeder 2>/dev/null; wait $feeder 2>/dev/null  # (already done unless vigil failed early)
 n=$(wc -l <"$work/o2/eve.json")
 check "outage at start: XLEN = eve.json lines" "$(R XLEN t2)" "$n"
 stream_events t2 >"$work/t2.txt"
@@ -114,7 +114,7 @@ sleep 1.5
 start_redis
 wait $vpid
 check "run 3 exit" $? 0
-wait $feeder
+kill $feeder 2>/dev/null; wait $feeder 2>/dev/null  # (already done unless vigil failed early)
 stream_events t3 >"$work/t3.txt"
 if [ "$before" -gt 0 ]; then ok; else bad "stop mid-run: nothing had arrived before the stop ($before)"; fi
 # every line of eve.json is there (as many times as in eve.json), a few more at most (resent batch)
@@ -149,7 +149,7 @@ sleep 1
 start_redis
 wait $vpid
 check "run 4 exit" $? 0
-wait $feeder
+kill $feeder 2>/dev/null; wait $feeder 2>/dev/null  # (already done unless vigil failed early)
 stream_events t4 >"$work/t4.txt"
 $PY - "$work/o4/eve.json" "$work/t4.txt" <<'EOF'
 import sys

@@ -94,7 +94,7 @@ mkfifo "$work/fifo"
 $PY tests/tools/pcap_pace.py --seconds 4 "$work/fifo" "$LAB" &
 feeder=$!
 "$VIGIL" analyze -q -o "$work/time" --eve-rotate-interval 1s "$work/fifo" || bad "time run failed"
-wait $feeder
+kill $feeder 2>/dev/null; wait $feeder 2>/dev/null  # (already done unless vigil failed early)
 n=$(ls "$work/time" | grep -Ec '^eve\.json\.[0-9]+$')
 if [ "$n" -ge 2 ]; then ok; else bad "by time: $n rotated files in ~4 s"; fi
 # shellcheck disable=SC2046

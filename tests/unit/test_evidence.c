@@ -32,7 +32,8 @@ static void make_pkt(struct packet *p, uint64_t n, uint32_t len)
 {
     memset(p, 0, sizeof *p);
     uint8_t *b = g_frames[n % 64];
-    for (uint32_t i = 0; i < len; i++) b[i] = (uint8_t)(n * 31 + i * 7);
+    for (uint32_t i = 0; i < len; i++)
+        b[i] = (uint8_t)(n * 31 + i * 7);
     p->data = p->frame = b;
     p->caplen = p->frame_len = len;
     p->wirelen = len + 4; /* as if the capture cut 4 bytes */
@@ -158,9 +159,10 @@ static void test_bytes_exact(void)
     evidence_put_series(ev, &f, &w, 1);
     jw_obj_close(&w);
     w.buf[w.len] = '\0';
-    CHECK_STR(w.buf, "{\"series\":{\"direction\":\"to_client\",\"pcap_cnt\":[2,4,6],"
-                     "\"t_us\":[2000002,4000004,6000006],\"ttl\":[62,64,66],\"ip_id\":[102,104,106],"
-                     "\"window\":[512,512,512],\"len\":[0,0,0]}}");
+    CHECK_STR(w.buf,
+              "{\"series\":{\"direction\":\"to_client\",\"pcap_cnt\":[2,4,6],"
+              "\"t_us\":[2000002,4000004,6000006],\"ttl\":[62,64,66],\"ip_id\":[102,104,106],"
+              "\"window\":[512,512,512],\"len\":[0,0,0]}}");
     jw_fini(&w);
     evidence_flow_end(ev, &f);
     CHECK_EQ_U(evidence_counters(ev)->memuse, 0); /* every slot back */
@@ -208,7 +210,8 @@ static void test_pin_and_lookback(void)
         evidence_packet(ev, n == 3 ? &g : &f, n == 4 ? 1 : 0, &p, n == 5);
     }
     CHECK_EQ_U(evidence_flow_write(ev, &f), VG_OK);
-    /* first: 1; pinned with 5: 2 (same direction; 4 is the other direction, evicted); ring: 11 12 */
+    /* first: 1; pinned with 5: 2 (same direction; 4 is the other direction, evicted); ring: 11 12
+     */
     uint64_t want[] = {1, 2, 5, 11, 12};
     uint32_t lens[] = {80, 80, 80, 80, 80};
     check_file(1003, want, 5, lens);
@@ -234,7 +237,8 @@ static void test_memcap(void)
     if (!ev) return;
     struct flow f[3];
     struct packet p;
-    for (int k = 0; k < 3; k++) make_flow(&f[k], 2000 + (uint64_t)k);
+    for (int k = 0; k < 3; k++)
+        make_flow(&f[k], 2000 + (uint64_t)k);
     for (uint64_t n = 1; n <= 300; n++) {
         make_pkt(&p, n, 1500);
         evidence_packet(ev, &f[n % 3], 0, &p, n <= 3);
@@ -252,7 +256,8 @@ static void test_memcap(void)
     unsigned char *b = slurp(path, &len);
     CHECK(b && len > 24 && (len - 24) % (16 + 1500) == 0);
     free(b);
-    for (int k = 0; k < 3; k++) evidence_flow_end(ev, &f[k]);
+    for (int k = 0; k < 3; k++)
+        evidence_flow_end(ev, &f[k]);
     evidence_ctx_free(ev);
 }
 
@@ -268,7 +273,8 @@ static void test_pool_exhausted(void)
     }
     CHECK_EQ_U(evidence_counters(ev)->flows_recorded, 8);
     CHECK_EQ_U(evidence_counters(ev)->flow_pool_exhausted, 2);
-    for (int k = 0; k < 10; k++) evidence_flow_end(ev, &f[k]);
+    for (int k = 0; k < 10; k++)
+        evidence_flow_end(ev, &f[k]);
     /* records are reusable after their flows ended */
     make_pkt(&p, 50, 64);
     evidence_packet(ev, &f[9], 0, &p, true);

@@ -109,7 +109,9 @@ static void test_classify(void)
     CHECK_EQ_U(norm_type, IOC_DOMAIN);
     CHECK_STR(norm("*.evil.com"), "evil.com");
     CHECK_STR(norm("xn--bcher-kva.example"), "xn--bcher-kva.example"); /* punycode as is */
-    CHECK_STR(norm("b\xc3\xbc" "cher.example"), "ERR");                 /* raw UTF-8 IDN */
+    CHECK_STR(norm("b\xc3\xbc"
+                   "cher.example"),
+              "ERR"); /* raw UTF-8 IDN */
     CHECK_STR(norm("evil..com"), "ERR");
     CHECK_STR(norm("localhost"), "ERR"); /* one label: not guessed as a domain */
     CHECK_STR(norm("evil[.]com"), "evil.com");
@@ -125,7 +127,8 @@ static void test_classify(void)
     CHECK_STR(norm("AA:BB:CC:DD:EE:FF:00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD"),
               "aabbccddeeff00112233445566778899aabbccdd");
     CHECK_EQ_U(norm_type, IOC_CERT_SHA1);
-    CHECK_STR(norm("0123456789abcdef0123456789abcdef01234567"), "0123456789abcdef0123456789abcdef01234567");
+    CHECK_STR(norm("0123456789abcdef0123456789abcdef01234567"),
+              "0123456789abcdef0123456789abcdef01234567");
     CHECK_EQ_U(norm_type, IOC_CERT_SHA1);
     CHECK_STR(norm(""), "ERR");
     CHECK_STR(norm("a\tb"), "ERR");
@@ -166,8 +169,8 @@ static void test_duplicates(void)
 
 static void test_cidr_edges(void)
 {
-    const char *items[] = {"10.0.0.0/8", "10.1.0.0/16", "10.1.2.3", "192.0.2.0/31", "255.255.255.255",
-                           NULL};
+    const char *items[] = {"10.0.0.0/8",   "10.1.0.0/16",     "10.1.2.3",
+                           "192.0.2.0/31", "255.255.255.255", NULL};
     struct ioc_set *s = set_of(items, 1);
     CHECK_STR(match_addr(s, "9.255.255.255"), "-");
     CHECK_STR(match_addr(s, "10.0.0.0"), "10.0.0.0/8");
@@ -202,8 +205,13 @@ static void test_cidr_edges(void)
 
 static void test_ipv6(void)
 {
-    const char *items[] = {"2001:db8::/32", "2001:db8:bad::/48", "2001:db8:bad::1/128",
-                           "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", "::/0", "192.0.2.7", NULL};
+    const char *items[] = {"2001:db8::/32",
+                           "2001:db8:bad::/48",
+                           "2001:db8:bad::1/128",
+                           "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff",
+                           "::/0",
+                           "192.0.2.7",
+                           NULL};
     struct ioc_set *s = set_of(items, 1);
     CHECK_STR(match_addr(s, "2001:db8:1::1"), "2001:db8::/32");
     CHECK_STR(match_addr(s, "2001:db8:bad::2"), "2001:db8:bad::/48");
@@ -237,7 +245,8 @@ static void test_lpm_random(void)
         uint32_t a = (uint32_t)(x >> 32) & 0x0fffffffu; /* dense in 0.0.0.0/4: many nestings */
         a &= l == 32 ? 0xffffffffu : ~(0xffffffffu >> l);
         char t[32];
-        snprintf(t, sizeof t, "%u.%u.%u.%u/%u", a >> 24, (a >> 16) & 255, (a >> 8) & 255, a & 255, l);
+        snprintf(t, sizeof t, "%u.%u.%u.%u/%u", a >> 24, (a >> 16) & 255, (a >> 8) & 255, a & 255,
+                 l);
         if (ioc_set_add(s, IOC_IPV4, t, strlen(t), src, i + 1, NULL, NULL, 0) == VG_OK) {
             net[n] = a;
             len[n] = l;
@@ -255,21 +264,85 @@ static void test_lpm_random(void)
             uint32_t m = len[i] == 32 ? 0xffffffffu : ~(0xffffffffu >> len[i]);
             if ((a & m) == net[i] && (best < 0 || len[i] > len[best])) best = (int)i;
         }
-        struct vg_addr va = {4, {(uint8_t)(a >> 24), (uint8_t)(a >> 16), (uint8_t)(a >> 8), (uint8_t)a}};
+        struct vg_addr va = {
+            4, {(uint8_t)(a >> 24), (uint8_t)(a >> 16), (uint8_t)(a >> 8), (uint8_t)a}};
         uint32_t id = ioc_match_addr(s, &va);
         char want[32] = "-";
         if (best >= 0) {
             uint32_t b = net[best];
             if (len[best] == 32)
-                snprintf(want, sizeof want, "%u.%u.%u.%u", b >> 24, (b >> 16) & 255, (b >> 8) & 255, b & 255);
+                snprintf(want, sizeof want, "%u.%u.%u.%u", b >> 24, (b >> 16) & 255, (b >> 8) & 255,
+                         b & 255);
             else
-                snprintf(want, sizeof want, "%u.%u.%u.%u/%u", b >> 24, (b >> 16) & 255, (b >> 8) & 255,
-                         b & 255, len[best]);
+                snprintf(want, sizeof want, "%u.%u.%u.%u/%u", b >> 24, (b >> 16) & 255,
+                         (b >> 8) & 255, b & 255, len[best]);
         }
         const char *got = id == IOC_NONE ? "-" : ioc_entry_text(s, id);
         if (strcmp(got, want) != 0 && bad++ < 5)
             fprintf(stderr, "  lpm mismatch for %u.%u.%u.%u: got %s want %s\n", a >> 24,
                     (a >> 16) & 255, (a >> 8) & 255, a & 255, got, want);
+    }
+    CHECK_EQ_U(bad, 0);
+    ioc_set_free(s);
+}
+
+/* The same for IPv6 prefixes that all share 2001:db8::/32 (the index then keys on the bits after
+ * that shared prefix), queried inside and outside it. */
+static void test_lpm_random6(void)
+{
+    enum { N = 1500, Q = 8000 };
+    static uint32_t net[N]; /* bits 32..63 of the prefix */
+    static uint8_t len[N];  /* 33..64 */
+    struct ioc_set *s = ioc_set_new();
+    int src = ioc_set_source(s, "r6");
+    uint64_t x = 0x2545F4914F6CDD1Dull;
+    unsigned n = 0;
+    for (unsigned i = 0; i < N; i++) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        uint8_t l = (uint8_t)(33 + x % 32);
+        uint32_t a = (uint32_t)(x >> 32) & 0x00ffffffu; /* dense: many nestings */
+        unsigned hb = l - 32;                           /* bits of `a` that are prefix */
+        a &= hb >= 32 ? 0xffffffffu : ~(0xffffffffu >> hb);
+        char t[64];
+        snprintf(t, sizeof t, "2001:db8:%x:%x::/%u", a >> 16, a & 0xffff, l);
+        if (ioc_set_add(s, IOC_IPV6, t, strlen(t), src, i + 1, NULL, NULL, 0) == VG_OK) {
+            net[n] = a;
+            len[n] = l;
+            n++;
+        }
+    }
+    CHECK(ioc_set_build(s) == VG_OK);
+    int bad = 0;
+    for (unsigned q = 0; q < Q; q++) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        uint32_t a = (uint32_t)(x >> 32) & 0x00ffffffu;
+        if (q % 3 == 0) a = net[x % n] + (uint32_t)(x % 5);
+        struct vg_addr va;
+        memset(&va, 0, sizeof va);
+        va.family = 6;
+        va.a[0] = 0x20, va.a[1] = 0x01, va.a[2] = 0x0d, va.a[3] = 0xb8;
+        if (q % 11 == 0) va.a[3] = (q % 2) ? 0xb9 : 0xb7; /* outside the shared prefix */
+        va.a[4] = (uint8_t)(a >> 24), va.a[5] = (uint8_t)(a >> 16);
+        va.a[6] = (uint8_t)(a >> 8), va.a[7] = (uint8_t)a;
+        va.a[15] = (uint8_t)q;
+        int best = -1;
+        if (va.a[3] == 0xb8)
+            for (unsigned i = 0; i < n; i++) {
+                unsigned hb = len[i] - 32;
+                uint32_t m = hb >= 32 ? 0xffffffffu : ~(0xffffffffu >> hb);
+                if ((a & m) == net[i] && (best < 0 || len[i] > len[best])) best = (int)i;
+            }
+        uint32_t id = ioc_match_addr(s, &va);
+        char want[64] = "-";
+        if (best >= 0) {
+            char t[64];
+            snprintf(t, sizeof t, "2001:db8:%x:%x::/%u", net[best] >> 16, net[best] & 0xffff,
+                     len[best]);
+            snprintf(want, sizeof want, "%s", norm(t));
+        }
+        const char *got = id == IOC_NONE ? "-" : ioc_entry_text(s, id);
+        if (strcmp(got, want) != 0 && bad++ < 5)
+            fprintf(stderr, "  lpm6 mismatch (query %u): got %s want %s\n", q, got, want);
     }
     CHECK_EQ_U(bad, 0);
     ioc_set_free(s);
@@ -297,9 +370,12 @@ static void test_domains(void)
 
 static void test_urls_hashes(void)
 {
-    const char *items[] = {"http://evil.com/gate.php", "https://evil.com/x?y=1",
-                           "e7d705a3286e19ea42f587b344ee6865", "t13d1516h2_8daaf6152771_e5627efa2ab1",
-                           "aabbccddeeff00112233445566778899aabbccdd", NULL};
+    const char *items[] = {"http://evil.com/gate.php",
+                           "https://evil.com/x?y=1",
+                           "e7d705a3286e19ea42f587b344ee6865",
+                           "t13d1516h2_8daaf6152771_e5627efa2ab1",
+                           "aabbccddeeff00112233445566778899aabbccdd",
+                           NULL};
     struct ioc_set *s = set_of(items, 1);
     CHECK(ioc_match_url(s, "evil.com", 8, "/gate.php", 9) != IOC_NONE);
     CHECK(ioc_match_url(s, "EVIL.com", 8, "/gate.php?id=42", 15) != IOC_NONE); /* query cut */
@@ -314,7 +390,7 @@ static void test_urls_hashes(void)
     const char *fp = "aa:bb:cc:dd:ee:ff:00:11:22:33:44:55:66:77:88:99:aa:bb:cc:dd";
     CHECK(ioc_match_hash(s, IOC_CERT_SHA1, fp, strlen(fp)) != IOC_NONE);
     CHECK(ioc_match_hash(s, IOC_JA3, fp, strlen(fp)) == IOC_NONE); /* types stay apart */
-    CHECK(ioc_match_domain(s, "evil.com", 8) == IOC_NONE);        /* a URL is not a domain */
+    CHECK(ioc_match_domain(s, "evil.com", 8) == IOC_NONE);         /* a URL is not a domain */
     ioc_set_free(s);
 }
 
@@ -367,7 +443,8 @@ static void test_load_list(void)
     CHECK_EQ_U(e.line[1], 6);
     ioc_set_build(s);
     char src[64];
-    CHECK_STR(ioc_entry_source(s, ioc_match_domain(s, "evil.com", 8), src, sizeof src), "feed.txt:3");
+    CHECK_STR(ioc_entry_source(s, ioc_match_domain(s, "evil.com", 8), src, sizeof src),
+              "feed.txt:3");
     CHECK_STR(ioc_entry_source(s, ioc_match_addr_text(s, "10.9.9.9", 8), src, sizeof src),
               "feed.txt:4");
     ioc_set_free(s);
@@ -387,7 +464,8 @@ static void test_load_csv(void)
     struct ioc_set *s = ioc_set_new();
     struct errs e = {0};
     struct ioc_load_stats st = {0};
-    CHECK(ioc_load_buffer(s, "f.csv", text, strlen(text), IOC_FMT_AUTO, 0, on_err, &e, &st) == VG_OK);
+    CHECK(ioc_load_buffer(s, "f.csv", text, strlen(text), IOC_FMT_AUTO, 0, on_err, &e, &st) ==
+          VG_OK);
     CHECK_EQ_U(st.added, 4);
     CHECK_EQ_U(st.errors, 4);
     CHECK_EQ_U(e.n, 4);
@@ -419,24 +497,35 @@ static void test_load_stix(void)
         "  \"id\": \"bundle--1\",\n"
         "  \"objects\": [\n"
         "    {\"type\": \"indicator\", \"id\": \"indicator--a\", \"pattern_type\": \"stix\",\n"
-        "     \"pattern\": \"[ipv4-addr:value = '198.51.100.1'] OR [domain-name:value = 'x.example' OR domain-name:value = 'y.example']\"},\n"
+        "     \"pattern\": \"[ipv4-addr:value = '198.51.100.1'] OR [domain-name:value = "
+        "'x.example' OR domain-name:value = 'y.example']\"},\n"
         "    {\"type\": \"indicator\", \"id\": \"indicator--b\",\n"
-        "     \"pattern\": \"[x509-certificate:hashes.'SHA-1' = 'AABBCCDDEEFF00112233445566778899AABBCCDD']\"},\n"
-        "    {\"type\": \"indicator\", \"id\": \"indicator--c\", \"pattern\": \"[x-ja3:hash = 'e7d705a3286e19ea42f587b344ee6865']\"},\n"
-        "    {\"type\": \"indicator\", \"id\": \"indicator--d\", \"pattern\": \"[network-traffic:extensions.'x-tls'.ja4 = 't13d1516h2_8daaf6152771_e5627efa2ab1']\"},\n"
-        "    {\"type\": \"indicator\", \"id\": \"indicator--e\", \"pattern\": \"[url:value = 'http://evil.example/it\\\\'s']\"},\n"
-        "    {\"type\": \"indicator\", \"id\": \"indicator--f\", \"pattern\": \"[ipv4-addr:value = '1.1.1.1' AND ipv4-addr:value = '2.2.2.2']\"},\n"
-        "    {\"type\": \"indicator\", \"id\": \"indicator--g\", \"pattern\": \"[file:hashes.MD5 = 'e7d705a3286e19ea42f587b344ee6865']\"},\n"
-        "    {\"type\": \"indicator\", \"id\": \"indicator--h\", \"pattern\": \"[ipv4-addr:value = '3.3.3.3']\", \"revoked\": true},\n"
-        "    {\"type\": \"indicator\", \"id\": \"indicator--i\", \"pattern\": \"rule x {}\", \"pattern_type\": \"yara\"},\n"
-        "    {\"type\": \"indicator\", \"id\": \"indicator--j\", \"pattern\": \"[ipv4-addr:value = '999.1.1.1']\"},\n"
+        "     \"pattern\": \"[x509-certificate:hashes.'SHA-1' = "
+        "'AABBCCDDEEFF00112233445566778899AABBCCDD']\"},\n"
+        "    {\"type\": \"indicator\", \"id\": \"indicator--c\", \"pattern\": \"[x-ja3:hash = "
+        "'e7d705a3286e19ea42f587b344ee6865']\"},\n"
+        "    {\"type\": \"indicator\", \"id\": \"indicator--d\", \"pattern\": "
+        "\"[network-traffic:extensions.'x-tls'.ja4 = 't13d1516h2_8daaf6152771_e5627efa2ab1']\"},\n"
+        "    {\"type\": \"indicator\", \"id\": \"indicator--e\", \"pattern\": \"[url:value = "
+        "'http://evil.example/it\\\\'s']\"},\n"
+        "    {\"type\": \"indicator\", \"id\": \"indicator--f\", \"pattern\": \"[ipv4-addr:value = "
+        "'1.1.1.1' AND ipv4-addr:value = '2.2.2.2']\"},\n"
+        "    {\"type\": \"indicator\", \"id\": \"indicator--g\", \"pattern\": \"[file:hashes.MD5 = "
+        "'e7d705a3286e19ea42f587b344ee6865']\"},\n"
+        "    {\"type\": \"indicator\", \"id\": \"indicator--h\", \"pattern\": \"[ipv4-addr:value = "
+        "'3.3.3.3']\", \"revoked\": true},\n"
+        "    {\"type\": \"indicator\", \"id\": \"indicator--i\", \"pattern\": \"rule x {}\", "
+        "\"pattern_type\": \"yara\"},\n"
+        "    {\"type\": \"indicator\", \"id\": \"indicator--j\", \"pattern\": \"[ipv4-addr:value = "
+        "'999.1.1.1']\"},\n"
         "    {\"type\": \"malware\", \"id\": \"malware--k\", \"name\": \"x\"}\n"
         "  ]\n"
         "}\n";
     struct ioc_set *s = ioc_set_new();
     struct errs e = {0};
     struct ioc_load_stats st = {0};
-    CHECK(ioc_load_buffer(s, "b.json", text, strlen(text), IOC_FMT_AUTO, 0, on_err, &e, &st) == VG_OK);
+    CHECK(ioc_load_buffer(s, "b.json", text, strlen(text), IOC_FMT_AUTO, 0, on_err, &e, &st) ==
+          VG_OK);
     CHECK_EQ_U(st.added, 7);
     CHECK_EQ_U(st.errors, 2);  /* AND, bad address */
     CHECK_EQ_U(st.skipped, 3); /* file hash (reported as a warning), revoked, yara */
@@ -448,7 +537,8 @@ static void test_load_stix(void)
     CHECK(id != IOC_NONE);
     CHECK_STR(ioc_entry_source(s, id, src, sizeof src), "b.json:5"); /* the line of its "id" */
     CHECK(ioc_match_addr_text(s, "198.51.100.1", 12) != IOC_NONE);
-    CHECK(ioc_match_hash(s, IOC_CERT_SHA1, "aabbccddeeff00112233445566778899aabbccdd", 40) != IOC_NONE);
+    CHECK(ioc_match_hash(s, IOC_CERT_SHA1, "aabbccddeeff00112233445566778899aabbccdd", 40) !=
+          IOC_NONE);
     CHECK(ioc_match_hash(s, IOC_JA3, "e7d705a3286e19ea42f587b344ee6865", 32) != IOC_NONE);
     CHECK(ioc_match_hash(s, IOC_JA4, "t13d1516h2_8daaf6152771_e5627efa2ab1", 36) != IOC_NONE);
     CHECK(ioc_match_url(s, "evil.example", 12, "/it's", 5) != IOC_NONE);
@@ -474,7 +564,8 @@ static void test_load_stix(void)
 
 static void test_allow_mask(void)
 {
-    const char *text = "10.0.0.0/8\nntp.example.org\ne7d705a3286e19ea42f587b344ee6865\nhttp://x.example/\n";
+    const char *text =
+        "10.0.0.0/8\nntp.example.org\ne7d705a3286e19ea42f587b344ee6865\nhttp://x.example/\n";
     struct ioc_set *s = ioc_set_new();
     struct errs e = {0};
     struct ioc_load_stats st = {0};
@@ -555,14 +646,16 @@ static void test_rita_histogram_duration(void)
     double score;
     int bars, run;
     /* every 100 s over [0, 2400): 24 bins of 100 s, one connection each: flat, CV 0 */
-    for (int i = 0; i < 24; i++) ts[i] = i * 100;
+    for (int i = 0; i < 24; i++)
+        ts[i] = i * 100;
     CHECK(beacon_histogram_score(&cfg, 0, 2400, ts, 24, &score, &bars, &run) == VG_OK);
     CHECK_NEAR(score, 1.0);
     CHECK_EQ_U(bars, 24);
     CHECK_EQ_U(run, 24);
     CHECK_NEAR(beacon_duration_score(&cfg, 0, 2400, 0, 2300, bars, run), 1.0);
     /* ten connections in the first bin only: CV > 1 → 0, too few bars for bimodal → 0 */
-    for (int i = 0; i < 10; i++) ts[i] = i;
+    for (int i = 0; i < 10; i++)
+        ts[i] = i;
     CHECK(beacon_histogram_score(&cfg, 0, 2400, ts, 10, &score, &bars, &run) == VG_OK);
     CHECK_NEAR(score, 0.0);
     CHECK_EQ_U(bars, 1);
@@ -570,7 +663,8 @@ static void test_rita_histogram_duration(void)
     /* alternating bars of 10 and 20: CV = 5/15 → 0.667; bimodal: 12 + 12 over 24 - 1 → 1 */
     int n = 0;
     for (int b = 0; b < 24; b++)
-        for (int k = 0; k < (b % 2 ? 20 : 10); k++) ts[n++] = b * 100 + k;
+        for (int k = 0; k < (b % 2 ? 20 : 10); k++)
+            ts[n++] = b * 100 + k;
     CHECK(beacon_histogram_score(&cfg, 0, 2400, ts, (size_t)n, &score, &bars, &run) == VG_OK);
     CHECK_NEAR(score, 1.0);
     cfg.hist_bimodal_min_bins = 30; /* bimodal needs more bars than there are: CV alone */
@@ -905,6 +999,56 @@ static void test_worker(void)
     intel_ctx_free(ctx);
 }
 
+static void test_tls(void)
+{
+    struct intel_ctx *ctx = intel_ctx_new();
+    const char *text = "sni.example\ncert-cn.example\nsan.example\n"
+                       "e7d705a3286e19ea42f587b344ee6865\nt13d1516h2_8daaf6152771_e5627efa2ab1\n"
+                       "AA:BB:CC:DD:EE:FF:00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD\n";
+    ctx->iocs = ioc_set_new();
+    ioc_load_buffer(ctx->iocs, "tls.txt", text, strlen(text), IOC_FMT_AUTO, 0, NULL, NULL, NULL);
+    intel_ctx_build(ctx);
+    struct got_hits g = {0};
+    struct intel_hooks hk = {on_hit, NULL, &g};
+    struct intel_worker *w = intel_worker_new(ctx, &hk);
+    static struct tls_session s;
+    static struct tls_cert c;
+    memset(&s, 0, sizeof s);
+    memset(&c, 0, sizeof c);
+    s.flags = TLS_SF_CLIENT_HELLO;
+    snprintf(s.ch.sni, sizeof s.ch.sni, "www.SNI.example");
+    s.ch.sni_len = (uint16_t)strlen(s.ch.sni);
+    snprintf(s.ch.ja3_hash, sizeof s.ch.ja3_hash, "e7d705a3286e19ea42f587b344ee6865");
+    snprintf(s.ch.ja4, sizeof s.ch.ja4, "t13d1516h2_8daaf6152771_e5627efa2ab1");
+    snprintf(c.subject, sizeof c.subject, "C=US, O=Evil Inc, CN=*.cert-cn.example");
+    snprintf(c.fingerprint, sizeof c.fingerprint,
+             "aa:bb:cc:dd:ee:ff:00:11:22:33:44:55:66:77:88:99:aa:bb:cc:dd");
+    const char *san = "alt.san.example";
+    memcpy(c.san, san, strlen(san) + 1);
+    c.n_san = 1;
+    c.san_off[0] = 0;
+    c.san_len[0] = (uint16_t)strlen(san);
+    s.server_cert = &c;
+    struct flow f = mkflow("10.0.0.1", "198.51.100.9", 6, 100, true, 10);
+    intel_tls(w, &f, NULL, &s);
+    CHECK_EQ_U(g.n, 6);
+    CHECK_STR(g.on[0], "tls.sni");
+    CHECK_STR(g.ind[0], "sni.example");
+    CHECK_STR(g.on[1], "tls.ja3");
+    CHECK_STR(g.on[2], "tls.ja4");
+    CHECK_STR(g.on[3], "tls.fingerprint");
+    CHECK_STR(g.ind[3], "aabbccddeeff00112233445566778899aabbccdd");
+    CHECK_STR(g.on[4], "tls.certificate");
+    CHECK_STR(g.ind[4], "cert-cn.example");
+    CHECK_STR(g.on[5], "tls.certificate");
+    CHECK_STR(g.ind[5], "san.example");
+    intel_tls(w, &f, NULL, &s); /* the session again (a later event): nothing new */
+    CHECK_EQ_U(g.n, 6);
+    intel_flow_end(w, &f);
+    intel_worker_free(w);
+    intel_ctx_free(ctx);
+}
+
 static void test_beacon_eve(void)
 {
     struct beacon_finding b;
@@ -931,10 +1075,10 @@ static void test_beacon_eve(void)
     eve_intel_beacon_alert(&w, &b);
     snprintf(out, sizeof out, "%.*s", (int)w.len, w.buf);
     CHECK(strstr(out, "\"beacon\":{\"score\":0.930,\"scores\":{\"interval\":0.970,\"size\":0.950,"
-                        "\"duration\":0.900,\"histogram\":0.900},\"connections\":180,\"period_s\":"
-                        "60.100,\"jitter_pct\":4.8,\"bytes_median\":312,\"first_seen\":\"2023-11-14T"
-                        "22:13:20.000000+0000\",\"last_seen\":\"2023-11-15T22:13:20.000000+0000\","
-                        "\"server_name\":null}") != NULL);
+                      "\"duration\":0.900,\"histogram\":0.900},\"connections\":180,\"period_s\":"
+                      "60.100,\"jitter_pct\":4.8,\"bytes_median\":312,\"first_seen\":\"2023-11-14T"
+                      "22:13:20.000000+0000\",\"last_seen\":\"2023-11-15T22:13:20.000000+0000\","
+                      "\"server_name\":null}") != NULL);
     CHECK(strstr(out, "\"signature_id\":8810100") != NULL);
     CHECK(strstr(out, "\"category\":\"Command and control\"") != NULL);
     jw_reset(&w);
@@ -954,6 +1098,7 @@ int main(void)
     RUN(test_cidr_edges);
     RUN(test_ipv6);
     RUN(test_lpm_random);
+    RUN(test_lpm_random6);
     RUN(test_domains);
     RUN(test_urls_hashes);
     RUN(test_load_list);
@@ -966,6 +1111,7 @@ int main(void)
     RUN(test_rita_series);
     RUN(test_pair_table);
     RUN(test_worker);
+    RUN(test_tls);
     RUN(test_beacon_eve);
     return vg_test_done("intel");
 }

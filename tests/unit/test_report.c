@@ -50,7 +50,8 @@ static void test_escape(void)
 static size_t count(const char *hay, const char *needle)
 {
     size_t n = 0;
-    for (const char *p = hay; (p = strstr(p, needle)) != NULL; p++) n++;
+    for (const char *p = hay; (p = strstr(p, needle)) != NULL; p++)
+        n++;
     return n;
 }
 
@@ -70,8 +71,8 @@ static bool svg_coords_sane(const char *html, size_t *n_svg)
         if (!end) return false;
         (*n_svg)++;
         CHECK(strstr(p, "viewBox=\"0 0 ") != NULL && strstr(p, "viewBox=\"0 0 ") < end);
-        static const char *const attrs[] = {" cx=\"", " cy=\"", " x=\"", " y=\"", " x1=\"", " y2=\"",
-                                            " width=\"", " height=\"", " r=\""};
+        static const char *const attrs[] = {" cx=\"", " cy=\"",    " x=\"",      " y=\"", " x1=\"",
+                                            " y2=\"", " width=\"", " height=\"", " r=\""};
         for (size_t k = 0; k < sizeof attrs / sizeof attrs[0]; k++) {
             for (const char *q = p; (q = strstr(q, attrs[k])) != NULL && q < end; q++) {
                 const char *v = q + strlen(attrs[k]);

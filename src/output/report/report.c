@@ -55,12 +55,23 @@ void report_escape(FILE *fp, const char *s, size_t n)
     for (size_t i = 0; i < n; i++) {
         unsigned char c = p[i];
         switch (c) {
-        case '&': fputs("&amp;", fp); continue;
-        case '<': fputs("&lt;", fp); continue;
-        case '>': fputs("&gt;", fp); continue;
-        case '"': fputs("&quot;", fp); continue;
-        case '\'': fputs("&#39;", fp); continue;
-        default: break;
+        case '&':
+            fputs("&amp;", fp);
+            continue;
+        case '<':
+            fputs("&lt;", fp);
+            continue;
+        case '>':
+            fputs("&gt;", fp);
+            continue;
+        case '"':
+            fputs("&quot;", fp);
+            continue;
+        case '\'':
+            fputs("&#39;", fp);
+            continue;
+        default:
+            break;
         }
         if ((c < 0x20 && c != '\n' && c != '\t') || c == 0x7f) {
             fprintf(fp, "\\x%02x", c);
@@ -138,7 +149,8 @@ static double parse_ts(const char *s)
     const char *p = s + 19;
     if (*p == '.') {
         double f = 0.1;
-        for (p++; isdigit((unsigned char)*p); p++, f /= 10) t += (*p - '0') * f;
+        for (p++; isdigit((unsigned char)*p); p++, f /= 10)
+            t += (*p - '0') * f;
     }
     if ((*p == '+' || *p == '-') && isdigit((unsigned char)p[1])) {
         int off = atoi(p + 1);
@@ -209,9 +221,9 @@ static void esc_val(FILE *fp, json_t *v)
 struct ss_ent {
     char key[72];
     char label[160];
-    uint64_t count; /* the ranked weight (bytes for talkers, alerts for signatures) */
+    uint64_t count;  /* the ranked weight (bytes for talkers, alerts for signatures) */
     uint64_t count2; /* flows for talkers */
-    uint64_t err;   /* over-estimate bound inherited at replacement */
+    uint64_t err;    /* over-estimate bound inherited at replacement */
     int sev;
     long long sid;
 };
@@ -227,7 +239,8 @@ struct ss {
 static uint32_t str_hash(const char *s)
 {
     uint32_t h = 2166136261u;
-    for (; *s; s++) h = (h ^ (unsigned char)*s) * 16777619u;
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 16777619u;
     return h;
 }
 
@@ -236,7 +249,8 @@ static bool ss_init(struct ss *t, uint32_t cap)
     memset(t, 0, sizeof *t);
     t->cap = cap;
     uint32_t sz = 16;
-    while (sz < cap * 2) sz <<= 1;
+    while (sz < cap * 2)
+        sz <<= 1;
     t->mask = sz - 1;
     t->e = vg_calloc(cap, sizeof *t->e);
     t->heap = vg_calloc(cap, sizeof *t->heap);
@@ -287,7 +301,8 @@ static void heap_up(struct ss *t, uint32_t i)
 static void idx_del(struct ss *t, uint32_t entno)
 {
     uint32_t i = str_hash(t->e[entno].key) & t->mask;
-    while (t->idx[i] != entno + 1) i = (i + 1) & t->mask;
+    while (t->idx[i] != entno + 1)
+        i = (i + 1) & t->mask;
     for (uint32_t j = (i + 1) & t->mask;; j = (j + 1) & t->mask) {
         uint32_t v = t->idx[j];
         if (!v) break;
@@ -328,7 +343,8 @@ static struct ss_ent *ss_add(struct ss *t, const char *key, uint64_t w)
         idx_del(t, no);
         t->approx = true;
         i = str_hash(k) & t->mask;
-        while (t->idx[i]) i = (i + 1) & t->mask;
+        while (t->idx[i])
+            i = (i + 1) & t->mask;
     }
     struct ss_ent *e = &t->e[no];
     memset(e, 0, sizeof *e);
@@ -353,7 +369,8 @@ static size_t ss_top(const struct ss *t, struct ss_ent **out, size_t n)
 {
     struct ss_ent **all = vg_malloc((t->n + 1) * sizeof *all);
     if (!all) return 0;
-    for (uint32_t i = 0; i < t->n; i++) all[i] = &t->e[i];
+    for (uint32_t i = 0; i < t->n; i++)
+        all[i] = &t->e[i];
     qsort(all, t->n, sizeof *all, ent_cmp_desc);
     size_t k = t->n < n ? t->n : n;
     memcpy(out, all, k * sizeof *out);
@@ -502,9 +519,11 @@ static void add_flow(struct agg *a, json_t *ev)
         a->flows_udp++;
     else
         a->flows_other++;
-    uint64_t b = (uint64_t)jint(ev, "flow.bytes_toserver", 0) + (uint64_t)jint(ev, "flow.bytes_toclient", 0);
+    uint64_t b =
+        (uint64_t)jint(ev, "flow.bytes_toserver", 0) + (uint64_t)jint(ev, "flow.bytes_toclient", 0);
     a->flow_bytes += b;
-    a->flow_pkts += (uint64_t)jint(ev, "flow.pkts_toserver", 0) + (uint64_t)jint(ev, "flow.pkts_toclient", 0);
+    a->flow_pkts +=
+        (uint64_t)jint(ev, "flow.pkts_toserver", 0) + (uint64_t)jint(ev, "flow.pkts_toclient", 0);
     const char *ips[2] = {jstr(ev, "src_ip"), jstr(ev, "dest_ip")};
     for (int i = 0; i < 2; i++) {
         if (!ips[i]) continue;
@@ -575,7 +594,8 @@ static bool raw_uint(const char *line, size_t n, const char *key, uint64_t *out)
     const char *v = k + pl, *end = line + n;
     if (v >= end || !isdigit((unsigned char)*v)) return false;
     uint64_t x = 0;
-    for (; v < end && isdigit((unsigned char)*v); v++) x = x * 10 + (uint64_t)(*v - '0');
+    for (; v < end && isdigit((unsigned char)*v); v++)
+        x = x * 10 + (uint64_t)(*v - '0');
     *out = x;
     return true;
 }
@@ -583,16 +603,19 @@ static bool raw_uint(const char *line, size_t n, const char *key, uint64_t *out)
 static bool fast_event(struct agg *a, const char *line, size_t n)
 {
     char type[48], ts[48];
-    if (!raw_str(line, n, "event_type", type, sizeof type) || !raw_str(line, n, "timestamp", ts, sizeof ts))
+    if (!raw_str(line, n, "event_type", type, sizeof type) ||
+        !raw_str(line, n, "timestamp", ts, sizeof ts))
         return false;
     if (line[0] != '{' || line[n - 1] != '}') return false;
     if (strcmp(type, "alert") == 0 || strcmp(type, "stats") == 0) return false;
     bool flow = strcmp(type, "flow") == 0;
     char src[64], dst[64], proto[16];
     uint64_t bts = 0, btc = 0, pts = 0, ptc = 0;
-    if (flow && !(raw_str(line, n, "src_ip", src, sizeof src) && raw_str(line, n, "dest_ip", dst, sizeof dst) &&
-                  raw_uint(line, n, "bytes_toserver", &bts) && raw_uint(line, n, "bytes_toclient", &btc) &&
-                  raw_uint(line, n, "pkts_toserver", &pts) && raw_uint(line, n, "pkts_toclient", &ptc)))
+    if (flow &&
+        !(raw_str(line, n, "src_ip", src, sizeof src) &&
+          raw_str(line, n, "dest_ip", dst, sizeof dst) &&
+          raw_uint(line, n, "bytes_toserver", &bts) && raw_uint(line, n, "bytes_toclient", &btc) &&
+          raw_uint(line, n, "pkts_toserver", &pts) && raw_uint(line, n, "pkts_toclient", &ptc)))
         return false;
     if (flow && !raw_str(line, n, "proto", proto, sizeof proto)) proto[0] = '\0';
     a->events++;
@@ -630,7 +653,8 @@ static int read_file(struct agg *a, const char *path, char *errbuf, size_t errle
     size_t cap = 0;
     ssize_t n;
     while ((n = getline(&line, &cap, fp)) > 0) {
-        while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r')) n--;
+        while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+            n--;
         if (n == 0) continue;
         a->lines++;
         if (fast_event(a, line, (size_t)n)) continue;
@@ -675,7 +699,8 @@ static bool safe_evidence_path(const char *p)
     size_t l = strlen(n);
     if (l < 6 || l > 200 || strcmp(n + l - 5, ".pcap") != 0 || n[0] == '.') return false;
     for (size_t i = 0; i < l; i++)
-        if (!isalnum((unsigned char)n[i]) && n[i] != '.' && n[i] != '_' && n[i] != '-') return false;
+        if (!isalnum((unsigned char)n[i]) && n[i] != '.' && n[i] != '_' && n[i] != '-')
+            return false;
     return strstr(n, "..") == NULL;
 }
 
@@ -745,16 +770,32 @@ static void hexdump(FILE *fp, const struct side *me, const struct side *other, s
             bool in_other = j >= 0 && (uint64_t)j < other->n;
             bool diff = in_other && other->b[j] != me->b[i];
             unsigned char c = me->b[i];
-            fprintf(fp, "%s%02x%s ", diff ? "<b>" : in_other ? "" : "<span class=\"x\">", c,
-                    diff ? "</b>" : in_other ? "" : "</span>");
+            fprintf(fp, "%s%02x%s ",
+                    diff       ? "<b>"
+                    : in_other ? ""
+                               : "<span class=\"x\">",
+                    c,
+                    diff       ? "</b>"
+                    : in_other ? ""
+                               : "</span>");
             const char *ch;
             char one[2] = {(char)c, 0};
             switch (c) {
-            case '&': ch = "&amp;"; break;
-            case '<': ch = "&lt;"; break;
-            case '>': ch = "&gt;"; break;
-            case '"': ch = "&quot;"; break;
-            default: ch = (c >= 0x20 && c < 0x7f) ? one : "."; break;
+            case '&':
+                ch = "&amp;";
+                break;
+            case '<':
+                ch = "&lt;";
+                break;
+            case '>':
+                ch = "&gt;";
+                break;
+            case '"':
+                ch = "&quot;";
+                break;
+            default:
+                ch = (c >= 0x20 && c < 0x7f) ? one : ".";
+                break;
             }
             al += (size_t)snprintf(asc + al, sizeof asc - al, "%s%s%s", diff ? "<b>" : "", ch,
                                    diff ? "</b>" : "");
@@ -762,7 +803,8 @@ static void hexdump(FILE *fp, const struct side *me, const struct side *other, s
         fprintf(fp, " %s\n", asc);
     }
     if (to < me->n) fprintf(fp, "<span class=\"o\">... %zu more byte(s)</span>\n", me->n - to);
-    if (from > 0) fprintf(fp, "<span class=\"o\">(from offset %zu: the first difference)</span>\n", from);
+    if (from > 0)
+        fprintf(fp, "<span class=\"o\">(from offset %zu: the first difference)</span>\n", from);
     fputs("</pre>", fp);
 }
 
@@ -771,7 +813,8 @@ static bool departs_has(json_t *c, const char *field)
     json_t *d = json_object_get(c, "departs");
     size_t i;
     json_t *v;
-    json_array_foreach(d, i, v) if (json_is_string(v) && strcmp(json_string_value(v), field) == 0) return true;
+    json_array_foreach(d, i, v) if (json_is_string(v) &&
+                                    strcmp(json_string_value(v), field) == 0) return true;
     return false;
 }
 
@@ -824,7 +867,8 @@ static void series_chart(FILE *fp, json_t *series, const char *field, const char
     const double W = 360, H = 150, X0 = 46, Y0 = 10, PW = 300, PH = 110;
     struct axis ax = {1e300, -1e300}, ay = {1e300, -1e300};
     for (size_t i = 0; i < n; i++) {
-        double t = json_number_value(json_array_get(ts, i)) / 1000.0, y = json_number_value(json_array_get(ys, i));
+        double t = json_number_value(json_array_get(ts, i)) / 1000.0,
+               y = json_number_value(json_array_get(ys, i));
         if (t < ax.lo) ax.lo = t;
         if (t > ax.hi) ax.hi = t;
         if (y < ay.lo) ay.lo = y;
@@ -838,46 +882,75 @@ static void series_chart(FILE *fp, json_t *series, const char *field, const char
     nice_axis(&ax);
     nice_axis(&ay);
     if (ypos && ay.lo < 0) ay.lo = 0; /* TTLs, IDs and windows are never negative */
-    fprintf(fp, "<figure><figcaption>%s</figcaption><svg viewBox=\"0 0 %.0f %.0f\" width=\"100%%\" "
-                "role=\"img\" aria-label=\"%s over time\">",
+    fprintf(fp,
+            "<figure><figcaption>%s</figcaption><svg viewBox=\"0 0 %.0f %.0f\" width=\"100%%\" "
+            "role=\"img\" aria-label=\"%s over time\">",
             caption, W, H, caption);
-    fprintf(fp, "<rect x=\"%.0f\" y=\"%.0f\" width=\"%.0f\" height=\"%.0f\" fill=\"#fafbfc\" "
-                "stroke=\"#e3e7ed\"/>",
+    fprintf(fp,
+            "<rect x=\"%.0f\" y=\"%.0f\" width=\"%.0f\" height=\"%.0f\" fill=\"#fafbfc\" "
+            "stroke=\"#e3e7ed\"/>",
             X0, Y0, PW, PH);
     for (int k = 0; k <= 2; k++) {
         double v = ay.lo + (ay.hi - ay.lo) * k / 2.0, y = sy(&ay, v, Y0, PH);
-        fprintf(fp, "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#eef1f5\"/>"
-                    "<text x=\"%.1f\" y=\"%.1f\" font-size=\"10\" text-anchor=\"end\" fill=\"#6b7480\">%.0f</text>",
+        fprintf(fp,
+                "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#eef1f5\"/>"
+                "<text x=\"%.1f\" y=\"%.1f\" font-size=\"10\" text-anchor=\"end\" "
+                "fill=\"#6b7480\">%.0f</text>",
                 X0, X0 + PW, y, y, X0 - 4, y + 3, v);
         double xv = ax.lo + (ax.hi - ax.lo) * k / 2.0;
-        fprintf(fp, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"10\" text-anchor=\"%s\" fill=\"#6b7480\">%.1f ms</text>",
-                sx(&ax, xv, X0, PW), Y0 + PH + 13, k == 0 ? "start" : k == 2 ? "end" : "middle", xv);
+        fprintf(fp,
+                "<text x=\"%.1f\" y=\"%.1f\" font-size=\"10\" text-anchor=\"%s\" "
+                "fill=\"#6b7480\">%.1f ms</text>",
+                sx(&ax, xv, X0, PW), Y0 + PH + 13,
+                k == 0   ? "start"
+                : k == 2 ? "end"
+                         : "middle",
+                xv);
     }
     if (have_baseline) {
         double y = sy(&ay, baseline, Y0, PH);
-        fprintf(fp, "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#2e7d32\" "
-                    "stroke-dasharray=\"4 3\"/><text x=\"%.1f\" y=\"%.1f\" font-size=\"9.5\" "
-                    "fill=\"#2e7d32\" text-anchor=\"end\">baseline</text>",
+        fprintf(fp,
+                "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#2e7d32\" "
+                "stroke-dasharray=\"4 3\"/><text x=\"%.1f\" y=\"%.1f\" font-size=\"9.5\" "
+                "fill=\"#2e7d32\" text-anchor=\"end\">baseline</text>",
                 X0, X0 + PW, y, y, X0 + PW - 2, y - 3);
     }
     for (size_t i = 0; i < n; i++) {
-        double t = json_number_value(json_array_get(ts, i)) / 1000.0, y = json_number_value(json_array_get(ys, i));
+        double t = json_number_value(json_array_get(ts, i)) / 1000.0,
+               y = json_number_value(json_array_get(ys, i));
         long long cnt = (long long)json_number_value(json_array_get(pc, i));
         const char *verdict = NULL;
         size_t ci;
         json_t *c;
-        json_array_foreach(contestants, ci, c) if (jint(c, "pcap_cnt", -1) == cnt) verdict = jstr(c, "verdict");
+        json_array_foreach(contestants, ci, c) if (jint(c, "pcap_cnt", -1) == cnt) verdict =
+            jstr(c, "verdict");
         double cx = sx(&ax, t, X0, PW), cy = sy(&ay, y, Y0, PH);
         if (verdict && strcmp(verdict, "forged") == 0)
-            fprintf(fp, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"6.5\" fill=\"#c62828\" stroke=\"#fff\" stroke-width=\"1.5\">", cx, cy);
+            fprintf(fp,
+                    "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"6.5\" fill=\"#c62828\" stroke=\"#fff\" "
+                    "stroke-width=\"1.5\">",
+                    cx, cy);
         else if (verdict && strcmp(verdict, "genuine") == 0)
-            fprintf(fp, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"5.5\" fill=\"#fff\" stroke=\"#2e7d32\" stroke-width=\"2.5\">", cx, cy);
+            fprintf(fp,
+                    "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"5.5\" fill=\"#fff\" stroke=\"#2e7d32\" "
+                    "stroke-width=\"2.5\">",
+                    cx, cy);
         else if (verdict)
-            fprintf(fp, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"5.5\" fill=\"#fff\" stroke=\"#6b7480\" stroke-width=\"2.5\">", cx, cy);
+            fprintf(fp,
+                    "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"5.5\" fill=\"#fff\" stroke=\"#6b7480\" "
+                    "stroke-width=\"2.5\">",
+                    cx, cy);
         else
-            fprintf(fp, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3\" fill=\"#1f5fbf\" fill-opacity=\".75\">", cx, cy);
+            fprintf(
+                fp,
+                "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3\" fill=\"#1f5fbf\" fill-opacity=\".75\">",
+                cx, cy);
         fprintf(fp, "<title>packet %lld: %s %.0f at %.3f ms%s%s</title></circle>", cnt, field, y, t,
-                verdict ? " - " : "", verdict ? (strcmp(verdict, "forged") == 0 ? "forged" : strcmp(verdict, "genuine") == 0 ? "genuine" : "contestant") : "");
+                verdict ? " - " : "",
+                verdict ? (strcmp(verdict, "forged") == 0    ? "forged"
+                           : strcmp(verdict, "genuine") == 0 ? "genuine"
+                                                             : "contestant")
+                        : "");
     }
     fputs("</svg></figure>", fp);
 }
@@ -889,9 +962,11 @@ static void render_finding(FILE *fp, const struct agg *a, const struct finding *
     json_t *ev = fd->ev;
     int sev = (int)jint(ev, "alert.severity", 3);
     if (sev < 1 || sev > 3) sev = 3;
-    fprintf(fp, "<article class=\"finding sv%d\" id=\"f%llu\"><h3><span class=\"sev s%d\">%s</span>", sev,
-            (unsigned long long)fd->seq, sev, sev_word(sev));
-    esc(fp, jstr(ev, "alert.signature") ? jstr(ev, "alert.signature") : "(alert without signature)");
+    fprintf(fp,
+            "<article class=\"finding sv%d\" id=\"f%llu\"><h3><span class=\"sev s%d\">%s</span>",
+            sev, (unsigned long long)fd->seq, sev, sev_word(sev));
+    esc(fp,
+        jstr(ev, "alert.signature") ? jstr(ev, "alert.signature") : "(alert without signature)");
     fputs("</h3><div class=\"fmeta\">", fp);
     endpoint(fp, ev, "src_ip", "src_port");
     fputs(" &rarr; ", fp);
@@ -911,8 +986,10 @@ static void render_finding(FILE *fp, const struct agg *a, const struct finding *
     }
     long long conf = jint(ev, "tamper.confidence", -1);
     if (conf >= 0 && conf <= 100)
-        fprintf(fp, " &middot; confidence <span class=\"conf\"><i style=\"width:%lld%%\"></i></span>%lld", conf,
-                conf);
+        fprintf(
+            fp,
+            " &middot; confidence <span class=\"conf\"><i style=\"width:%lld%%\"></i></span>%lld",
+            conf, conf);
     long long count = jint(ev, "tamper.count", 1);
     if (count > 1) fprintf(fp, " &middot; seen %lld times in the flow", count);
     const char *pcap = jstr(ev, "evidence.pcap");
@@ -931,7 +1008,8 @@ static void render_finding(FILE *fp, const struct agg *a, const struct finding *
         fputs("<ul class=\"reasons\">", fp);
         size_t i;
         json_t *r;
-        json_array_foreach(reasons, i, r) {
+        json_array_foreach(reasons, i, r)
+        {
             fputs("<li>", fp);
             esc_val(fp, r);
             fputs("</li>", fp);
@@ -975,15 +1053,18 @@ static void render_finding(FILE *fp, const struct agg *a, const struct finding *
         for (int k = 0; k < 2; k++) {
             json_t *c = k ? c1 : c0;
             const char *vd = jstr(c, "verdict");
-            const char *vclass = vd && (strcmp(vd, "forged") == 0 || strcmp(vd, "genuine") == 0) ? vd : "unknown";
-            fprintf(fp, "<div class=\"cont %s\"><h4>%s contestant &middot; <span class=\"vd %s\">", vclass,
-                    k ? "Second" : "First", vclass);
+            const char *vclass =
+                vd && (strcmp(vd, "forged") == 0 || strcmp(vd, "genuine") == 0) ? vd : "unknown";
+            fprintf(fp, "<div class=\"cont %s\"><h4>%s contestant &middot; <span class=\"vd %s\">",
+                    vclass, k ? "Second" : "First", vclass);
             esc(fp, vd ? vd : "unknown");
             fputs("</span></h4><table class=\"kv\">", fp);
-            fprintf(fp, "<tr><td>packet (run)</td><td class=\"mono\">%lld</td></tr>", jint(c, "pcap_cnt", 0));
+            fprintf(fp, "<tr><td>packet (run)</td><td class=\"mono\">%lld</td></tr>",
+                    jint(c, "pcap_cnt", 0));
             json_t *en = json_array_get(evp, (size_t)k);
             if (json_is_integer(en) && safe_evidence_path(pcap)) {
-                fprintf(fp, "<tr><td>packet in evidence</td><td class=\"mono\">#%lld in ", (long long)json_integer_value(en));
+                fprintf(fp, "<tr><td>packet in evidence</td><td class=\"mono\">#%lld in ",
+                        (long long)json_integer_value(en));
                 esc(fp, pcap);
                 fputs("</td></tr>", fp);
             }
@@ -1008,9 +1089,10 @@ static void render_finding(FILE *fp, const struct agg *a, const struct finding *
         }
         fputs("</div>", fp);
         if (found)
-            fputs("<p class=\"note\">Highlighted: bytes that differ from the other contestant at the "
-                  "same sequence number; grey: bytes only this contestant carries.</p>",
-                  fp);
+            fputs(
+                "<p class=\"note\">Highlighted: bytes that differ from the other contestant at the "
+                "same sequence number; grey: bytes only this contestant carries.</p>",
+                fp);
         vg_free(s[0].b);
         vg_free(s[1].b);
 
@@ -1029,7 +1111,8 @@ static void render_finding(FILE *fp, const struct agg *a, const struct finding *
             series_chart(fp, series, "ttl", "TTL of the sender's packets", cs, bttl, hb);
             series_chart(fp, series, "ip_id", "IP ID", cs, 0, false);
             series_chart(fp, series, "window", "TCP window (raw)", cs, bwin, hw);
-            fputs("</div><div class=\"legend note\"><span><i class=\"dot\" style=\"background:#1f5fbf\"></i>"
+            fputs("</div><div class=\"legend note\"><span><i class=\"dot\" "
+                  "style=\"background:#1f5fbf\"></i>"
                   "packet of the sender (evidence file)</span><span><i class=\"dot\" "
                   "style=\"background:#c62828\"></i>forged contestant</span><span><i class=\"dot\" "
                   "style=\"border:2px solid #2e7d32\"></i>genuine contestant</span></div>",
@@ -1043,18 +1126,24 @@ static void render_finding(FILE *fp, const struct agg *a, const struct finding *
         /* a rule, intel or beacon alert: the fields a responder looks at */
         fputs("<table class=\"kv\">", fp);
         fprintf(fp, "<tr><td>signature id</td><td class=\"mono\">%lld:%lld:%lld</td></tr>",
-                jint(ev, "alert.gid", 1), jint(ev, "alert.signature_id", 0), jint(ev, "alert.rev", 0));
+                jint(ev, "alert.gid", 1), jint(ev, "alert.signature_id", 0),
+                jint(ev, "alert.rev", 0));
         const char *cat = jstr(ev, "alert.category");
         if (cat) {
             fputs("<tr><td>category</td><td>", fp);
             esc(fp, cat);
             fputs("</td></tr>", fp);
         }
-        static const char *const extra[][2] = {{"ioc.indicator", "indicator"}, {"ioc.type", "indicator type"},
-                                               {"ioc.source", "source"}, {"ioc.matched_on", "matched on"},
-                                               {"app_proto", "protocol"}, {"http.hostname", "HTTP host"},
-                                               {"http.url", "URL"}, {"dns.query.0.rrname", "DNS name"},
-                                               {"tls.sni", "TLS SNI"}, {"payload_printable", "payload"}};
+        static const char *const extra[][2] = {{"ioc.indicator", "indicator"},
+                                               {"ioc.type", "indicator type"},
+                                               {"ioc.source", "source"},
+                                               {"ioc.matched_on", "matched on"},
+                                               {"app_proto", "protocol"},
+                                               {"http.hostname", "HTTP host"},
+                                               {"http.url", "URL"},
+                                               {"dns.query.0.rrname", "DNS name"},
+                                               {"tls.sni", "TLS SNI"},
+                                               {"payload_printable", "payload"}};
         for (size_t i = 0; i < sizeof extra / sizeof extra[0]; i++) {
             json_t *v = jpath(ev, extra[i][0]);
             if (!v || json_is_object(v) || json_is_array(v)) continue;
@@ -1105,18 +1194,24 @@ static void render_timeline(FILE *fp, const struct agg *a, const uint64_t *shown
     }
     const double W = 1180, LW = 210, PW = W - LW - 20, RH = 30, TOP = 8;
     double H = TOP + RH * a->n_classes + 34;
-    fprintf(fp, "<svg viewBox=\"0 0 %.0f %.0f\" width=\"100%%\" role=\"img\" aria-label=\"findings over time\">", W, H);
+    fprintf(fp,
+            "<svg viewBox=\"0 0 %.0f %.0f\" width=\"100%%\" role=\"img\" aria-label=\"findings "
+            "over time\">",
+            W, H);
     for (unsigned c = 0; c < a->n_classes; c++) {
         double y = TOP + RH * c;
-        fprintf(fp, "<rect x=\"%.0f\" y=\"%.1f\" width=\"%.0f\" height=\"%.0f\" fill=\"%s\"/>", LW, y, PW, RH,
-                c % 2 ? "#fbfcfd" : "#f3f5f8");
-        fprintf(fp, "<text x=\"%.0f\" y=\"%.1f\" font-size=\"12.5\" text-anchor=\"end\" fill=\"#1b1f24\">", LW - 10,
-                y + RH / 2 + 4);
+        fprintf(fp, "<rect x=\"%.0f\" y=\"%.1f\" width=\"%.0f\" height=\"%.0f\" fill=\"%s\"/>", LW,
+                y, PW, RH, c % 2 ? "#fbfcfd" : "#f3f5f8");
+        fprintf(
+            fp,
+            "<text x=\"%.0f\" y=\"%.1f\" font-size=\"12.5\" text-anchor=\"end\" fill=\"#1b1f24\">",
+            LW - 10, y + RH / 2 + 4);
         esc(fp, a->classes[c].name);
         fprintf(fp, " (%llu)</text>", (unsigned long long)a->classes[c].count);
     }
     double yb = TOP + RH * a->n_classes;
-    fprintf(fp, "<line x1=\"%.0f\" x2=\"%.0f\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#8893a2\"/>", LW, LW + PW, yb, yb);
+    fprintf(fp, "<line x1=\"%.0f\" x2=\"%.0f\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#8893a2\"/>", LW,
+            LW + PW, yb, yb);
     double span = hi - lo;
     for (int k = 0; k <= 5; k++) {
         double t = lo + span * k / 5, x = LW + PW * k / 5;
@@ -1131,9 +1226,15 @@ static void render_timeline(FILE *fp, const struct agg *a, const uint64_t *shown
             fmt_time(tb, sizeof tb, t, false);
             tb[16] = '\0';
         }
-        fprintf(fp, "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#8893a2\"/>"
-                    "<text x=\"%.1f\" y=\"%.1f\" font-size=\"11\" text-anchor=\"%s\" fill=\"#5b6470\">%s</text>",
-                x, x, yb, yb + 4, x, yb + 17, k == 0 ? "start" : k == 5 ? "end" : "middle", tb);
+        fprintf(fp,
+                "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#8893a2\"/>"
+                "<text x=\"%.1f\" y=\"%.1f\" font-size=\"11\" text-anchor=\"%s\" "
+                "fill=\"#5b6470\">%s</text>",
+                x, x, yb, yb + 4, x, yb + 17,
+                k == 0   ? "start"
+                : k == 5 ? "end"
+                         : "middle",
+                tb);
     }
     for (size_t i = 0; i < a->n_tl; i++) {
         const struct tl_point *p = &a->tl[i];
@@ -1141,28 +1242,35 @@ static void render_timeline(FILE *fp, const struct agg *a, const uint64_t *shown
         double y = TOP + RH * p->cls + RH / 2;
         bool linked = bsearch(&p->seq, shown, n_shown, sizeof *shown, seq_cmp) != NULL;
         if (linked) fprintf(fp, "<a href=\"#f%llu\">", (unsigned long long)p->seq);
-        fprintf(fp, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"%s\" fill=\"%s\" fill-opacity=\".85\" stroke=\"#fff\">"
-                    "<title>",
+        fprintf(fp,
+                "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"%s\" fill=\"%s\" fill-opacity=\".85\" "
+                "stroke=\"#fff\">"
+                "<title>",
                 x, y, p->sev == 1 ? "7" : "6", sev_color(p->sev));
         char tb[64];
         fmt_time(tb, sizeof tb, p->t, true);
-        fprintf(fp, "%s UTC, severity %d%s</title></circle>", tb, p->sev, linked ? " (click for details)" : "");
+        fprintf(fp, "%s UTC, severity %d%s</title></circle>", tb, p->sev,
+                linked ? " (click for details)" : "");
         if (linked) fputs("</a>", fp);
     }
     char a1[64], a2[64];
     fmt_time(a1, sizeof a1, lo, true);
     fmt_time(a2, sizeof a2, hi, true);
-    fprintf(fp, "</svg><div class=\"legend note\"><span><i class=\"dot\" style=\"background:#c62828\"></i>high"
-                "</span><span><i class=\"dot\" style=\"background:#e07b00\"></i>medium</span><span><i "
-                "class=\"dot\" style=\"background:#b59b00\"></i>low</span><span>%s &ndash; %s UTC; "
-                "each mark links to its finding below</span></div></div></section>\n",
+    fprintf(fp,
+            "</svg><div class=\"legend note\"><span><i class=\"dot\" "
+            "style=\"background:#c62828\"></i>high"
+            "</span><span><i class=\"dot\" style=\"background:#e07b00\"></i>medium</span><span><i "
+            "class=\"dot\" style=\"background:#b59b00\"></i>low</span><span>%s &ndash; %s UTC; "
+            "each mark links to its finding below</span></div></div></section>\n",
             a1, a2);
 }
 
 static void render_beacons(FILE *fp, const struct agg *a)
 {
     if (a->n_beacons == 0) return;
-    fprintf(fp, "<section id=\"beacons\"><h2>Beacons<small>%llu beacon finding(s)</small></h2><div class=\"cols\">",
+    fprintf(fp,
+            "<section id=\"beacons\"><h2>Beacons<small>%llu beacon finding(s)</small></h2><div "
+            "class=\"cols\">",
             (unsigned long long)a->beacons_total);
     for (unsigned b = 0; b < a->n_beacons; b++) {
         json_t *ev = a->beacons[b];
@@ -1175,8 +1283,8 @@ static void render_beacons(FILE *fp, const struct agg *a)
         jnum(ev, "beacon.period_s", &period);
         jnum(ev, "beacon.jitter_pct", &jitter);
         jnum(ev, "beacon.score", &score);
-        fprintf(fp, "period %.1f s &plusmn; %.1f%% &middot; %lld connections &middot; score %.2f", period, jitter,
-                jint(ev, "beacon.connections", 0), score);
+        fprintf(fp, "period %.1f s &plusmn; %.1f%% &middot; %lld connections &middot; score %.2f",
+                period, jitter, jint(ev, "beacon.connections", 0), score);
         const char *sn = jstr(ev, "beacon.server_name");
         if (sn) {
             fputs(" &middot; ", fp);
@@ -1205,17 +1313,25 @@ static void render_beacons(FILE *fp, const struct agg *a)
                 if (k < 0) k = 0;
                 if (++cnt[k] > mx) mx = cnt[k];
             }
-            fputs("<svg viewBox=\"0 0 520 150\" width=\"100%\" role=\"img\" aria-label=\"interval histogram\">", fp);
+            fputs("<svg viewBox=\"0 0 520 150\" width=\"100%\" role=\"img\" aria-label=\"interval "
+                  "histogram\">",
+                  fp);
             for (int k = 0; k < BINS; k++) {
                 double h = cnt[k] / mx * 110;
-                fprintf(fp, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"#1f5fbf\"><title>%.1f-%.1f s: %.0f</title></rect>",
-                        20 + k * 20.0, 120 - h, 18.0, h, lo + (hi - lo) * k / BINS, lo + (hi - lo) * (k + 1) / BINS, cnt[k]);
+                fprintf(fp,
+                        "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" "
+                        "fill=\"#1f5fbf\"><title>%.1f-%.1f s: %.0f</title></rect>",
+                        20 + k * 20.0, 120 - h, 18.0, h, lo + (hi - lo) * k / BINS,
+                        lo + (hi - lo) * (k + 1) / BINS, cnt[k]);
             }
-            fprintf(fp, "<line x1=\"20\" x2=\"500\" y1=\"120\" y2=\"120\" stroke=\"#8893a2\"/>"
-                        "<text x=\"20\" y=\"136\" font-size=\"11\" fill=\"#5b6470\">%.1f s</text>"
-                        "<text x=\"500\" y=\"136\" font-size=\"11\" text-anchor=\"end\" fill=\"#5b6470\">%.1f s</text>"
-                        "<text x=\"260\" y=\"148\" font-size=\"11\" text-anchor=\"middle\" fill=\"#5b6470\">"
-                        "interval between connections</text></svg>",
+            fprintf(fp,
+                    "<line x1=\"20\" x2=\"500\" y1=\"120\" y2=\"120\" stroke=\"#8893a2\"/>"
+                    "<text x=\"20\" y=\"136\" font-size=\"11\" fill=\"#5b6470\">%.1f s</text>"
+                    "<text x=\"500\" y=\"136\" font-size=\"11\" text-anchor=\"end\" "
+                    "fill=\"#5b6470\">%.1f s</text>"
+                    "<text x=\"260\" y=\"148\" font-size=\"11\" text-anchor=\"middle\" "
+                    "fill=\"#5b6470\">"
+                    "interval between connections</text></svg>",
                     lo, hi);
         } else {
             /* no intervals in the event: the score components */
@@ -1228,7 +1344,9 @@ static void render_beacons(FILE *fp, const struct agg *a)
                 if (!jnum(ev, path, &v)) continue;
                 if (v < 0) v = 0;
                 if (v > 1) v = 1;
-                fprintf(fp, "<tr><td>%s score</td><td class=\"n\">%.2f</td><td><span class=\"bar\" style=\"width:%.0fpx\"></span></td></tr>",
+                fprintf(fp,
+                        "<tr><td>%s score</td><td class=\"n\">%.2f</td><td><span class=\"bar\" "
+                        "style=\"width:%.0fpx\"></span></td></tr>",
                         comp[k], v, v * 200);
             }
             fputs("</table><p class=\"note\">The alert carries no interval list "
@@ -1244,21 +1362,26 @@ static void render_tables(FILE *fp, const struct agg *a)
 {
     struct ss_ent *top[TOP_N];
     char nb[32], bb[32];
-    fputs("<section id=\"talkers-alerts\" class=\"cols\"><div class=\"panel\" id=\"talkers\"><h3>Top talkers "
+    fputs("<section id=\"talkers-alerts\" class=\"cols\"><div class=\"panel\" "
+          "id=\"talkers\"><h3>Top talkers "
           "<small class=\"note\">bytes in flows, both directions</small></h3>",
           fp);
     size_t n = ss_top(&a->talkers, top, TOP_N);
-    if (n == 0) fputs("<p class=\"note\">No flow events.</p>", fp);
+    if (n == 0)
+        fputs("<p class=\"note\">No flow events.</p>", fp);
     else {
-        fputs("<table><tr><th>address</th><th class=\"n\">flows</th><th class=\"n\">bytes</th><th></th></tr>", fp);
+        fputs("<table><tr><th>address</th><th class=\"n\">flows</th><th "
+              "class=\"n\">bytes</th><th></th></tr>",
+              fp);
         double mx = (double)top[0]->count;
         for (size_t i = 0; i < n; i++) {
             fmt_num(nb, sizeof nb, top[i]->count2);
             fmt_bytes(bb, sizeof bb, (double)top[i]->count);
             fputs("<tr><td class=\"mono\">", fp);
             esc(fp, top[i]->key);
-            fprintf(fp, "</td><td class=\"n\">%s</td><td class=\"n\">%s</td><td><span class=\"bar\" "
-                        "style=\"width:%.0fpx\"></span></td></tr>",
+            fprintf(fp,
+                    "</td><td class=\"n\">%s</td><td class=\"n\">%s</td><td><span class=\"bar\" "
+                    "style=\"width:%.0fpx\"></span></td></tr>",
                     nb, bb, mx > 0 ? 4 + 110.0 * (double)top[i]->count / mx : 4);
         }
         fputs("</table>", fp);
@@ -1269,15 +1392,19 @@ static void render_tables(FILE *fp, const struct agg *a)
     }
     fputs("</div><div class=\"panel\" id=\"alerts\"><h3>Top alerts</h3>", fp);
     n = ss_top(&a->alerts, top, TOP_N);
-    if (n == 0) fputs("<p class=\"note\">No alerts.</p>", fp);
+    if (n == 0)
+        fputs("<p class=\"note\">No alerts.</p>", fp);
     else {
-        fputs("<table><tr><th>signature</th><th class=\"n\">sid</th><th class=\"n\">count</th></tr>", fp);
+        fputs(
+            "<table><tr><th>signature</th><th class=\"n\">sid</th><th class=\"n\">count</th></tr>",
+            fp);
         for (size_t i = 0; i < n; i++) {
             int sev = top[i]->sev >= 1 && top[i]->sev <= 3 ? top[i]->sev : 3;
             fmt_num(nb, sizeof nb, top[i]->count);
             fprintf(fp, "<tr><td><span class=\"sev s%d\">%d</span>", sev, sev);
             esc(fp, top[i]->label);
-            fprintf(fp, "</td><td class=\"n mono\">%lld</td><td class=\"n\">%s</td></tr>", top[i]->sid, nb);
+            fprintf(fp, "</td><td class=\"n mono\">%lld</td><td class=\"n\">%s</td></tr>",
+                    top[i]->sid, nb);
         }
         fputs("</table>", fp);
     }
@@ -1332,8 +1459,10 @@ static void render(FILE *fp, struct agg *a, const char *const *eve_paths, size_t
     qsort(a->kept, a->n_kept, sizeof a->kept[0], finding_cmp);
     /* (classes are sorted by count already: remap_classes) */
     int vs = a->findings ? a->worst_sev : 0;
-    fprintf(fp, "<section id=\"verdict\"><div class=\"verdict v%d\"><div><b>%llu</b><br>finding%s</div><div>", vs,
-            (unsigned long long)a->findings, a->findings == 1 ? "" : "s");
+    fprintf(fp,
+            "<section id=\"verdict\"><div class=\"verdict "
+            "v%d\"><div><b>%llu</b><br>finding%s</div><div>",
+            vs, (unsigned long long)a->findings, a->findings == 1 ? "" : "s");
     if (a->findings == 0) {
         fputs("No findings: no tampering, beacon, indicator or rule alert in this input.", fp);
     } else {
@@ -1361,7 +1490,8 @@ static void render(FILE *fp, struct agg *a, const char *const *eve_paths, size_t
         json_t *cs = jpath(ev, "tamper.contestants");
         size_t i;
         json_t *c;
-        json_array_foreach(cs, i, c) {
+        json_array_foreach(cs, i, c)
+        {
             const char *vd = jstr(c, "verdict");
             if (vd && strcmp(vd, "forged") == 0)
                 fprintf(fp, " &middot; forged packet %lld", jint(c, "pcap_cnt", 0));
@@ -1375,28 +1505,42 @@ static void render(FILE *fp, struct agg *a, const char *const *eve_paths, size_t
     fmt_time(b1, sizeof b1, a->t_min, false);
     fmt_time(b2, sizeof b2, a->t_max, false);
     double span = a->t_max > a->t_min ? a->t_max - a->t_min : 0;
-    if (span >= 86400) snprintf(b3, sizeof b3, "%.1f days", span / 86400);
-    else if (span >= 3600) snprintf(b3, sizeof b3, "%.1f hours", span / 3600);
-    else if (span >= 60) snprintf(b3, sizeof b3, "%.1f minutes", span / 60);
-    else snprintf(b3, sizeof b3, "%.3f s", span);
-    fprintf(fp, "<div class=\"card\"><div class=\"k\">Time span</div><div class=\"v\">%s</div><div class=\"s\">%s"
-                "<br>%s UTC</div></div>",
+    if (span >= 86400)
+        snprintf(b3, sizeof b3, "%.1f days", span / 86400);
+    else if (span >= 3600)
+        snprintf(b3, sizeof b3, "%.1f hours", span / 3600);
+    else if (span >= 60)
+        snprintf(b3, sizeof b3, "%.1f minutes", span / 60);
+    else
+        snprintf(b3, sizeof b3, "%.3f s", span);
+    fprintf(fp,
+            "<div class=\"card\"><div class=\"k\">Time span</div><div class=\"v\">%s</div><div "
+            "class=\"s\">%s"
+            "<br>%s UTC</div></div>",
             b3, b1, b2);
     fmt_num(b1, sizeof b1, a->have_stats ? (uint64_t)a->stats_pkts : a->flow_pkts);
     fmt_bytes(b2, sizeof b2, a->have_stats ? a->stats_bytes : (double)a->flow_bytes);
-    fprintf(fp, "<div class=\"card\"><div class=\"k\">Packets</div><div class=\"v\">%s</div><div class=\"s\">%s%s</div></div>",
+    fprintf(fp,
+            "<div class=\"card\"><div class=\"k\">Packets</div><div class=\"v\">%s</div><div "
+            "class=\"s\">%s%s</div></div>",
             b1, b2, a->have_stats ? "" : " (in flows; no stats event)");
     fmt_num(b1, sizeof b1, a->flows);
-    fprintf(fp, "<div class=\"card\"><div class=\"k\">Flows</div><div class=\"v\">%s</div><div class=\"s\">TCP %llu &middot; "
-                "UDP %llu &middot; other %llu</div></div>",
+    fprintf(fp,
+            "<div class=\"card\"><div class=\"k\">Flows</div><div class=\"v\">%s</div><div "
+            "class=\"s\">TCP %llu &middot; "
+            "UDP %llu &middot; other %llu</div></div>",
             b1, (unsigned long long)a->flows_tcp, (unsigned long long)a->flows_udp,
             (unsigned long long)a->flows_other);
     fmt_num(b1, sizeof b1, a->events);
-    fprintf(fp, "<div class=\"card\"><div class=\"k\">Events</div><div class=\"v\">%s</div><div class=\"s\">%u type(s)%s</div></div>",
+    fprintf(fp,
+            "<div class=\"card\"><div class=\"k\">Events</div><div class=\"v\">%s</div><div "
+            "class=\"s\">%u type(s)%s</div></div>",
             b1, a->n_types, a->bad_lines ? ", some lines unreadable" : "");
     fmt_num(b1, sizeof b1, a->findings);
-    fprintf(fp, "<div class=\"card\"><div class=\"k\">Findings</div><div class=\"v\" style=\"color:%s\">%s</div>"
-                "<div class=\"s\">%u class(es)</div></div></div>",
+    fprintf(fp,
+            "<div class=\"card\"><div class=\"k\">Findings</div><div class=\"v\" "
+            "style=\"color:%s\">%s</div>"
+            "<div class=\"s\">%u class(es)</div></div></div>",
             a->findings ? sev_color(vs) : "#2e7d32", b1, a->n_classes);
     fputs("<div class=\"cols\"><div class=\"panel\"><h3>Events by type</h3><table>", fp);
     qsort(a->types, a->n_types, sizeof a->types[0], named_cmp);
@@ -1405,11 +1549,14 @@ static void render(FILE *fp, struct agg *a, const char *const *eve_paths, size_t
         fmt_num(b1, sizeof b1, a->types[i].count);
         fputs("<tr><td class=\"mono\">", fp);
         esc(fp, a->types[i].name);
-        fprintf(fp, "</td><td class=\"n\">%s</td><td><span class=\"bar\" style=\"width:%.0fpx\"></span></td></tr>", b1,
-                4 + 150.0 * (double)a->types[i].count / (double)tmax);
+        fprintf(fp,
+                "</td><td class=\"n\">%s</td><td><span class=\"bar\" "
+                "style=\"width:%.0fpx\"></span></td></tr>",
+                b1, 4 + 150.0 * (double)a->types[i].count / (double)tmax);
     }
     fputs("</table></div><div class=\"panel\"><h3>Findings by class</h3>", fp);
-    if (a->n_classes == 0) fputs("<p class=\"note\">None.</p>", fp);
+    if (a->n_classes == 0)
+        fputs("<p class=\"note\">None.</p>", fp);
     else {
         fputs("<table><tr><th>class</th><th>worst</th><th class=\"n\">count</th></tr>", fp);
         for (unsigned i = 0; i < a->n_classes; i++) {
@@ -1417,39 +1564,49 @@ static void render(FILE *fp, struct agg *a, const char *const *eve_paths, size_t
             fmt_num(b1, sizeof b1, a->classes[i].count);
             fputs("<tr><td class=\"mono\">", fp);
             esc(fp, a->classes[i].name);
-            fprintf(fp, "</td><td><span class=\"sev s%d\">%s</span></td><td class=\"n\">%s</td></tr>", sev,
-                    sev_word(sev), b1);
+            fprintf(fp,
+                    "</td><td><span class=\"sev s%d\">%s</span></td><td class=\"n\">%s</td></tr>",
+                    sev, sev_word(sev), b1);
         }
         fputs("</table>", fp);
     }
     if (a->bad_lines)
-        fprintf(fp, "<p class=\"note\">%llu line(s) of the input were not JSON objects and were skipped.</p>",
+        fprintf(fp,
+                "<p class=\"note\">%llu line(s) of the input were not JSON objects and were "
+                "skipped.</p>",
                 (unsigned long long)a->bad_lines);
     fputs("</div></div></section>\n", fp);
 
     /* findings drawn in full, most severe first (sorted above) */
     uint64_t *shown = vg_malloc((a->n_kept + 1) * sizeof *shown);
-    for (size_t i = 0; shown && i < a->n_kept; i++) shown[i] = a->kept[i].seq;
+    for (size_t i = 0; shown && i < a->n_kept; i++)
+        shown[i] = a->kept[i].seq;
     if (shown) qsort(shown, a->n_kept, sizeof *shown, seq_cmp);
     render_timeline(fp, a, shown ? shown : (uint64_t[]){0}, shown ? a->n_kept : 0);
     vg_free(shown);
 
     fputs("<section id=\"findings\"><h2>Findings", fp);
     if (a->findings > a->n_kept)
-        fprintf(fp, "<small>the %zu most severe of %llu; %llu left out (every finding is an alert in the EVE file)</small>",
-                a->n_kept, (unsigned long long)a->findings, (unsigned long long)(a->findings - a->n_kept));
+        fprintf(fp,
+                "<small>the %zu most severe of %llu; %llu left out (every finding is an alert in "
+                "the EVE file)</small>",
+                a->n_kept, (unsigned long long)a->findings,
+                (unsigned long long)(a->findings - a->n_kept));
     else if (a->findings)
         fputs("<small>most severe first</small>", fp);
     fputs("</h2>\n", fp);
     if (a->n_kept == 0) fputs("<p class=\"note\">None.</p>", fp);
-    for (size_t i = 0; i < a->n_kept; i++) render_finding(fp, a, &a->kept[i]);
+    for (size_t i = 0; i < a->n_kept; i++)
+        render_finding(fp, a, &a->kept[i]);
     fputs("</section>\n", fp);
 
     render_beacons(fp, a);
     render_tables(fp, a);
-    fputs("</main><footer>vigil report &middot; self-contained page: no scripts, fonts or images are "
-          "loaded &middot; every value shown was read from the EVE file and escaped</footer></body></html>\n",
-          fp);
+    fputs(
+        "</main><footer>vigil report &middot; self-contained page: no scripts, fonts or images are "
+        "loaded &middot; every value shown was read from the EVE file and "
+        "escaped</footer></body></html>\n",
+        fp);
 }
 
 /* Class numbers of timeline points were assigned before the classes were sorted: remap. */
@@ -1462,7 +1619,8 @@ static void remap_classes(struct agg *a)
     for (unsigned i = 0; i < a->n_classes; i++)
         for (unsigned j = 0; j < a->n_classes; j++)
             if (strcmp(before[i].name, a->classes[j].name) == 0) map[i] = (uint8_t)j;
-    for (size_t i = 0; i < a->n_tl; i++) a->tl[i].cls = map[a->tl[i].cls];
+    for (size_t i = 0; i < a->n_tl; i++)
+        a->tl[i].cls = map[a->tl[i].cls];
 }
 
 int report_write_fp(const char *const *eve_paths, size_t n, FILE *out,
@@ -1483,11 +1641,13 @@ int report_write_fp(const char *const *eve_paths, size_t n, FILE *out,
     a->kept = vg_calloc(o->max_findings + 1, sizeof *a->kept);
     a->tl = vg_calloc(o->max_timeline + 1, sizeof *a->tl);
     int rc = 0;
-    if (!a->kept || !a->tl || !ss_init(&a->talkers, TALKERS_CAP) || !ss_init(&a->alerts, ALERTS_CAP)) {
+    if (!a->kept || !a->tl || !ss_init(&a->talkers, TALKERS_CAP) ||
+        !ss_init(&a->alerts, ALERTS_CAP)) {
         snprintf(errbuf, errlen, "out of memory");
         rc = -1;
     }
-    for (size_t i = 0; rc == 0 && i < n; i++) rc = read_file(a, eve_paths[i], errbuf, errlen);
+    for (size_t i = 0; rc == 0 && i < n; i++)
+        rc = read_file(a, eve_paths[i], errbuf, errlen);
     if (rc == 0) {
         remap_classes(a);
         render(out, a, eve_paths, n);
@@ -1496,8 +1656,10 @@ int report_write_fp(const char *const *eve_paths, size_t n, FILE *out,
             rc = -1;
         }
     }
-    for (size_t i = 0; i < a->n_kept; i++) json_decref(a->kept[i].ev);
-    for (unsigned i = 0; i < a->n_beacons; i++) json_decref(a->beacons[i]);
+    for (size_t i = 0; i < a->n_kept; i++)
+        json_decref(a->kept[i].ev);
+    for (unsigned i = 0; i < a->n_beacons; i++)
+        json_decref(a->beacons[i]);
     if (a->stats) json_decref(a->stats);
     ss_fini(&a->talkers);
     ss_fini(&a->alerts);

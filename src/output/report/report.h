@@ -15,12 +15,12 @@
 #include <stdio.h>
 
 struct report_options {
-    const char *title;                /* default "vigil report" */
-    const char *const *captures;      /* capture files of the run (may be NULL: not in EVE) */
+    const char *title;           /* default "vigil report" */
+    const char *const *captures; /* capture files of the run (may be NULL: not in EVE) */
     size_t n_captures;
-    const char *link_base;            /* prefix of evidence links ("" = relative to the page) */
-    size_t max_findings;              /* findings drawn in full (most severe kept); default 50 */
-    size_t max_timeline;              /* finding marks on the timeline; default 20000 */
+    const char *link_base; /* prefix of evidence links ("" = relative to the page) */
+    size_t max_findings;   /* findings drawn in full (most severe kept); default 50 */
+    size_t max_timeline;   /* finding marks on the timeline; default 20000 */
 };
 
 void report_options_default(struct report_options *o);
