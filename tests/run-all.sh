@@ -65,6 +65,7 @@ if [ "$only" != "unit" ]; then
   run_suite "flows vs tshark" env VIGIL_BIN=build/vigil $PY tests/tools/crosscheck_tshark.py
   run_suite "decode vs tshark" env DECODE_DUMP=build/decode_dump $PY tests/tools/decode_vs_tshark.py
   run_suite "app fields vs tshark" env VIGIL_BIN=build/vigil $PY tests/tools/app_vs_tshark.py
+  run_suite "hunt (retro-hunt)" env VIGIL_BIN=build/vigil $PY tests/tools/hunt_test.py
   run_suite "rules load (ET Open etc.)" bash tests/tools/rules_load.sh
   run_suite "report in chromium" env VIGIL_BIN=build/vigil bash tests/tools/report_chromium.sh
   run_suite "redis output" env VIGIL_BIN=build/vigil bash tests/tools/redis_test.sh

@@ -44,6 +44,8 @@ const char *app_proto_name(int proto);
 struct http_tx;
 struct dns_msg;
 struct dns_response_pair;
+struct tls_session;
+struct ssh_session;
 
 /* What the app layer hands to the engine. Every pointer is valid only during the call. `p` is the
  * packet being processed, or NULL when the call comes from the flow's end (flush). */
@@ -54,6 +56,12 @@ struct app_hooks {
     void (*dns_pair)(void *ud, struct flow *f, const struct dns_response_pair *pair);
     void (*anomaly)(void *ud, struct flow *f, const struct packet *p, int anomaly_id);
     void *ud;
+    /* Appended for the rule matcher: a TLS / SSH session, once, when the parser reports its
+     * handshake complete (TLS_EV_LOG / SSH_EV_LOG) or at the flow's end; NULL when unused. */
+    void (*tls_session)(void *ud, struct flow *f, const struct packet *p,
+                        const struct tls_session *s);
+    void (*ssh_session)(void *ud, struct flow *f, const struct packet *p,
+                        const struct ssh_session *s);
 };
 
 struct app_counters {

@@ -184,6 +184,8 @@ struct stream_result;
 struct http_tx;
 struct dns_msg;
 struct tamper_finding;
+struct tls_session;
+struct ssh_session;
 
 struct detect_build_cfg {
     const char *cache_dir; /* NULL: $XDG_CACHE_HOME/vigil, else $HOME/.cache/vigil */
@@ -201,6 +203,8 @@ struct detect_build_info {
     uint32_t patterns;       /* fast patterns in them (a rule may be in several directions) */
     uint32_t no_fast_pattern; /* active rules evaluated without a prefilter (always list) */
     uint32_t ip_indexed;     /* header-only rules found through the address index */
+    uint32_t tls_ssh;        /* active rules on TLS/SSH sessions (need the app layer's
+                                tls_session / ssh_session hooks to be called) */
     bool cache_used;         /* databases came from the cache */
     bool cache_written;
     double compile_s;        /* seconds spent compiling databases (0 on a cache hit) */
@@ -230,6 +234,8 @@ enum detect_alert_src {
     DETECT_SRC_HTTP,   /* an HTTP transaction (a.http valid) */
     DETECT_SRC_DNS,    /* a DNS message (a.dns valid) */
     DETECT_SRC_TAMPER, /* a tamper finding at flow end (a.tamper valid) */
+    DETECT_SRC_TLS,    /* a TLS session (a.tls valid) */
+    DETECT_SRC_SSH,    /* an SSH session (a.ssh valid) */
 };
 
 /* One alert, handed to the alert callback; every pointer is valid only during the call. */
@@ -244,6 +250,8 @@ struct detect_alert {
     const struct http_tx *http;
     const struct dns_msg *dns;
     const struct tamper_finding *tamper;
+    const struct tls_session *tls;
+    const struct ssh_session *ssh;
 };
 
 typedef void (*detect_alert_fn)(void *ud, const struct detect_alert *a);
@@ -265,8 +273,9 @@ struct detect_counters {
     uint64_t flow_state_full;   /* per-flow state records unavailable (cap) */
     uint64_t threshold_full;    /* threshold table full: the match alerted unthrottled */
     uint64_t buffer_truncated;  /* a buffer (stream chunk, transform) cut to its scratch size */
-    uint64_t tls_unbound;       /* TLS/SSH flows whose rules could not be inspected (no parser
-                                   state published by the app layer) */
+    uint64_t tls_sessions, ssh_sessions; /* inspected */
+    uint64_t tls_unbound;       /* TLS/SSH flows that ended without their session reaching the
+                                   matcher (the app layer did not call its hook) */
 };
 
 /* detect_thread_new builds a worker's state for engine de; alerts go to fn(ud, alert). NULL on
@@ -291,6 +300,16 @@ void detect_dns_msg(struct detect_thread *dt, struct flow *f, const struct packe
 /* detect_app_anomaly records an app-layer anomaly raised while processing p, for app-layer-event
  * rules evaluated on the same packet. */
 void detect_app_anomaly(struct detect_thread *dt, const struct packet *p, int anomaly_id);
+/* detect_tls_session / detect_ssh_session run the TLS / SSH rules (tls.sni, tls.cert_*, ja3.hash,
+ * ja3s.hash, ja4.hash, tls.version; ssh.proto, ssh.software, ssh.hassh*) on a session whose
+ * handshake the parser reports complete (TLS_EV_LOG / SSH_EV_LOG), once per session; p is the
+ * packet being processed, NULL at flow end. Rules with a flow direction see that side's fields;
+ * a rule is inspected in the direction of its buffers (certificates, ja3s: to client; sni, ja3,
+ * ja4: to server). */
+void detect_tls_session(struct detect_thread *dt, struct flow *f, const struct packet *p,
+                        const struct tls_session *s);
+void detect_ssh_session(struct detect_thread *dt, struct flow *f, const struct packet *p,
+                        const struct ssh_session *s);
 /* detect_tamper_finding runs the vigil.tamper rules on one finding (at flow end). */
 void detect_tamper_finding(struct detect_thread *dt, struct flow *f,
                            const struct tamper_finding *fd);

@@ -39,6 +39,8 @@
 #include "app/app.h"
 #include "app/dns/dns.h"
 #include "app/http/http.h"
+#include "app/ssh/ssh.h"
+#include "app/tls/tls.h"
 #include "core/vg_alloc.h"
 #include "core/vg_anomaly.h"
 #include "core/vg_status.h"
@@ -64,6 +66,7 @@ enum {
     DF_PASS = 1u << 3, /* a pass rule matched: the flow is not inspected any more */
     DF_ENC_TS = 1u << 4, /* TLS application data seen to server / to client: encrypted */
     DF_ENC_TC = 1u << 5,
+    DF_SESS = 1u << 6, /* the flow's TLS/SSH session reached the matcher */
 };
 
 struct dflow {
@@ -180,8 +183,10 @@ static struct dflow *flow_get(struct detect_thread *dt, const struct flow *f)
 void detect_flow_end(struct detect_thread *dt, struct flow *f)
 {
     if (!dt || !f || !dt->slot) return;
-    if (dt->de->has_tls_rules && (f->app_proto == APP_PROTO_TLS || f->app_proto == APP_PROTO_SSH))
-        dt->ctr.tls_unbound++;
+    if (dt->de->has_tls_rules && (f->app_proto == APP_PROTO_TLS || f->app_proto == APP_PROTO_SSH)) {
+        const struct dflow *sdf = flow_find(dt, f);
+        if (!sdf || !(sdf->flags & DF_SESS)) dt->ctr.tls_unbound++;
+    }
     uint32_t k = hash_ptr(f) & dt->slot_mask;
     while (dt->slot[k]) {
         uint32_t idx = dt->slot[k] - 1;
@@ -394,17 +399,27 @@ static void port_stab(struct detect_thread *dt, const struct de_portidx *x, uint
         if (ctx_mask & (1u << x->e[i].ctx)) cand_add(dt, x->e[i].rule);
 }
 
-static int cmp_u32(const void *a, const void *b)
+static void sift_down(uint32_t *c, uint32_t i, uint32_t n)
 {
-    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-    return x < y ? -1 : x > y;
+    for (;;) {
+        uint32_t l = 2 * i + 1, m = i;
+        if (l < n && c[l] > c[m]) m = l;
+        if (l + 1 < n && c[l + 1] > c[m]) m = l + 1;
+        if (m == i) return;
+        uint32_t t = c[i];
+        c[i] = c[m];
+        c[m] = t;
+        i = m;
+    }
 }
 
+/* Evaluation order = rule id order. In place and allocation-free (glibc's qsort may malloc):
+ * insertion sort for the usual handful, heapsort beyond. */
 static void cand_sort(struct detect_thread *dt)
 {
     uint32_t n = dt->ncand;
     uint32_t *c = dt->cand;
-    if (n < 24) {
+    if (n < 32) {
         for (uint32_t i = 1; i < n; i++) {
             uint32_t v = c[i], j = i;
             while (j > 0 && c[j - 1] > v) {
@@ -414,7 +429,14 @@ static void cand_sort(struct detect_thread *dt)
             c[j] = v;
         }
     } else {
-        qsort(c, n, sizeof *c, cmp_u32);
+        for (uint32_t i = n / 2; i > 0; i--)
+            sift_down(c, i - 1, n);
+        for (uint32_t end = n - 1; end > 0; end--) {
+            uint32_t t = c[0];
+            c[0] = c[end];
+            c[end] = t;
+            sift_down(c, 0, end);
+        }
     }
     dt->ctr.candidates += n;
 }
@@ -435,6 +457,8 @@ struct ectx {
     const struct http_tx *http;
     const struct dns_msg *dns;
     const struct tamper_finding *tamper;
+    const struct tls_session *tls;
+    const struct ssh_session *ssh;
     /* packet buffers */
     struct match_buf pay, stream;
     bool has_stream, pay_added;
@@ -1008,6 +1032,8 @@ static void fire(struct ectx *e, const struct de_rule *d, int dir, const struct 
     a.http = e->http;
     a.dns = e->dns;
     a.tamper = e->tamper;
+    a.tls = e->tls;
+    a.ssh = e->ssh;
     if (e->f) e->f->alerted = true;
     dt->ctr.alerts++;
     if (dt->fn) dt->fn(dt->ud, &a);
@@ -1176,7 +1202,13 @@ void detect_packet(struct detect_thread *dt, struct flow *f, const struct packet
          * payload only when the chunk does not hold all of it */
         const struct de_group *gs = find_group(de, DE_C_TCP_STREAM, ds);
         bool covered = e.has_stream && sr->retransmitted == 0 && sr->data_len >= e.pay.len;
-        if (e.has_stream) scan(dt, gs, e.stream.p, e.stream.len);
+        if (e.has_stream && gs) {
+            /* the look-behind only needs to reach back far enough for a pattern that crosses
+             * into the new bytes */
+            uint32_t lb = gs->max_len ? gs->max_len - 1 : 0;
+            uint32_t skip = e.stream.origin > lb ? e.stream.origin - lb : 0;
+            scan(dt, gs, e.stream.p + skip, e.stream.len - skip);
+        }
         if (e.pay.len && !covered) scan(dt, gs, e.pay.p, e.pay.len);
         if (e.has_stream || (e.pay.len && !e.pay_added)) {
             add_always(dt, DE_A_TCP_STREAM, ds);
@@ -1660,6 +1692,187 @@ void detect_dns_msg(struct detect_thread *dt, struct flow *f, const struct packe
         orient(f, dir, &s, &t);
         fire(&e, d, dir, s, t);
     }
+}
+
+/* ---- TLS and SSH sessions ---------------------------------------------------------------------- */
+
+static bool str_buf(const char *p, size_t cap, const uint8_t **out, uint32_t *len)
+{
+    size_t n = strnlen(p, cap);
+    if (!n) return false;
+    *out = (const uint8_t *)p;
+    *len = (uint32_t)n;
+    return true;
+}
+
+/* The TLS inspection buffer `buf` of session s (side is implied by the buffer). */
+static bool tls_buffer(const struct ectx *e, int buf, int slot, const uint8_t **out, uint32_t *len)
+{
+    const struct tls_session *s = e->tls;
+    (void)slot;
+    bool ch = (s->flags & TLS_SF_CLIENT_HELLO) != 0;
+    bool sh = (s->flags & (TLS_SF_SERVER_HELLO | TLS_SF_HRR)) != 0;
+    const struct tls_cert *c = s->server_cert;
+    switch (buf) {
+    case RULE_BUF_TLS_SNI:
+        if (!ch || !s->ch.sni_len) return false;
+        *out = (const uint8_t *)s->ch.sni;
+        *len = s->ch.sni_len;
+        return true;
+    case RULE_BUF_TLS_CERT_SUBJECT:
+        return c && c->subject_len && str_buf(c->subject, sizeof c->subject, out, len);
+    case RULE_BUF_TLS_CERT_ISSUER:
+        return c && c->issuer_len && str_buf(c->issuer, sizeof c->issuer, out, len);
+    case RULE_BUF_TLS_CERT_SERIAL:
+        return c && c->serial_len && str_buf(c->serial, sizeof c->serial, out, len);
+    case RULE_BUF_TLS_CERT_FINGERPRINT:
+        return c && str_buf(c->fingerprint, sizeof c->fingerprint, out, len);
+    case RULE_BUF_JA3_HASH: return ch && str_buf(s->ch.ja3_hash, sizeof s->ch.ja3_hash, out, len);
+    case RULE_BUF_JA3_STRING: return ch && str_buf(s->ch.ja3_str, sizeof s->ch.ja3_str, out, len);
+    case RULE_BUF_JA3S_HASH: return sh && str_buf(s->sh.ja3s_hash, sizeof s->sh.ja3s_hash, out, len);
+    case RULE_BUF_JA3S_STRING:
+        return sh && str_buf(s->sh.ja3s_str, sizeof s->sh.ja3s_str, out, len);
+    case RULE_BUF_JA4_HASH: return ch && str_buf(s->ch.ja4, sizeof s->ch.ja4, out, len);
+    default: return false; /* tls.certs (DER) is not kept by the parser */
+    }
+}
+
+/* The SSH inspection buffer: proto and software of the side the rule is inspected on (slot 0
+ * client, 1 server); the hassh buffers name their side. */
+static bool ssh_buffer(const struct ectx *e, int buf, int slot, const uint8_t **out,
+                       uint32_t *len)
+{
+    const struct ssh_session *s = e->ssh;
+    const struct ssh_side *side = slot ? &s->server : &s->client;
+    switch (buf) {
+    case RULE_BUF_SSH_PROTO:
+        return (side->flags & SSH_SIDE_BANNER) &&
+               str_buf(side->proto_version, sizeof side->proto_version, out, len);
+    case RULE_BUF_SSH_SOFTWARE:
+        return (side->flags & SSH_SIDE_BANNER) &&
+               str_buf(side->software_version, sizeof side->software_version, out, len);
+    case RULE_BUF_SSH_HASSH:
+        return (s->client.flags & SSH_SIDE_KEXINIT) &&
+               str_buf(s->client.hassh, sizeof s->client.hassh, out, len);
+    case RULE_BUF_SSH_HASSH_STRING:
+        return (s->client.flags & SSH_SIDE_KEXINIT) &&
+               str_buf(s->client.hassh_str, sizeof s->client.hassh_str, out, len);
+    case RULE_BUF_SSH_HASSH_SERVER:
+        return (s->server.flags & SSH_SIDE_KEXINIT) &&
+               str_buf(s->server.hassh, sizeof s->server.hassh, out, len);
+    case RULE_BUF_SSH_HASSH_SERVER_STRING:
+        return (s->server.flags & SSH_SIDE_KEXINIT) &&
+               str_buf(s->server.hassh_str, sizeof s->server.hassh_str, out, len);
+    default: return false;
+    }
+}
+
+typedef bool (*sess_buffer_fn)(const struct ectx *e, int buf, int slot, const uint8_t **out,
+                               uint32_t *len);
+
+static bool verify_sess(struct ectx *e, const struct de_rule *d, int dir, sess_buffer_fn get)
+{
+    const struct rule *r = d->r;
+    if (!verify_app_common(e, d, dir)) return false;
+    if (e->tls && r->tls_version >= 0 && e->tls->version != (uint16_t)r->tls_version) return false;
+    struct detect_thread *dt = e->dt;
+    match__rule_begin(dt->mc);
+    for (uint32_t i = 0; i < r->nbuf; i++) {
+        const struct rule_buffer *b = &r->buf[i];
+        uint8_t fam = rule_buf_info(b->id)->family;
+        if (fam == RULE_BF_BASE64) continue;
+        if (fam == RULE_BF_PKT) {
+            if (b->ntx || !mixed_pkt_ok(e, r, b)) return false;
+            continue;
+        }
+        const uint8_t *p;
+        uint32_t len;
+        if (!get(e, b->id, buf_slot(b->id, dir), &p, &len)) return false;
+        bool trunc = false;
+        p = match__transform(dt->mc, 1, b, p, len, &len, &trunc);
+        struct match_buf mb = {p, len, 0};
+        bool lim = false;
+        bool ok = match__list(dt->mc, r, b, &mb, &lim);
+        if (lim) dt->ctr.backtrack_limit++;
+        if (!ok) return false;
+    }
+    return true;
+}
+
+static void run_sess(struct ectx *e, uint8_t cls, int always, uint8_t kind, sess_buffer_fn get)
+{
+    struct detect_thread *dt = e->dt;
+    const struct detect_engine *de = dt->de;
+    if (de->has_pass) {
+        const struct dflow *pdf = ectx_df(e, false);
+        if (pdf && (pdf->flags & DF_PASS)) return;
+    }
+    cand_begin(dt);
+    for (uint32_t i = 0; i < de->ngroups; i++) {
+        const struct de_group *g = &de->groups[i];
+        if (g->cls != cls || !g->db) continue;
+        const uint8_t *b;
+        uint32_t len;
+        if (!get(e, g->buf, g->dir, &b, &len)) continue;
+        if (g->ntx) {
+            struct rule_buffer rb;
+            memset(&rb, 0, sizeof rb);
+            rb.id = g->buf;
+            rb.ntx = g->ntx;
+            memcpy(rb.tx, g->tx, sizeof rb.tx);
+            bool trunc = false;
+            b = match__transform(dt->mc, 0, &rb, b, len, &len, &trunc);
+        }
+        scan(dt, g, b, len);
+    }
+    add_always(dt, always, 0);
+    cand_sort(dt);
+    for (uint32_t i = 0; i < dt->ncand; i++) {
+        const struct de_rule *d = &de->rules[dt->cand[i]];
+        if (d->kind != kind) continue;
+        for (int dir = 0; dir < 2; dir++) {
+            if (!(d->dirs & (1 << dir))) continue;
+            if (!verify_sess(e, d, dir, get)) continue;
+            const struct vg_addr *s, *t;
+            orient(e->f, dir, &s, &t);
+            fire(e, d, dir, s, t);
+            break;
+        }
+    }
+    struct dflow *df = ectx_df(e, true);
+    if (df) df->flags |= DF_SESS;
+}
+
+void detect_tls_session(struct detect_thread *dt, struct flow *f, const struct packet *p,
+                        const struct tls_session *s)
+{
+    if (!dt || !f || !s) return;
+    dt->ctr.tls_sessions++;
+    struct ectx e;
+    memset(&e, 0, sizeof e);
+    e.dt = dt;
+    e.f = f;
+    e.p = p;
+    e.src = DETECT_SRC_TLS;
+    e.ctx_app = APP_PROTO_TLS;
+    e.tls = s;
+    run_sess(&e, DE_C_TLS, DE_A_TLS, DE_K_TLS, tls_buffer);
+}
+
+void detect_ssh_session(struct detect_thread *dt, struct flow *f, const struct packet *p,
+                        const struct ssh_session *s)
+{
+    if (!dt || !f || !s) return;
+    dt->ctr.ssh_sessions++;
+    struct ectx e;
+    memset(&e, 0, sizeof e);
+    e.dt = dt;
+    e.f = f;
+    e.p = p;
+    e.src = DETECT_SRC_SSH;
+    e.ctx_app = APP_PROTO_SSH;
+    e.ssh = s;
+    run_sess(&e, DE_C_SSH, DE_A_SSH, DE_K_SSH, ssh_buffer);
 }
 
 /* ---- tamper ------------------------------------------------------------------------------------- */

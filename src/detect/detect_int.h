@@ -257,8 +257,8 @@ enum de_kind {
     DE_K_PKT,    /* packets: payload / stream / header only */
     DE_K_HTTP,   /* HTTP transactions */
     DE_K_DNS,    /* DNS messages */
-    DE_K_TLS,    /* TLS sessions (no parser state published yet: counted, never matched) */
-    DE_K_SSH,    /* SSH sessions (same) */
+    DE_K_TLS,    /* TLS sessions (handed over by the app layer's tls_session hook) */
+    DE_K_SSH,    /* SSH sessions (ssh_session hook) */
     DE_K_TAMPER, /* tamper findings at flow end */
 };
 
@@ -321,6 +321,8 @@ enum de_class {
     DE_C_OTHER_PKT,  /* UDP/ICMP/other packets */
     DE_C_HTTP,       /* an HTTP buffer list (buf + transforms) */
     DE_C_DNS,        /* a DNS buffer list */
+    DE_C_TLS,        /* a TLS buffer list (sni, certificate fields, ja3/ja3s/ja4) */
+    DE_C_SSH,        /* an SSH buffer list (proto, software, hassh) */
     DE_C_COUNT
 };
 
@@ -332,6 +334,7 @@ struct de_group {
     uint8_t ntx;  /* app classes: transforms */
     uint8_t tx[RULE_MAX_TX];
     uint32_t n;        /* patterns */
+    uint32_t max_len;  /* longest pattern: how much look-behind a scan needs */
     uint32_t *rule_of; /* pattern id -> rule id */
     struct hs_database *db;
 };
@@ -373,6 +376,8 @@ enum de_always {
     DE_A_HTTP,
     DE_A_DNS,
     DE_A_TAMPER,
+    DE_A_TLS,
+    DE_A_SSH,
     DE_A_COUNT
 };
 
@@ -395,7 +400,7 @@ struct de_portidx {
     uint32_t n;
 };
 #define DE_PORT_SMALL 64 /* port sets up to this size are indexed */
-#define DE_FP_SHORT 4    /* payload fast patterns of this length or less go to the port index */
+#define DE_FP_SHORT 3    /* payload fast patterns of this length or less go to the port index */
 
 struct detect_engine {
     struct de_rule *rules; /* in evaluation order */

@@ -41,7 +41,7 @@
 
 static const char *const inactive_names[DE_IN_COUNT] = {
     "protocol not published by vigil",
-    "tls/ssh buffers (app layer does not publish sessions to detect)",
+    "tls/ssh buffers (unused)",
     "file.data outside http",
     "buffers of two application protocols",
 };
@@ -135,6 +135,15 @@ static void classify(struct de_rule *d)
         else
             d->has_events = true;
     }
+    /* ip_proto:N narrows the L4 classes (an `ip` rule for protocol 41 never sees TCP) */
+    for (uint32_t i = 0; i < r->npm; i++) {
+        const struct rule_pmatch *pm = &r->pm[i];
+        if (pm->kind != RULE_P_IP_PROTO || pm->u.cmp.op != RULE_CMP_EQ) continue;
+        uint64_t v = pm->u.cmp.a;
+        uint8_t c = v == 6 ? DE_L4_TCP : v == 17 ? DE_L4_UDP : v == 1 ? DE_L4_ICMP4
+                  : v == 58 ? DE_L4_ICMP6 : DE_L4_OTHER;
+        d->l4 &= c;
+    }
     /* app-layer-protocol */
     if (r->app_proto != RULE_PROTO_COUNT) {
         uint8_t a = app_id_of(r->app_proto);
@@ -150,9 +159,9 @@ static void classify(struct de_rule *d)
         d->inactive = DE_IN_MIXED_APP;
         return;
     }
-    if (tls || ssh) {
-        d->kind = tls ? DE_K_TLS : DE_K_SSH;
-        d->inactive = DE_IN_TLS_SSH;
+    if (tls && ssh) {
+        d->kind = DE_K_NONE;
+        d->inactive = DE_IN_MIXED_APP;
         return;
     }
     if (http || file) {
@@ -174,6 +183,11 @@ static void classify(struct de_rule *d)
         d->kind = DE_K_DNS;
         d->app = APP_PROTO_DNS;
         d->l4 &= DE_L4_TCP | DE_L4_UDP;
+        d->mixed_pkt = d->pkt_list >= 0;
+    } else if (tls || ssh || (r->tls_version >= 0 && d->app == APP_PROTO_TLS)) {
+        d->kind = ssh ? DE_K_SSH : DE_K_TLS;
+        d->app = ssh ? APP_PROTO_SSH : APP_PROTO_TLS;
+        d->l4 = DE_L4_TCP;
         d->mixed_pkt = d->pkt_list >= 0;
     } else if (d->has_tamper) {
         d->kind = DE_K_TAMPER;
@@ -207,7 +221,8 @@ static void classify(struct de_rule *d)
     else
         d->tcp_mode = DE_TCP_STREAM_THEN_PKT;
     /* directions an app-layer rule can be inspected in */
-    if (d->kind == DE_K_HTTP || d->kind == DE_K_DNS) {
+    if (d->kind == DE_K_HTTP || d->kind == DE_K_DNS || d->kind == DE_K_TLS ||
+        d->kind == DE_K_SSH) {
         bool need_ts = false, need_tc = false;
         for (uint32_t b = 0; b < r->nbuf; b++) {
             uint8_t dir = rule_buf_info(r->buf[b].id)->dir;
@@ -342,6 +357,8 @@ static bool list_scannable(const struct de_rule *d, const struct rule_buffer *b)
     case DE_K_PKT: return b->id == RULE_BUF_PKT && b->ntx == 0;
     case DE_K_HTTP: return bi->family == RULE_BF_HTTP || bi->family == RULE_BF_FILE;
     case DE_K_DNS: return bi->family == RULE_BF_DNS;
+    case DE_K_TLS: return bi->family == RULE_BF_TLS && b->id != RULE_BUF_TLS_CERTS;
+    case DE_K_SSH: return bi->family == RULE_BF_SSH;
     default: return false;
     }
 }
@@ -377,7 +394,7 @@ static bool choose_fp(const struct de_rule *d, int *list, int *idx)
         *idx = r->fp_idx;
         return true;
     }
-    int best_l = -1, best_i = -1, best_pri = -1;
+    int best_l = -1, best_i = -1, best_pri = -1; /* application buffers before the payload */
     uint32_t best_len = 0;
     unsigned best_str = 0;
     for (uint32_t b = 0; b < r->nbuf; b++) {
@@ -486,6 +503,7 @@ static int group_add(struct build *b, uint8_t cls, uint8_t dir, const struct rul
         p->len = c->len;
     }
     p->nocase = (c->flags & RULE_CONTENT_NOCASE) != 0;
+    if (p->len > g->g.max_len) g->g.max_len = p->len;
     g->g.rule_of[g->g.n++] = rule;
     return VG_OK;
 }
@@ -703,9 +721,17 @@ static int place_rule(struct build *b, struct de_rule *d, struct detect_build_in
         return rc;
     }
     case DE_K_HTTP:
-    case DE_K_DNS: {
-        int a = d->kind == DE_K_HTTP ? DE_A_HTTP : DE_A_DNS;
-        uint8_t cls = d->kind == DE_K_HTTP ? DE_C_HTTP : DE_C_DNS;
+    case DE_K_DNS:
+    case DE_K_TLS:
+    case DE_K_SSH: {
+        int a = d->kind == DE_K_HTTP  ? DE_A_HTTP
+                : d->kind == DE_K_DNS ? DE_A_DNS
+                : d->kind == DE_K_TLS ? DE_A_TLS
+                                      : DE_A_SSH;
+        uint8_t cls = d->kind == DE_K_HTTP  ? DE_C_HTTP
+                      : d->kind == DE_K_DNS ? DE_C_DNS
+                      : d->kind == DE_K_TLS ? DE_C_TLS
+                                            : DE_C_SSH;
         if (!choose_fp(d, &list, &idx)) {
             info->no_fast_pattern++;
             return always_add(b, a, 0, d->id);
@@ -964,12 +990,15 @@ int detect_engine_build(struct rule *const *rules, size_t n, const struct detect
         if (d->r->action == RULE_ACTION_PASS && d->kind != DE_K_NONE) de->has_pass = true;
         for (uint32_t k = 0; k < d->r->nbuf; k++)
             if (d->r->buf[k].n > de->max_list) de->max_list = d->r->buf[k].n;
-        if (d->kind == DE_K_NONE || d->kind == DE_K_TLS || d->kind == DE_K_SSH) {
+        if (d->kind == DE_K_NONE) {
             info->inactive++;
             info->inactive_by_reason[d->inactive]++;
-            if (d->kind != DE_K_NONE) de->has_tls_rules = true;
         } else {
             info->active++;
+            if (d->kind == DE_K_TLS || d->kind == DE_K_SSH) {
+                de->has_tls_rules = true;
+                info->tls_ssh++;
+            }
         }
     }
     if (intern_flowbits(de) != VG_OK) goto fail;

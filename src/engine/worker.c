@@ -146,6 +146,21 @@ static void on_dns_pair(void *ud, struct flow *f, const struct dns_response_pair
     w->ev_trigger = true; /* a second answer: keep this flow's packets as evidence */
 }
 
+/* A TLS / SSH session complete (app layer): the rules on its buffers. */
+static void on_tls_session(void *ud, struct flow *f, const struct packet *p,
+                           const struct tls_session *s)
+{
+    struct worker *w = ud;
+    if (w->det) detect_tls_session(w->det, f, p, s);
+}
+
+static void on_ssh_session(void *ud, struct flow *f, const struct packet *p,
+                           const struct ssh_session *s)
+{
+    struct worker *w = ud;
+    if (w->det) detect_ssh_session(w->det, f, p, s);
+}
+
 static void on_app_anomaly(void *ud, struct flow *f, const struct packet *p, int id)
 {
     struct worker *w = ud;
@@ -190,6 +205,8 @@ int worker_init(struct worker *w, const struct engine_config *cfg, struct eve_si
     w->stream = stream_ctx_new(&cfg->stream);
     w->tamper = tamper_ctx_new();
     struct app_hooks hooks = {on_http_tx, on_dns_msg, on_dns_pair, on_app_anomaly, w};
+    hooks.tls_session = on_tls_session;
+    hooks.ssh_session = on_ssh_session;
     w->app = app_ctx_new(&hooks);
     w->last_expire_sec = INT64_MIN;
     if (cfg->intel) {

@@ -14,6 +14,8 @@
 #include "output/eve.h"
 #include "output/eve_dns.h"
 #include "output/eve_http.h"
+#include "output/eve_ssh.h"
+#include "output/eve_tls.h"
 
 static void put_ts(struct jw *w, const char *key, struct vg_ts ts)
 {
@@ -85,6 +87,7 @@ void eve_alert(struct jw *w, const struct detect_alert *a)
             put_tuple(w, &f->src, f->sport, &f->dst, f->dport, f->proto);
     }
     if (a->src == DETECT_SRC_HTTP || a->src == DETECT_SRC_DNS) jw_uint(w, "tx_id", a->tx_id);
+    if (a->src == DETECT_SRC_TLS || a->src == DETECT_SRC_SSH) jw_uint(w, "tx_id", 0);
     if (f) jw_str(w, "direction", a->dir == FLOW_TOCLIENT ? "to_client" : "to_server");
 
     jw_obj_open(w, "alert");
@@ -122,6 +125,8 @@ void eve_alert(struct jw *w, const struct detect_alert *a)
     if (f && app_proto_name(f->app_proto)) jw_str(w, "app_proto", app_proto_name(f->app_proto));
     if (a->http) eve_http_fields(w, a->http);
     if (a->dns) eve_dns_fields(w, a->dns);
+    if (a->tls) eve_tls_fields(w, a->tls);
+    if (a->ssh) eve_ssh_fields(w, a->ssh);
     if (f) {
         jw_obj_open(w, "flow");
         jw_uint(w, "pkts_toserver", f->pkts[FLOW_TOSERVER]);

@@ -11,7 +11,8 @@
  * src/dest in the orientation of the packet (packet alerts) or of the inspected direction
  * (transactions, findings), proto, tx_id (app-layer alerts), direction ("to_server" /
  * "to_client"), alert {action, gid, signature_id, rev, signature, category, severity, metadata},
- * app_proto, the app-layer record (http via eve_http_fields, dns via eve_dns_fields) and flow
+ * app_proto, the app-layer record (http via eve_http_fields, dns via eve_dns_fields, tls and ssh
+ * via eve_tls_fields / eve_ssh_fields) and flow
  * {pkts_toserver, pkts_toclient, bytes_toserver, bytes_toclient, start}. action is "allowed" for
  * every action (vigil runs as an IDS; pass rules never alert). */
 void eve_alert(struct jw *w, const struct detect_alert *a);

@@ -574,7 +574,10 @@ def run_case(s, binary, keep_tamper, keep):
     res = {"case": s["case"], "status": "fail", "reason": "", "checks": [],
            "skipped_checks": s.get("skipped_checks", []), "fired": {}, "tamper_alerts": 0}
     tmp = tempfile.mkdtemp(prefix="vigil-sv-")
-    cmd = [binary, "analyze", "-q", "--no-progress", "-o", tmp, "--rules", s["rules"], s["pcap"]]
+    # Only the case's rules: vigil's own beacon scoring is switched off (tamper alerts are dropped
+    # when counting unless --keep-tamper).
+    cmd = [binary, "analyze", "-q", "--no-progress", "--no-beacons", "-o", tmp, "--rules", s["rules"],
+           s["pcap"]]
     env = dict(os.environ, TZ="UTC")
     try:
         try:
