@@ -1,5 +1,6 @@
 /* app.c - protocol detection by content and the per-flow parser glue.
  *
+ * Protocols: HTTP, TLS, SSH and DNS over TCP; DNS over UDP.
  * Detection (TCP): the first bytes of each direction are kept in a small probe buffer (APP_PROBE_MAX
  * per direction) and offered to every parser's probe in registry order. The first VG_OK decides;
  * when every probe declines, or the buffer fills while some still say VG_AGAIN, the flow is marked
@@ -14,6 +15,8 @@
 
 #include "app/dns/dns.h"
 #include "app/http/http.h"
+#include "app/ssh/ssh.h"
+#include "app/tls/tls.h"
 #include "core/vg_alloc.h"
 #include "core/vg_status.h"
 
@@ -27,6 +30,8 @@ struct app_flow {
     bool dead[2];  /* the parser declined this direction: stop feeding it */
     struct http_state *http;
     struct dns_tcp_state *dns_tcp;
+    struct tls_state *tls;
+    struct ssh_state *ssh;
     struct dns_txn_table *dns_txn;
     uint64_t dns_tx_id;
 };
@@ -113,10 +118,28 @@ static void on_dns_tcp_msg(void *ud, int dir, struct dns_msg *m, int status, con
     dns_message(ud, dir, m);
 }
 
-static void report_http_anomalies(struct app_ctx *ctx, struct app_flow *af)
+static void on_tls_event(void *ud, const struct tls_session *s, const struct tls_event *ev)
+{
+    struct app_ctx *ctx = ud;
+    if (ev->kind == TLS_EV_LOG && ctx->hooks.tls_session)
+        ctx->hooks.tls_session(ctx->hooks.ud, ctx->cur_flow, ctx->cur_pkt, s);
+}
+
+static void on_ssh_event(void *ud, const struct ssh_session *s, const struct ssh_event *ev)
+{
+    struct app_ctx *ctx = ud;
+    if (ev->kind == SSH_EV_LOG && ctx->hooks.ssh_session)
+        ctx->hooks.ssh_session(ctx->hooks.ud, ctx->cur_flow, ctx->cur_pkt, s);
+}
+
+/* Hands the anomalies a parser queued to the engine. */
+static void report_anomalies(struct app_ctx *ctx, struct app_flow *af)
 {
     uint16_t ids[16];
-    unsigned n = http_take_anomalies(af->http, ids, 16);
+    unsigned n = 0;
+    if (af->http) n = http_take_anomalies(af->http, ids, 16);
+    else if (af->tls) n = tls_take_anomalies(af->tls, ids, 16);
+    else if (af->ssh) n = ssh_take_anomalies(af->ssh, ids, 16);
     for (unsigned i = 0; i < n; i++)
         if (ctx->hooks.anomaly) ctx->hooks.anomaly(ctx->hooks.ud, ctx->cur_flow, ctx->cur_pkt, ids[i]);
 }
@@ -130,7 +153,15 @@ static void feed_tcp(struct app_ctx *ctx, struct app_flow *af, int dir, const ui
     switch (af->proto) {
     case APP_PROTO_HTTP:
         if (http_parse(af->http, dir, d, n, ts, on_http_tx, ctx) == VG_DECLINED) af->dead[dir] = true;
-        report_http_anomalies(ctx, af);
+        report_anomalies(ctx, af);
+        break;
+    case APP_PROTO_TLS:
+        if (tls_parse(af->tls, dir, d, n, ts, on_tls_event, ctx) == VG_DECLINED) af->dead[dir] = true;
+        report_anomalies(ctx, af);
+        break;
+    case APP_PROTO_SSH:
+        if (ssh_parse(af->ssh, dir, d, n, ts, on_ssh_event, ctx) == VG_DECLINED) af->dead[dir] = true;
+        report_anomalies(ctx, af);
         break;
     case APP_PROTO_DNS: dns_tcp_parse(af->dns_tcp, dir, d, n, ts, on_dns_tcp_msg, ctx); break;
     default: break;
@@ -143,6 +174,8 @@ static bool start_parser(struct app_ctx *ctx, struct app_flow *af, int proto)
     switch (proto) {
     case APP_PROTO_HTTP: af->http = http_state_new(NULL); return af->http != NULL;
     case APP_PROTO_DNS: af->dns_tcp = dns_tcp_state_new(&ctx->arena); return af->dns_tcp != NULL;
+    case APP_PROTO_TLS: af->tls = tls_state_new(NULL); return af->tls != NULL;
+    case APP_PROTO_SSH: af->ssh = ssh_state_new(NULL); return af->ssh != NULL;
     }
     return false;
 }
@@ -157,6 +190,12 @@ static int detect_tcp(const struct app_flow *af, int dir)
     int rc = http_probe(b, n, dir);
     if (rc == VG_OK) return APP_PROTO_HTTP;
     again |= rc == VG_AGAIN;
+    rc = tls_probe(b, n, dir);
+    if (rc == VG_OK) return APP_PROTO_TLS;
+    again |= rc == VG_AGAIN;
+    rc = ssh_probe(b, n, dir);
+    if (rc == VG_OK) return APP_PROTO_SSH;
+    again |= rc == VG_AGAIN;
     rc = dns_probe_tcp(b, n);
     if (rc == VG_OK) return APP_PROTO_DNS;
     again |= rc == VG_AGAIN;
@@ -170,6 +209,8 @@ static void tcp_bytes(struct app_ctx *ctx, struct flow *f, struct app_flow *af, 
     if (sr->gap_len && af->proto != APP_PROTO_UNKNOWN) {
         if (af->proto == APP_PROTO_HTTP) http_gap(af->http, dir, sr->gap_len);
         if (af->proto == APP_PROTO_DNS) dns_tcp_gap(af->dns_tcp, dir, sr->gap_len);
+        if (af->proto == APP_PROTO_TLS) tls_gap(af->tls, dir, sr->gap_len);
+        if (af->proto == APP_PROTO_SSH) ssh_gap(af->ssh, dir, sr->gap_len);
     }
     if (!sr->data_len) return;
     if (af->proto != APP_PROTO_UNKNOWN) {
@@ -265,8 +306,18 @@ void app_flow_end(struct app_ctx *ctx, struct flow *f)
     ctx->cur_pkt = NULL;
     if (af->http) {
         http_flush(af->http, on_http_tx, ctx);
-        report_http_anomalies(ctx, af);
+        report_anomalies(ctx, af);
         http_state_free(af->http);
+    }
+    if (af->tls) {
+        tls_flush(af->tls, on_tls_event, ctx);
+        report_anomalies(ctx, af);
+        tls_state_free(af->tls);
+    }
+    if (af->ssh) {
+        ssh_flush(af->ssh, on_ssh_event, ctx);
+        report_anomalies(ctx, af);
+        ssh_state_free(af->ssh);
     }
     dns_tcp_state_free(af->dns_tcp);
     dns_txn_free(af->dns_txn);

@@ -186,7 +186,7 @@ static int parse_eve_types(const char *list, unsigned *out)
         const char *name;
         int type;
     } names[] = {{"flow", ENG_EV_FLOW}, {"anomaly", ENG_EV_ANOMALY}, {"http", ENG_EV_HTTP},
-                 {"dns", ENG_EV_DNS},   {"alert", ENG_EV_ALERT},     {"stats", ENG_EV_STATS}};
+                 {"dns", ENG_EV_DNS},   {"tls", ENG_EV_TLS}, {"ssh", ENG_EV_SSH}, {"alert", ENG_EV_ALERT},     {"stats", ENG_EV_STATS}};
     unsigned mask = 0;
     const char *p = list;
     while (*p) {
@@ -199,7 +199,7 @@ static int parse_eve_types(const char *list, unsigned *out)
             }
         if (!found && n) {
             fprintf(stderr, "vigil: error: --eve-types: unknown event type '%.*s' (flow, anomaly, "
-                            "http, dns, alert, stats)\n",
+                            "http, dns, tls, ssh, alert, stats)\n",
                     (int)n, p);
             return -1;
         }
@@ -291,9 +291,11 @@ static void print_summary(const struct worker *w, const struct engine_result *re
     printf("\n  flows     %llu (tcp %llu, udp %llu, icmp %llu, other %llu)\n",
            (unsigned long long)fc->total, (unsigned long long)fc->tcp, (unsigned long long)fc->udp,
            (unsigned long long)(fc->icmpv4 + fc->icmpv6), (unsigned long long)fc->other);
-    printf("  events    alert %llu, http %llu, dns %llu, flow %llu, anomaly %llu, stats %llu\n",
+    printf("  events    alert %llu, http %llu, dns %llu, tls %llu, ssh %llu, flow %llu, anomaly %llu, "
+           "stats %llu\n",
            (unsigned long long)w->events[ENG_EV_ALERT], (unsigned long long)w->events[ENG_EV_HTTP],
-           (unsigned long long)w->events[ENG_EV_DNS], (unsigned long long)w->events[ENG_EV_FLOW],
+           (unsigned long long)w->events[ENG_EV_DNS], (unsigned long long)w->events[ENG_EV_TLS],
+           (unsigned long long)w->events[ENG_EV_SSH], (unsigned long long)w->events[ENG_EV_FLOW],
            (unsigned long long)w->events[ENG_EV_ANOMALY], (unsigned long long)w->events[ENG_EV_STATS]);
     printf("  output    %s\n", eve_path);
     const uint64_t *an = w->anomalies;
@@ -353,12 +355,14 @@ static int load_rules(char *const *paths, int n, const struct detect_build_cfg *
     const struct rule_skip *sk = rule_loader_skips(ld, &nskip);
     for (size_t i = 0; i < nskip; i++)
         vg_info("rules: %s:%u: %s%s", sk[i].file ? sk[i].file : "?", sk[i].line, sk[i].reason,
-                sk[i].unsupported ? " (skipped)" : "");
+                sk[i].unsupported ? " (unsupported)" : "");
     struct rule *const *rules = rule_loader_rules(ld, &nr);
     const struct rule_loader_stats *st = rule_loader_stats(ld);
     char err[512];
     struct detect_build_info info;
-    if (detect_engine_build(rules, nr, bc, dep, &info, err, sizeof err) != VG_OK) {
+    struct detect_build_cfg cfg = *bc;
+    cfg.rules_failed = (uint32_t)st->skipped;
+    if (detect_engine_build(rules, nr, &cfg, dep, &info, err, sizeof err) != VG_OK) {
         fprintf(stderr, "vigil: error: rules: %s\n", err);
         rule_loader_free(ld);
         return CLI_EXIT_RUNTIME;

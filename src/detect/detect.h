@@ -166,8 +166,8 @@ size_t rule_loader_skip_groups(struct rule_loader *ld, const struct rule_skip_gr
  *     struct detect_build_cfg bc = {0};              // default cache directory
  *     detect_engine_build(rules, n, &bc, &de, &info, err, sizeof err);
  *     struct detect_thread *dt = detect_thread_new(de, on_alert, worker);   // one per worker
- *     ... detect_packet(dt, f, p, dir, sr); detect_http_tx(dt, f, p, tx); ... detect_flow_end(dt, f);
- *     detect_thread_free(dt); detect_engine_free(de);
+ *     ... detect_packet(dt, f, p, dir, sr); detect_http_tx(dt, f, p, tx); ...
+ *     detect_flow_end(dt, f); detect_thread_free(dt); detect_engine_free(de);
  *
  * The engine is immutable once built and shared by every worker; it points at the rules (it does
  * not copy them): the loader that owns them must outlive the engine. A thread context holds
@@ -192,13 +192,14 @@ struct detect_build_cfg {
     bool no_cache;         /* never read or write the cache */
     uint32_t flow_state_max; /* per-flow state records per worker; 0: 65536 */
     uint32_t threshold_max;  /* threshold/detection_filter entries per worker; 0: 65536 */
+    uint32_t rules_failed;   /* rules the loader skipped (only reported in stats.detect) */
 };
 
 /* What a build did (for the CLI and the benchmarks). */
 struct detect_build_info {
     uint32_t rules;          /* rules given */
     uint32_t active;         /* rules that can match with vigil's layers */
-    uint32_t inactive;       /* rules that never match (protocol or buffer vigil does not publish) */
+    uint32_t inactive;       /* rules that never match (protocol/buffer vigil does not publish) */
     uint32_t groups;         /* prefilter databases */
     uint32_t patterns;       /* fast patterns in them (a rule may be in several directions) */
     uint32_t no_fast_pattern; /* active rules evaluated without a prefilter (always list) */
@@ -258,6 +259,7 @@ typedef void (*detect_alert_fn)(void *ud, const struct detect_alert *a);
 
 /* Counters of one worker (stats.detect and vigil.stats.detect). */
 struct detect_counters {
+    uint64_t rules_loaded, rules_failed; /* stats.detect.engines[0] */
     uint64_t alerts;            /* alerts handed to the callback */
     uint64_t alerts_suppressed; /* matches silenced by threshold/detection_filter */
     uint64_t noalert_matches;   /* matches of noalert rules (flowbits only) */

@@ -16,8 +16,10 @@
  * packet payload only when the packet's data was not added to the stream; rules with no_stream,
  * dsize or tcp-pkt inspect packets only, only_stream/tcp-stream the stream only. Here the stream
  * is the in-order chunk the stream module delivered for this packet, prefixed with a tail of up
- * to DF_TAIL bytes of the same direction's previous chunk (kept per flow), so that a pattern split
- * across two segments is found; a match that lies wholly in the tail is not reported again.
+ * to DF_TAIL bytes of the same direction's previous chunk (kept per flow) as look-behind, so that
+ * a pattern split across two segments is found; a match that lies wholly in the tail is not
+ * reported again, and depth/offset count from the new bytes. TLS application data is not
+ * inspected (Suricata's encryption-handling default).
  *
  * HTTP/DNS rules are inspected once per transaction/message when the app layer completes it
  * (http: request and response together). An HTTP rule is inspected in its direction (to_server
@@ -30,8 +32,13 @@
  * per finding then, on its header (oriented like the finding), flow direction and flowbits; such
  * rules cannot carry buffer matches.
  *
- * TLS/SSH buffers stay unmatched: the app layer does not hand TLS/SSH sessions to the engine yet
- * (detect_build_info counts these rules as inactive).
+ * TLS/SSH rules run on a session handed over by the app layer's tls_session / ssh_session hooks
+ * (once per session); until the app layer calls them they never fire (counted as tls_unbound
+ * when a TLS/SSH flow ends).
+ *
+ * Per-flow state (flowbits, stream tails, established/pass/encrypted flags) lives in records
+ * found by the flow's address (a per-worker open-addressing table), released by
+ * detect_flow_end; records come in chunks of DF_CHUNK up to flow_state_max.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -56,14 +63,15 @@
 #define SYNTH_MAX (128u * 1024u)
 #define APP_ANOM_MAX 16
 
-/* ---- per-flow state ----------------------------------------------------------------------------- */
+/* ---- per-flow state -----------------------------------------------------------------------------
+ */
 
 enum {
-    DF_EST = 1u << 0,     /* TCP: established as of an earlier packet (Suricata sets it before
-                             the packet that completes the handshake is tracked) */
-    DF_PD_TS = 1u << 1,   /* protocol detection seen done to server / to client (PD-only rules) */
+    DF_EST = 1u << 0,   /* TCP: established as of an earlier packet (Suricata sets it before
+                           the packet that completes the handshake is tracked) */
+    DF_PD_TS = 1u << 1, /* protocol detection seen done to server / to client (PD-only rules) */
     DF_PD_TC = 1u << 2,
-    DF_PASS = 1u << 3, /* a pass rule matched: the flow is not inspected any more */
+    DF_PASS = 1u << 3,   /* a pass rule matched: the flow is not inspected any more */
     DF_ENC_TS = 1u << 4, /* TLS application data seen to server / to client: encrypted */
     DF_ENC_TC = 1u << 5,
     DF_SESS = 1u << 6, /* the flow's TLS/SSH session reached the matcher */
@@ -80,14 +88,14 @@ struct dflow {
 };
 
 struct thr_ent {
-    uint32_t rule;   /* rule id + 1; 0: free */
-    uint8_t kind;    /* 0 threshold, 1 detection_filter */
+    uint32_t rule; /* rule id + 1; 0: free */
+    uint8_t kind;  /* 0 threshold, 1 detection_filter */
     uint8_t klen;
     uint8_t key[32];
-    int64_t sec;     /* window start */
+    int64_t sec; /* window start */
     uint32_t usec;
     uint32_t count;
-    uint64_t next;   /* backoff: next count that alerts */
+    uint64_t next; /* backoff: next count that alerts */
 };
 
 struct detect_thread {
@@ -113,7 +121,7 @@ struct detect_thread {
     uint64_t anom_pcap_cnt;
     uint16_t app_anom[APP_ANOM_MAX];
     uint8_t n_app_anom;
-    uint8_t *sbuf;  /* stream chunk assembly */
+    uint8_t *sbuf;   /* stream chunk assembly */
     uint8_t *synth;  /* HTTP buffers built from parts */
     uint8_t *synth2; /* the raw message of a side, for the payload list of an HTTP rule */
     struct detect_counters ctr;
@@ -216,7 +224,8 @@ void detect_flow_end(struct detect_thread *dt, struct flow *f)
     }
 }
 
-/* ---- thread context ----------------------------------------------------------------------------- */
+/* ---- thread context -----------------------------------------------------------------------------
+ */
 
 static uint32_t pow2_at_least(uint64_t n)
 {
@@ -285,10 +294,13 @@ const struct detect_counters *detect_counters(const struct detect_thread *dt)
 {
     struct detect_thread *w = (struct detect_thread *)dt;
     w->ctr.pcre_errors = match__pcre_errors(dt->mc);
+    w->ctr.rules_loaded = dt->de->nrules;
+    w->ctr.rules_failed = dt->de->rules_failed;
     return &dt->ctr;
 }
 
-/* ---- candidates --------------------------------------------------------------------------------- */
+/* ---- candidates ---------------------------------------------------------------------------------
+ */
 
 static void cand_begin(struct detect_thread *dt)
 {
@@ -344,7 +356,8 @@ static void add_always(struct detect_thread *dt, int a, int dir)
 static void ip_stab(struct detect_thread *dt, const struct de_ipidx *x, const struct vg_addr *a)
 {
     if (a->family != 4 || (!x->n && !x->nwide)) return;
-    uint32_t v = (uint32_t)a->a[0] << 24 | (uint32_t)a->a[1] << 16 | (uint32_t)a->a[2] << 8 | a->a[3];
+    uint32_t v =
+        (uint32_t)a->a[0] << 24 | (uint32_t)a->a[1] << 16 | (uint32_t)a->a[2] << 8 | a->a[3];
     /* first entry with lo > v */
     uint32_t lo = 0, hi = x->n;
     while (lo < hi) {
@@ -441,7 +454,8 @@ static void cand_sort(struct detect_thread *dt)
     dt->ctr.candidates += n;
 }
 
-/* ---- common checks ------------------------------------------------------------------------------ */
+/* ---- common checks ------------------------------------------------------------------------------
+ */
 
 /* Evaluation context shared by the verifiers of one packet / transaction / message. */
 struct ectx {
@@ -450,9 +464,9 @@ struct ectx {
     const struct packet *p;
     struct dflow *df; /* looked up lazily */
     bool df_looked;
-    int dir;          /* packet direction (packets) */
-    int src;          /* enum detect_alert_src */
-    bool passed;      /* a pass rule matched: no more alerts from this context */
+    int dir;     /* packet direction (packets) */
+    int src;     /* enum detect_alert_src */
+    bool passed; /* a pass rule matched: no more alerts from this context */
     uint64_t tx_id;
     const struct http_tx *http;
     const struct dns_msg *dns;
@@ -462,6 +476,11 @@ struct ectx {
     /* packet buffers */
     struct match_buf pay, stream;
     bool has_stream, pay_added;
+    /* the stream chunk is tail + new bytes; it is copied into one buffer only when a rule needs
+     * it (stream_buf): scanning reads the new bytes in place plus a small boundary buffer */
+    bool stream_lazy;
+    const uint8_t *tail, *data;
+    uint32_t tail_len, data_len;
     bool stream_match; /* the last verified rule matched on the stream */
     uint8_t ctx_app;   /* APP_PROTO_* the inspected transaction/message proves, or 0 */
     bool df_full;      /* the flow has no state record because the pool is exhausted */
@@ -519,7 +538,10 @@ static bool flow_kw_ok(struct ectx *e, const struct rule *r, int dir, const stru
     return true;
 }
 
-static bool has_ports(uint8_t proto) { return proto == 6 || proto == 17 || proto == 132; }
+static bool has_ports(uint8_t proto)
+{
+    return proto == 6 || proto == 17 || proto == 132;
+}
 
 static bool hdr_one(const struct rule *r, const struct vg_addr *s, uint16_t sp,
                     const struct vg_addr *d, uint16_t dp, bool ports)
@@ -550,11 +572,16 @@ static bool hdr_flow_ok(const struct rule *r, const struct flow *f, int dir)
 static uint8_t l4_class(uint8_t proto)
 {
     switch (proto) {
-    case 6: return DE_L4_TCP;
-    case 17: return DE_L4_UDP;
-    case 1: return DE_L4_ICMP4;
-    case 58: return DE_L4_ICMP6;
-    default: return DE_L4_OTHER;
+    case 6:
+        return DE_L4_TCP;
+    case 17:
+        return DE_L4_UDP;
+    case 1:
+        return DE_L4_ICMP4;
+    case 58:
+        return DE_L4_ICMP6;
+    default:
+        return DE_L4_OTHER;
     }
 }
 
@@ -569,11 +596,16 @@ static bool ipver_ok(const struct rule *r, uint8_t ver)
 static int app_rule_proto(uint8_t app)
 {
     switch (app) {
-    case APP_PROTO_HTTP: return RULE_PROTO_HTTP;
-    case APP_PROTO_DNS: return RULE_PROTO_DNS;
-    case APP_PROTO_TLS: return RULE_PROTO_TLS;
-    case APP_PROTO_SSH: return RULE_PROTO_SSH;
-    default: return -1;
+    case APP_PROTO_HTTP:
+        return RULE_PROTO_HTTP;
+    case APP_PROTO_DNS:
+        return RULE_PROTO_DNS;
+    case APP_PROTO_TLS:
+        return RULE_PROTO_TLS;
+    case APP_PROTO_SSH:
+        return RULE_PROTO_SSH;
+    default:
+        return -1;
     }
 }
 
@@ -679,7 +711,8 @@ static void flowbits_apply(struct ectx *e, const struct de_rule *d)
     }
 }
 
-/* ---- packet keywords ---------------------------------------------------------------------------- */
+/* ---- packet keywords ----------------------------------------------------------------------------
+ */
 
 static bool ip_tos(const struct packet *p, uint64_t *tos)
 {
@@ -730,12 +763,15 @@ static bool flags_match(const struct rule_flags *fl, uint16_t bits, bool frag)
 {
     uint16_t v = (uint16_t)(bits & ~fl->ignore);
     switch (fl->mode) {
-    case RULE_FLAGS_ANY: return (v & fl->bits) != 0;
+    case RULE_FLAGS_ANY:
+        return (v & fl->bits) != 0;
     case RULE_FLAGS_PLUS:
         if (frag) return (v & fl->bits) == fl->bits && (v - fl->bits) > 0;
         return (v & fl->bits) == fl->bits;
-    case RULE_FLAGS_NOT: return (v & fl->bits) != fl->bits;
-    default: return v == fl->bits;
+    case RULE_FLAGS_NOT:
+        return (v & fl->bits) != fl->bits;
+    default:
+        return v == fl->bits;
     }
 }
 
@@ -748,10 +784,14 @@ static bool stream_size_ok(const struct flow *f, const struct rule_pmatch *pm)
     uint64_t c = cl.offset + (cl.isn_known ? 1 : 0), s = sv.offset + (sv.isn_known ? 1 : 0);
     const struct rule_cmp *cmp = &pm->u.stream_size.cmp;
     switch (pm->u.stream_size.side) {
-    case RULE_SS_SERVER: return match__cmp(cmp, s);
-    case RULE_SS_CLIENT: return match__cmp(cmp, c);
-    case RULE_SS_BOTH: return match__cmp(cmp, s) && match__cmp(cmp, c);
-    default: return match__cmp(cmp, s) || match__cmp(cmp, c);
+    case RULE_SS_SERVER:
+        return match__cmp(cmp, s);
+    case RULE_SS_CLIENT:
+        return match__cmp(cmp, c);
+    case RULE_SS_BOTH:
+        return match__cmp(cmp, s) && match__cmp(cmp, c);
+    default:
+        return match__cmp(cmp, s) || match__cmp(cmp, c);
     }
 }
 
@@ -832,13 +872,15 @@ static bool pm_ok(const struct rule *r, const struct packet *p, const struct flo
         case RULE_P_IPOPTS:
             if (!ipopt_ok(p, pm->u.ipopt)) return false;
             break;
-        default: return false;
+        default:
+            return false;
         }
     }
     return true;
 }
 
-/* ---- thresholds --------------------------------------------------------------------------------- */
+/* ---- thresholds ---------------------------------------------------------------------------------
+ */
 
 static uint64_t fnv(const uint8_t *p, size_t n, uint64_t h)
 {
@@ -876,7 +918,9 @@ static bool thr_check(struct ectx *e, const struct de_rule *d, const struct rule
         klen = 8;
         break;
     }
-    default: klen = 0; break;
+    default:
+        klen = 0;
+        break;
     }
     struct vg_ts ts = e->p ? e->p->ts : (e->f ? e->f->last : (struct vg_ts){0, 0});
     int64_t sec = ts.sec;
@@ -918,14 +962,16 @@ static bool thr_check(struct ectx *e, const struct de_rule *d, const struct rule
         slot->usec = usec;
         slot->count = 1;
         switch (t->type) {
-        case RULE_THR_LIMIT: return true;
+        case RULE_THR_LIMIT:
+            return true;
         case RULE_THR_THRESHOLD:
             if (t->count == 1) {
                 slot->count = 0;
                 return true;
             }
             return false;
-        case RULE_THR_BOTH: return t->count == 1;
+        case RULE_THR_BOTH:
+            return t->count == 1;
         case RULE_THR_BACKOFF:
             slot->next = t->count;
             if (t->count == 1) {
@@ -933,7 +979,8 @@ static bool thr_check(struct ectx *e, const struct de_rule *d, const struct rule
                 return true;
             }
             return false;
-        case RULE_THR_DETECTION_FILTER: return t->count == 0;
+        case RULE_THR_DETECTION_FILTER:
+            return t->count == 0;
         }
         return true;
     }
@@ -987,7 +1034,8 @@ static bool thr_check(struct ectx *e, const struct de_rule *d, const struct rule
     return true;
 }
 
-/* ---- effects of a match ------------------------------------------------------------------------- */
+/* ---- effects of a match -------------------------------------------------------------------------
+ */
 
 static void fire(struct ectx *e, const struct de_rule *d, int dir, const struct vg_addr *src,
                  const struct vg_addr *dst)
@@ -1039,7 +1087,10 @@ static void fire(struct ectx *e, const struct de_rule *d, int dir, const struct 
     if (dt->fn) dt->fn(dt->ud, &a);
 }
 
-/* ---- packets ------------------------------------------------------------------------------------ */
+/* ---- packets ------------------------------------------------------------------------------------
+ */
+
+static const struct match_buf *stream_buf(struct ectx *e);
 
 static bool verify_pkt(struct ectx *e, const struct de_rule *d)
 {
@@ -1071,7 +1122,7 @@ static bool verify_pkt(struct ectx *e, const struct de_rule *d)
     match__rule_begin(mc);
     if (tcp && d->tcp_mode != DE_TCP_PKT_ONLY) {
         if (e->has_stream) {
-            ok = match__list(mc, r, b, &e->stream, &lim);
+            ok = match__list(mc, r, b, stream_buf(e), &lim);
             if (ok) e->stream_match = true;
         }
         if (!ok && d->tcp_mode == DE_TCP_STREAM_THEN_PKT && e->pay.len && !e->pay_added) {
@@ -1096,7 +1147,8 @@ void detect_app_anomaly(struct detect_thread *dt, const struct packet *p, int an
     if (dt->n_app_anom < APP_ANOM_MAX) dt->app_anom[dt->n_app_anom++] = (uint16_t)anomaly_id;
 }
 
-/* Builds the stream chunk: the tail of the previous chunk of this direction + the new bytes. */
+/* Sets up the stream chunk: the tail of the previous chunk of this direction + the new bytes
+ * (kept apart until a rule needs them together: stream_buf). */
 static void stream_chunk(struct ectx *e, const struct stream_result *sr)
 {
     struct detect_thread *dt = e->dt;
@@ -1106,26 +1158,73 @@ static void stream_chunk(struct ectx *e, const struct stream_result *sr)
     if (df && df->tail_len[dir] && df->tail_end[dir] == sr->data_offset && !sr->gap_len &&
         sr->data_len <= SBUF_MAX)
         tl = df->tail_len[dir];
-    if (tl) {
-        memcpy(dt->sbuf, df->tail[dir], tl);
-        memcpy(dt->sbuf + tl, sr->data, sr->data_len);
-        e->stream.p = dt->sbuf;
-    } else {
-        e->stream.p = sr->data;
-        if (df && df->tail_len[dir] && sr->data_len > SBUF_MAX) dt->ctr.buffer_truncated++;
-    }
+    else if (df && df->tail_len[dir] && sr->data_len > SBUF_MAX)
+        dt->ctr.buffer_truncated++;
+    e->tail = tl ? df->tail[dir] : NULL;
+    e->tail_len = tl;
+    e->data = sr->data;
+    e->data_len = sr->data_len;
+    e->stream.p = tl ? NULL : sr->data;
     e->stream.len = tl + sr->data_len;
     e->stream.origin = tl;
+    e->stream_lazy = tl != 0;
     e->has_stream = true;
     dt->ctr.stream_chunks++;
+}
+
+/* The chunk as one buffer (copied on first use). */
+static const struct match_buf *stream_buf(struct ectx *e)
+{
+    if (e->stream_lazy) {
+        uint8_t *b = e->dt->sbuf;
+        memcpy(b, e->tail, e->tail_len);
+        memcpy(b + e->tail_len, e->data, e->data_len);
+        e->stream.p = b;
+        e->stream_lazy = false;
+    }
+    return &e->stream;
+}
+
+/* Prefilter scan of the chunk: the new bytes in place, and the boundary (the end of the tail
+ * that a pattern crossing into the new bytes can start in, plus the first new bytes). */
+static void stream_scan(struct ectx *e, const struct de_group *g)
+{
+    struct detect_thread *dt = e->dt;
+    if (!g) return;
+    scan(dt, g, e->data, e->data_len);
+    if (!e->tail_len || g->max_len < 2) return;
+    uint32_t lb = g->max_len - 1;
+    uint32_t tl = e->tail_len < lb ? e->tail_len : lb;
+    uint32_t hd = e->data_len < lb ? e->data_len : lb;
+    uint8_t bnd[2 * DF_TAIL];
+    if (tl + hd > sizeof bnd) {
+        /* very long patterns: scan the whole chunk */
+        const struct match_buf *mb = stream_buf(e);
+        scan(dt, g, mb->p, mb->len);
+        return;
+    }
+    memcpy(bnd, e->tail + e->tail_len - tl, tl);
+    memcpy(bnd + tl, e->data, hd);
+    scan(dt, g, bnd, tl + hd);
 }
 
 static void stream_save_tail(struct ectx *e, const struct stream_result *sr)
 {
     struct dflow *df = e->df;
     if (!df) return;
-    uint32_t n = e->stream.len < DF_TAIL ? e->stream.len : DF_TAIL;
-    memmove(df->tail[e->dir], e->stream.p + e->stream.len - n, n);
+    uint8_t *t = df->tail[e->dir];
+    uint32_t n;
+    if (e->data_len >= DF_TAIL) {
+        n = DF_TAIL;
+        memcpy(t, e->data + e->data_len - n, n);
+    } else {
+        /* keep the end of the old tail, then the new bytes */
+        uint32_t keep = DF_TAIL - e->data_len;
+        if (keep > e->tail_len) keep = e->tail_len;
+        memmove(t, e->tail ? e->tail + e->tail_len - keep : t, keep);
+        memcpy(t + keep, e->data, e->data_len);
+        n = keep + e->data_len;
+    }
     df->tail_len[e->dir] = (uint16_t)n;
     df->tail_end[e->dir] = sr->data_offset + sr->data_len;
 }
@@ -1202,13 +1301,7 @@ void detect_packet(struct detect_thread *dt, struct flow *f, const struct packet
          * payload only when the chunk does not hold all of it */
         const struct de_group *gs = find_group(de, DE_C_TCP_STREAM, ds);
         bool covered = e.has_stream && sr->retransmitted == 0 && sr->data_len >= e.pay.len;
-        if (e.has_stream && gs) {
-            /* the look-behind only needs to reach back far enough for a pattern that crosses
-             * into the new bytes */
-            uint32_t lb = gs->max_len ? gs->max_len - 1 : 0;
-            uint32_t skip = e.stream.origin > lb ? e.stream.origin - lb : 0;
-            scan(dt, gs, e.stream.p + skip, e.stream.len - skip);
-        }
+        if (e.has_stream) stream_scan(&e, gs);
         if (e.pay.len && !covered) scan(dt, gs, e.pay.p, e.pay.len);
         if (e.has_stream || (e.pay.len && !e.pay_added)) {
             add_always(dt, DE_A_TCP_STREAM, ds);
@@ -1254,7 +1347,8 @@ void detect_packet(struct detect_thread *dt, struct flow *f, const struct packet
     }
 }
 
-/* ---- HTTP --------------------------------------------------------------------------------------- */
+/* ---- HTTP ---------------------------------------------------------------------------------------
+ */
 
 struct sb {
     uint8_t *p;
@@ -1328,29 +1422,57 @@ static bool http_buffer(struct detect_thread *dt, const struct http_tx *tx, int 
     const struct http_str *x = NULL;
     switch (buf) {
     case RULE_BUF_HTTP_URI:
-    case RULE_BUF_HTTP_URI_RAW: x = &tx->uri; break;
-    case RULE_BUF_HTTP_METHOD: x = &tx->method; break;
-    case RULE_BUF_HTTP_PROTOCOL: x = slot ? &tx->resp_protocol : &tx->protocol; break;
-    case RULE_BUF_HTTP_HOST: x = &tx->hostname; break;
-    case RULE_BUF_HTTP_HOST_RAW: x = &tx->host; break;
-    case RULE_BUF_HTTP_USER_AGENT: x = &tx->user_agent; break;
-    case RULE_BUF_HTTP_REFERER: x = &tx->referer; break;
-    case RULE_BUF_HTTP_STAT_CODE: x = &tx->status_str; break;
-    case RULE_BUF_HTTP_STAT_MSG: x = &tx->status_msg; break;
-    case RULE_BUF_HTTP_LOCATION: x = &tx->location; break;
-    case RULE_BUF_HTTP_SERVER: x = &tx->server; break;
+    case RULE_BUF_HTTP_URI_RAW:
+        x = &tx->uri;
+        break;
+    case RULE_BUF_HTTP_METHOD:
+        x = &tx->method;
+        break;
+    case RULE_BUF_HTTP_PROTOCOL:
+        x = slot ? &tx->resp_protocol : &tx->protocol;
+        break;
+    case RULE_BUF_HTTP_HOST:
+        x = &tx->hostname;
+        break;
+    case RULE_BUF_HTTP_HOST_RAW:
+        x = &tx->host;
+        break;
+    case RULE_BUF_HTTP_USER_AGENT:
+        x = &tx->user_agent;
+        break;
+    case RULE_BUF_HTTP_REFERER:
+        x = &tx->referer;
+        break;
+    case RULE_BUF_HTTP_STAT_CODE:
+        x = &tx->status_str;
+        break;
+    case RULE_BUF_HTTP_STAT_MSG:
+        x = &tx->status_msg;
+        break;
+    case RULE_BUF_HTTP_LOCATION:
+        x = &tx->location;
+        break;
+    case RULE_BUF_HTTP_SERVER:
+        x = &tx->server;
+        break;
     case RULE_BUF_HTTP_COOKIE:
         if (!slot) {
             x = &tx->cookie;
             break;
         }
         return header_value(dt, h, nh, "Set-Cookie", out, len);
-    case RULE_BUF_HTTP_ACCEPT: return header_value(dt, h, nh, "Accept", out, len);
-    case RULE_BUF_HTTP_ACCEPT_ENC: return header_value(dt, h, nh, "Accept-Encoding", out, len);
-    case RULE_BUF_HTTP_ACCEPT_LANG: return header_value(dt, h, nh, "Accept-Language", out, len);
-    case RULE_BUF_HTTP_CONNECTION: return header_value(dt, h, nh, "Connection", out, len);
-    case RULE_BUF_HTTP_CONTENT_TYPE: return header_value(dt, h, nh, "Content-Type", out, len);
-    case RULE_BUF_HTTP_CONTENT_LEN: return header_value(dt, h, nh, "Content-Length", out, len);
+    case RULE_BUF_HTTP_ACCEPT:
+        return header_value(dt, h, nh, "Accept", out, len);
+    case RULE_BUF_HTTP_ACCEPT_ENC:
+        return header_value(dt, h, nh, "Accept-Encoding", out, len);
+    case RULE_BUF_HTTP_ACCEPT_LANG:
+        return header_value(dt, h, nh, "Accept-Language", out, len);
+    case RULE_BUF_HTTP_CONNECTION:
+        return header_value(dt, h, nh, "Connection", out, len);
+    case RULE_BUF_HTTP_CONTENT_TYPE:
+        return header_value(dt, h, nh, "Content-Type", out, len);
+    case RULE_BUF_HTTP_CONTENT_LEN:
+        return header_value(dt, h, nh, "Content-Length", out, len);
     case RULE_BUF_HTTP_REQUEST_BODY:
         *out = tx->req_body;
         *len = tx->req_body ? tx->req_body_kept : 0;
@@ -1396,8 +1518,7 @@ static bool http_buffer(struct detect_thread *dt, const struct http_tx *tx, int 
     case RULE_BUF_HTTP_HEADER:
     case RULE_BUF_HTTP_HEADER_RAW:
         for (uint16_t i = 0; i < nh; i++) {
-            if (buf == RULE_BUF_HTTP_HEADER &&
-                name_is(&h[i].name, slot ? "Set-Cookie" : "Cookie"))
+            if (buf == RULE_BUF_HTTP_HEADER && name_is(&h[i].name, slot ? "Set-Cookie" : "Cookie"))
                 continue;
             sb_str(&s, &h[i].name);
             sb_put(&s, ": ", 2);
@@ -1416,7 +1537,8 @@ static bool http_buffer(struct detect_thread *dt, const struct http_tx *tx, int 
         }
         sb_put(&s, "\r\n", 2);
         break;
-    default: return false;
+    default:
+        return false;
     }
     if (x) {
         if (!x->p) return false;
@@ -1544,7 +1666,8 @@ static bool verify_http(struct ectx *e, const struct de_rule *d, int dir)
     return true;
 }
 
-static void orient(const struct flow *f, int dir, const struct vg_addr **s, const struct vg_addr **d)
+static void orient(const struct flow *f, int dir, const struct vg_addr **s,
+                   const struct vg_addr **d)
 {
     *s = dir == FLOW_TOSERVER ? &f->src : &f->dst;
     *d = dir == FLOW_TOSERVER ? &f->dst : &f->src;
@@ -1603,7 +1726,8 @@ void detect_http_tx(struct detect_thread *dt, struct flow *f, const struct packe
     }
 }
 
-/* ---- DNS ---------------------------------------------------------------------------------------- */
+/* ---- DNS ----------------------------------------------------------------------------------------
+ */
 
 static bool dns_list_ok(struct ectx *e, const struct rule *r, const struct rule_buffer *b)
 {
@@ -1694,7 +1818,8 @@ void detect_dns_msg(struct detect_thread *dt, struct flow *f, const struct packe
     }
 }
 
-/* ---- TLS and SSH sessions ---------------------------------------------------------------------- */
+/* ---- TLS and SSH sessions ----------------------------------------------------------------------
+ */
 
 static bool str_buf(const char *p, size_t cap, const uint8_t **out, uint32_t *len)
 {
@@ -1727,20 +1852,24 @@ static bool tls_buffer(const struct ectx *e, int buf, int slot, const uint8_t **
         return c && c->serial_len && str_buf(c->serial, sizeof c->serial, out, len);
     case RULE_BUF_TLS_CERT_FINGERPRINT:
         return c && str_buf(c->fingerprint, sizeof c->fingerprint, out, len);
-    case RULE_BUF_JA3_HASH: return ch && str_buf(s->ch.ja3_hash, sizeof s->ch.ja3_hash, out, len);
-    case RULE_BUF_JA3_STRING: return ch && str_buf(s->ch.ja3_str, sizeof s->ch.ja3_str, out, len);
-    case RULE_BUF_JA3S_HASH: return sh && str_buf(s->sh.ja3s_hash, sizeof s->sh.ja3s_hash, out, len);
+    case RULE_BUF_JA3_HASH:
+        return ch && str_buf(s->ch.ja3_hash, sizeof s->ch.ja3_hash, out, len);
+    case RULE_BUF_JA3_STRING:
+        return ch && str_buf(s->ch.ja3_str, sizeof s->ch.ja3_str, out, len);
+    case RULE_BUF_JA3S_HASH:
+        return sh && str_buf(s->sh.ja3s_hash, sizeof s->sh.ja3s_hash, out, len);
     case RULE_BUF_JA3S_STRING:
         return sh && str_buf(s->sh.ja3s_str, sizeof s->sh.ja3s_str, out, len);
-    case RULE_BUF_JA4_HASH: return ch && str_buf(s->ch.ja4, sizeof s->ch.ja4, out, len);
-    default: return false; /* tls.certs (DER) is not kept by the parser */
+    case RULE_BUF_JA4_HASH:
+        return ch && str_buf(s->ch.ja4, sizeof s->ch.ja4, out, len);
+    default:
+        return false; /* tls.certs (DER) is not kept by the parser */
     }
 }
 
 /* The SSH inspection buffer: proto and software of the side the rule is inspected on (slot 0
  * client, 1 server); the hassh buffers name their side. */
-static bool ssh_buffer(const struct ectx *e, int buf, int slot, const uint8_t **out,
-                       uint32_t *len)
+static bool ssh_buffer(const struct ectx *e, int buf, int slot, const uint8_t **out, uint32_t *len)
 {
     const struct ssh_session *s = e->ssh;
     const struct ssh_side *side = slot ? &s->server : &s->client;
@@ -1763,7 +1892,8 @@ static bool ssh_buffer(const struct ectx *e, int buf, int slot, const uint8_t **
     case RULE_BUF_SSH_HASSH_SERVER_STRING:
         return (s->server.flags & SSH_SIDE_KEXINIT) &&
                str_buf(s->server.hassh_str, sizeof s->server.hassh_str, out, len);
-    default: return false;
+    default:
+        return false;
     }
 }
 
@@ -1875,7 +2005,8 @@ void detect_ssh_session(struct detect_thread *dt, struct flow *f, const struct p
     run_sess(&e, DE_C_SSH, DE_A_SSH, DE_K_SSH, ssh_buffer);
 }
 
-/* ---- tamper ------------------------------------------------------------------------------------- */
+/* ---- tamper -------------------------------------------------------------------------------------
+ */
 
 static bool tamper_ev_ok(const struct rule *r, const struct tamper_finding *fd)
 {

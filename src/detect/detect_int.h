@@ -265,7 +265,7 @@ enum de_kind {
 /* Why a rule never matches (detect_inactive_reason). */
 enum de_inactive {
     DE_IN_PROTO,     /* protocol vigil's layers do not publish (smtp, arp, ...) */
-    DE_IN_TLS_SSH,   /* TLS/SSH buffers: the app layer does not hand sessions to detect yet */
+    DE_IN_TLS_SSH,   /* tls.certs: the TLS parser keeps no certificate DER */
     DE_IN_FILE,      /* file.data outside HTTP */
     DE_IN_MIXED_APP, /* buffers of two application protocols */
     DE_IN_COUNT
@@ -419,6 +419,7 @@ struct detect_engine {
     struct de_portidx ports[2]; /* [dir]: payload and header rules by port */
     uint32_t max_list; /* longest match list of any rule (stack sizing) */
     uint32_t flow_state_max, threshold_max;
+    uint32_t rules_failed;
     bool has_stream_rules; /* stream tails are worth keeping */
     bool has_tls_rules;
     bool has_pdonly; /* PD-only rules: track protocol detection per flow */
@@ -460,7 +461,7 @@ int prefilter__cache_store(const char *path, const uint8_t key[32],
                            struct hs_database *const *dbs, uint32_t ndb, char *why,
                            size_t whylen);
 
-/* ---- match.c: verification -------------------------------------------------------------------- */
+/* ---- match.c: verification ------------------------------------------------------------------- */
 
 /* Scratch of the content inspection engine (one per thread). */
 struct match_ctx;

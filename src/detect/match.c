@@ -37,14 +37,14 @@
 #define TX_SLOTS 4
 #define TX_BUF_MAX (256u * 1024u)
 #define B64_MAX (64u * 1024u)
-#define PCRE_MATCH_LIMIT 3500   /* Suricata's default pcre match limit */
-#define PCRE_DEPTH_LIMIT 1500   /* and its recursion limit */
+#define PCRE_MATCH_LIMIT 3500 /* Suricata's default pcre match limit */
+#define PCRE_DEPTH_LIMIT 1500 /* and its recursion limit */
 
 struct frame {
-    uint32_t idx;      /* item of the list */
-    uint32_t pbo;      /* buffer offset when the item was first evaluated */
-    uint32_t retry;    /* content: next search position; pcre: next start + 0 */
-    uint32_t max_end;  /* furthest byte read before this item */
+    uint32_t idx;     /* item of the list */
+    uint32_t pbo;     /* buffer offset when the item was first evaluated */
+    uint32_t retry;   /* content: next search position; pcre: next start + 0 */
+    uint32_t max_end; /* furthest byte read before this item */
 };
 
 struct match_ctx {
@@ -112,22 +112,36 @@ void match__ctx_free(struct match_ctx *mc)
     vg_free(mc);
 }
 
-void match__rule_begin(struct match_ctx *mc) { memset(mc->vars, 0, sizeof mc->vars); }
+void match__rule_begin(struct match_ctx *mc)
+{
+    memset(mc->vars, 0, sizeof mc->vars);
+}
 
-uint64_t match__pcre_errors(const struct match_ctx *mc) { return mc->pcre_errors; }
+uint64_t match__pcre_errors(const struct match_ctx *mc)
+{
+    return mc->pcre_errors;
+}
 
-/* ---- numbers, addresses, ports ---------------------------------------------------------------- */
+/* ---- numbers, addresses, ports ----------------------------------------------------------------
+ */
 
 bool match__cmp(const struct rule_cmp *c, uint64_t x)
 {
     switch (c->op) {
-    case RULE_CMP_EQ: return x == c->a;
-    case RULE_CMP_NE: return x != c->a;
-    case RULE_CMP_LT: return x < c->a;
-    case RULE_CMP_LE: return x <= c->a;
-    case RULE_CMP_GT: return x > c->a;
-    case RULE_CMP_GE: return x >= c->a;
-    case RULE_CMP_RANGE: return x > c->a && x < c->b;
+    case RULE_CMP_EQ:
+        return x == c->a;
+    case RULE_CMP_NE:
+        return x != c->a;
+    case RULE_CMP_LT:
+        return x < c->a;
+    case RULE_CMP_LE:
+        return x <= c->a;
+    case RULE_CMP_GT:
+        return x > c->a;
+    case RULE_CMP_GE:
+        return x >= c->a;
+    case RULE_CMP_RANGE:
+        return x > c->a && x < c->b;
     }
     return false;
 }
@@ -136,8 +150,8 @@ bool match__addr(const struct rule_addr *a, const struct vg_addr *x)
 {
     if (a->any) return true;
     if (x->family == 4) {
-        uint32_t v = (uint32_t)x->a[0] << 24 | (uint32_t)x->a[1] << 16 | (uint32_t)x->a[2] << 8 |
-                     x->a[3];
+        uint32_t v =
+            (uint32_t)x->a[0] << 24 | (uint32_t)x->a[1] << 16 | (uint32_t)x->a[2] << 8 | x->a[3];
         uint32_t lo = 0, hi = a->n4;
         while (lo < hi) {
             uint32_t mid = (lo + hi) / 2;
@@ -176,7 +190,8 @@ bool match__port(const struct rule_ports *p, uint16_t x)
     return lo < p->n && p->r[lo].lo <= x;
 }
 
-/* ---- transforms ------------------------------------------------------------------------------- */
+/* ---- transforms -------------------------------------------------------------------------------
+ */
 
 static int hexv(uint8_t c)
 {
@@ -218,9 +233,12 @@ static uint32_t transform1(uint8_t t, const uint8_t *in, uint32_t n, uint8_t *ou
         for (uint32_t i = 0; i < n; i++)
             out[i] = (uint8_t)toupper(in[i]);
         return n;
-    case RULE_TX_TO_MD5: return digest(EVP_md5(), in, n, out);
-    case RULE_TX_TO_SHA1: return digest(EVP_sha1(), in, n, out);
-    case RULE_TX_TO_SHA256: return digest(EVP_sha256(), in, n, out);
+    case RULE_TX_TO_MD5:
+        return digest(EVP_md5(), in, n, out);
+    case RULE_TX_TO_SHA1:
+        return digest(EVP_sha1(), in, n, out);
+    case RULE_TX_TO_SHA256:
+        return digest(EVP_sha256(), in, n, out);
     case RULE_TX_URL_DECODE:
         for (uint32_t i = 0; i < n; i++) {
             if (in[i] == '%' && i + 2 < n + 0 && hexv(in[i + 1]) >= 0 && hexv(in[i + 2]) >= 0) {
@@ -260,7 +278,9 @@ static uint32_t transform1(uint8_t t, const uint8_t *in, uint32_t n, uint8_t *ou
         }
         return o;
     }
-    default: memcpy(out, in, n); return n;
+    default:
+        memcpy(out, in, n);
+        return n;
     }
 }
 
@@ -285,7 +305,8 @@ const uint8_t *match__transform(struct match_ctx *mc, int slot, const struct rul
     return cur;
 }
 
-/* ---- items ------------------------------------------------------------------------------------ */
+/* ---- items ------------------------------------------------------------------------------------
+ */
 
 static inline int64_t num(const struct match_ctx *mc, const struct rule_num *n)
 {
@@ -315,7 +336,8 @@ static bool retry_useful(const struct rule_buffer *b, uint32_t i)
         switch (m->kind) {
         case RULE_M_CONTENT:
             return (m->u.content.flags & RULE_CONTENT_WITHIN) != 0;
-        case RULE_M_PCRE: return (m->u.pcre.flags & RULE_PCRE_RELATIVE) != 0;
+        case RULE_M_PCRE:
+            return (m->u.pcre.flags & RULE_PCRE_RELATIVE) != 0;
         case RULE_M_BYTE_TEST:
         case RULE_M_BYTE_JUMP:
         case RULE_M_BYTE_EXTRACT:
@@ -327,7 +349,8 @@ static bool retry_useful(const struct rule_buffer *b, uint32_t i)
         case RULE_M_BASE64_DECODE:
             if (m->u.base64.relative) return true;
             break;
-        default: break;
+        default:
+            break;
         }
     }
     return false;
@@ -515,13 +538,27 @@ static int byte_test(struct match_ctx *mc, const struct rule_byte *bt, const uin
     }
     bool ok = false;
     switch (bt->op) {
-    case RULE_BT_EQ: ok = val == value; break;
-    case RULE_BT_LT: ok = val < value; break;
-    case RULE_BT_GT: ok = val > value; break;
-    case RULE_BT_LE: ok = val <= value; break;
-    case RULE_BT_GE: ok = val >= value; break;
-    case RULE_BT_AND: ok = (val & value) != 0; break;
-    case RULE_BT_XOR: ok = (val ^ value) != 0; break;
+    case RULE_BT_EQ:
+        ok = val == value;
+        break;
+    case RULE_BT_LT:
+        ok = val < value;
+        break;
+    case RULE_BT_GT:
+        ok = val > value;
+        break;
+    case RULE_BT_LE:
+        ok = val <= value;
+        break;
+    case RULE_BT_GE:
+        ok = val >= value;
+        break;
+    case RULE_BT_AND:
+        ok = (val & value) != 0;
+        break;
+    case RULE_BT_XOR:
+        ok = (val ^ value) != 0;
+        break;
     }
     if (bt->flags & RULE_BYTE_NEGATED) ok = !ok;
     return ok ? R_NEXT : R_NOMATCH;
@@ -714,17 +751,20 @@ static int base64_item(struct match_ctx *mc, const struct rule *r, const struct 
     return rc == 1 ? R_DONE : R_NOMATCH;
 }
 
-/* ---- the engine ------------------------------------------------------------------------------- */
+/* ---- the engine -------------------------------------------------------------------------------
+ */
 
 /* Evaluates item i of b fresh. For content and pcre, R_FOUND sets *mend and *mstart1. */
 static int eval_item(struct match_ctx *mc, const struct rule *r, const struct rule_buffer *b,
-                     uint32_t i, const uint8_t *buf, uint32_t blen, uint32_t sbase,
-                     uint32_t *mend, uint32_t *mstart1)
+                     uint32_t i, const uint8_t *buf, uint32_t blen, uint32_t sbase, uint32_t *mend,
+                     uint32_t *mstart1)
 {
     const struct rule_match *m = &b->m[i];
     switch (m->kind) {
-    case RULE_M_CONTENT: return content_eval(mc, &m->u.content, mc->off, 0, buf, blen, mend);
-    case RULE_M_PCRE: return pcre_eval(mc, &m->u.pcre, buf, blen, 0, mstart1, mend);
+    case RULE_M_CONTENT:
+        return content_eval(mc, &m->u.content, mc->off, 0, buf, blen, mend);
+    case RULE_M_PCRE:
+        return pcre_eval(mc, &m->u.pcre, buf, blen, 0, mstart1, mend);
     case RULE_M_BYTE_TEST:
         if (++mc->steps > MATCH_STEP_LIMIT) return R_DISCONTINUE;
         return byte_test(mc, &m->u.byte, buf, blen);
@@ -742,8 +782,10 @@ static int eval_item(struct match_ctx *mc, const struct rule *r, const struct ru
         if (match__cmp(&m->u.bsize, size)) return R_NEXT;
         return R_DISCONTINUE;
     }
-    case RULE_M_BASE64_DECODE: return base64_item(mc, r, &m->u.base64, buf, blen, sbase);
-    default: return R_NOMATCH;
+    case RULE_M_BASE64_DECODE:
+        return base64_item(mc, r, &m->u.base64, buf, blen, sbase);
+    default:
+        return R_NOMATCH;
     }
 }
 

@@ -28,7 +28,10 @@
 #define CACHE_MAGIC "VIGILHS1"
 #define CACHE_HDR (8 + 32 + 32 + 4)
 
-const char *prefilter__version(void) { return hs_version(); }
+const char *prefilter__version(void)
+{
+    return hs_version();
+}
 
 int prefilter__compile(const struct pf_pattern *pats, uint32_t n, struct hs_database **db,
                        char *err, size_t errlen)
@@ -126,7 +129,8 @@ int prefilter__scan(const struct hs_database *db, struct hs_scratch *scratch, co
     return e == HS_SUCCESS ? VG_OK : VG_ERR_FORMAT;
 }
 
-/* ---- cache ------------------------------------------------------------------------------------ */
+/* ---- cache ------------------------------------------------------------------------------------
+ */
 
 static void put_u32(uint8_t *p, uint32_t v)
 {
@@ -231,9 +235,8 @@ out:
     return rc;
 }
 
-int prefilter__cache_store(const char *path, const uint8_t key[32],
-                           struct hs_database *const *dbs, uint32_t ndb, char *why,
-                           size_t whylen)
+int prefilter__cache_store(const char *path, const uint8_t key[32], struct hs_database *const *dbs,
+                           uint32_t ndb, char *why, size_t whylen)
 {
     char **ser = vg_calloc(ndb ? ndb : 1, sizeof *ser);
     size_t *len = vg_calloc(ndb ? ndb : 1, sizeof *len);
@@ -242,8 +245,8 @@ int prefilter__cache_store(const char *path, const uint8_t key[32],
     if (!ser || !len) goto out;
     size_t total = CACHE_HDR;
     for (uint32_t i = 0; i < ndb; i++) {
-        if (dbs[i] && hs_serialize_database((const hs_database_t *)dbs[i], &ser[i], &len[i]) !=
-                          HS_SUCCESS) {
+        if (dbs[i] &&
+            hs_serialize_database((const hs_database_t *)dbs[i], &ser[i], &len[i]) != HS_SUCCESS) {
             snprintf(why, whylen, "cannot serialise database %u", i);
             rc = VG_ERR_FORMAT;
             goto out;

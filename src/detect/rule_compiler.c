@@ -41,7 +41,7 @@
 
 static const char *const inactive_names[DE_IN_COUNT] = {
     "protocol not published by vigil",
-    "tls/ssh buffers (unused)",
+    "tls.certs (the TLS parser keeps no certificate DER)",
     "file.data outside http",
     "buffers of two application protocols",
 };
@@ -51,7 +51,95 @@ const char *detect_inactive_reason(int i)
     return i >= 0 && i < DE_IN_COUNT ? inactive_names[i] : NULL;
 }
 
-/* ---- classification --------------------------------------------------------------------------- */
+/* ---- keyword placement -------------------------------------------------------------------------
+ */
+
+static bool relative_item(const struct rule_match *m)
+{
+    switch (m->kind) {
+    case RULE_M_BASE64_DECODE:
+        return true; /* Suricata: always the list of the last content */
+    case RULE_M_BYTE_TEST:
+    case RULE_M_BYTE_JUMP:
+    case RULE_M_BYTE_EXTRACT:
+        return (m->u.byte.flags & RULE_BYTE_RELATIVE) != 0;
+    case RULE_M_ISDATAAT:
+        return m->u.isdataat.relative;
+    default:
+        return false;
+    }
+}
+
+/* Suricata puts base64_decode, and a relative byte_* / isdataat, written with no sticky buffer
+ * in force, into the list of the last content or pcre before it - which may have been moved into
+ * an HTTP buffer by a legacy modifier (`content:"x"; http_uri; base64_decode:relative;`). The
+ * parser leaves them in pkt_data; this moves them where Suricata has them. Rules are modified
+ * in place once (idempotent). Returns VG_OK or VG_ERR_NOMEM. */
+static int normalize_rule(struct rule *r)
+{
+    int lp = -1;
+    for (uint32_t b = 0; b < r->nbuf; b++)
+        if (r->buf[b].id == RULE_BUF_PKT && r->buf[b].ntx == 0) lp = (int)b;
+    if (lp < 0 || r->nbuf < 2) return VG_OK;
+    struct rule_buffer *L = &r->buf[lp];
+    for (uint32_t i = 0; i < L->n;) {
+        const struct rule_match *m = &L->m[i];
+        bool own = false; /* a content/pcre of pkt_data precedes it */
+        for (uint32_t k = 0; k < i && !own; k++)
+            own = L->m[k].kind == RULE_M_CONTENT || L->m[k].kind == RULE_M_PCRE;
+        if (own || !relative_item(m)) {
+            i++;
+            continue;
+        }
+        /* the last content/pcre before it, in rule text order */
+        int xl = -1;
+        uint32_t best = 0;
+        for (uint32_t b = 0; b < r->nbuf; b++) {
+            if ((int)b == lp) continue;
+            for (uint32_t k = 0; k < r->buf[b].n; k++) {
+                const struct rule_match *c = &r->buf[b].m[k];
+                if ((c->kind == RULE_M_CONTENT || c->kind == RULE_M_PCRE) &&
+                    c->src_off < m->src_off && (xl < 0 || c->src_off >= best)) {
+                    xl = (int)b;
+                    best = c->src_off;
+                }
+            }
+        }
+        if (xl < 0 || rule_buf_info(r->buf[xl].id)->family == RULE_BF_BASE64) {
+            i++;
+            continue;
+        }
+        struct rule_buffer *X = &r->buf[xl];
+        struct rule_match *nm = vg_realloc(X->m, (X->n + 1) * sizeof *nm);
+        if (!nm) return VG_ERR_NOMEM;
+        X->m = nm;
+        uint32_t pos = X->n;
+        while (pos > 0 && X->m[pos - 1].src_off > m->src_off)
+            pos--;
+        memmove(&X->m[pos + 1], &X->m[pos], (X->n - pos) * sizeof *X->m);
+        X->m[pos] = *m;
+        X->m[pos].buf = X->id;
+        X->m[pos].list = (uint8_t)xl;
+        X->n++;
+        if (r->fp_buf == xl && r->fp_idx >= (int32_t)pos) r->fp_idx++;
+        if (r->fp_buf == lp && r->fp_idx > (int32_t)i) r->fp_idx--;
+        memmove(&L->m[i], &L->m[i + 1], (L->n - i - 1) * sizeof *L->m);
+        L->n--;
+    }
+    if (L->n == 0) {
+        vg_free(L->m);
+        memmove(&r->buf[lp], &r->buf[lp + 1], (r->nbuf - lp - 1) * sizeof *r->buf);
+        r->nbuf--;
+        if (r->fp_buf > lp) r->fp_buf--;
+        for (uint32_t b = 0; b < r->nbuf; b++)
+            for (uint32_t k = 0; k < r->buf[b].n; k++)
+                r->buf[b].m[k].list = (uint8_t)b;
+    }
+    return VG_OK;
+}
+
+/* ---- classification ---------------------------------------------------------------------------
+ */
 
 static uint8_t l4_of_proto(int proto)
 {
@@ -59,12 +147,18 @@ static uint8_t l4_of_proto(int proto)
     switch (proto) {
     case RULE_PROTO_TCP:
     case RULE_PROTO_TCP_PKT:
-    case RULE_PROTO_TCP_STREAM: return DE_L4_TCP;
-    case RULE_PROTO_UDP: return DE_L4_UDP;
-    case RULE_PROTO_ICMP: return DE_L4_ICMP4 | DE_L4_ICMP6; /* Suricata: icmp is both */
-    case RULE_PROTO_ICMPV4: return DE_L4_ICMP4;
-    case RULE_PROTO_ICMPV6: return DE_L4_ICMP6;
-    default: break;
+    case RULE_PROTO_TCP_STREAM:
+        return DE_L4_TCP;
+    case RULE_PROTO_UDP:
+        return DE_L4_UDP;
+    case RULE_PROTO_ICMP:
+        return DE_L4_ICMP4 | DE_L4_ICMP6; /* Suricata: icmp is both */
+    case RULE_PROTO_ICMPV4:
+        return DE_L4_ICMP4;
+    case RULE_PROTO_ICMPV6:
+        return DE_L4_ICMP6;
+    default:
+        break;
     }
     if (pi && pi->kind == RULE_PK_APP) {
         if (pi->ipproto == 6) return DE_L4_TCP;
@@ -78,11 +172,16 @@ static uint8_t app_id_of(int rp)
 {
     switch (rp) {
     case RULE_PROTO_HTTP:
-    case RULE_PROTO_HTTP1: return APP_PROTO_HTTP;
-    case RULE_PROTO_DNS: return APP_PROTO_DNS;
-    case RULE_PROTO_TLS: return APP_PROTO_TLS;
-    case RULE_PROTO_SSH: return APP_PROTO_SSH;
-    default: return 0;
+    case RULE_PROTO_HTTP1:
+        return APP_PROTO_HTTP;
+    case RULE_PROTO_DNS:
+        return APP_PROTO_DNS;
+    case RULE_PROTO_TLS:
+        return APP_PROTO_TLS;
+    case RULE_PROTO_SSH:
+        return APP_PROTO_SSH;
+    default:
+        return 0;
     }
 }
 
@@ -121,12 +220,23 @@ static void classify(struct de_rule *d)
         case RULE_BF_PKT:
             if (r->buf[b].ntx == 0) d->pkt_list = (int8_t)b;
             break;
-        case RULE_BF_HTTP: http = true; break;
-        case RULE_BF_FILE: file = true; break;
-        case RULE_BF_DNS: dns = true; break;
-        case RULE_BF_TLS: tls = true; break;
-        case RULE_BF_SSH: ssh = true; break;
-        default: break;
+        case RULE_BF_HTTP:
+            http = true;
+            break;
+        case RULE_BF_FILE:
+            file = true;
+            break;
+        case RULE_BF_DNS:
+            dns = true;
+            break;
+        case RULE_BF_TLS:
+            tls = true;
+            break;
+        case RULE_BF_SSH:
+            ssh = true;
+            break;
+        default:
+            break;
         }
     }
     for (uint32_t i = 0; i < r->nev; i++) {
@@ -140,8 +250,11 @@ static void classify(struct de_rule *d)
         const struct rule_pmatch *pm = &r->pm[i];
         if (pm->kind != RULE_P_IP_PROTO || pm->u.cmp.op != RULE_CMP_EQ) continue;
         uint64_t v = pm->u.cmp.a;
-        uint8_t c = v == 6 ? DE_L4_TCP : v == 17 ? DE_L4_UDP : v == 1 ? DE_L4_ICMP4
-                  : v == 58 ? DE_L4_ICMP6 : DE_L4_OTHER;
+        uint8_t c = v == 6    ? DE_L4_TCP
+                    : v == 17 ? DE_L4_UDP
+                    : v == 1  ? DE_L4_ICMP4
+                    : v == 58 ? DE_L4_ICMP6
+                              : DE_L4_OTHER;
         d->l4 &= c;
     }
     /* app-layer-protocol */
@@ -164,6 +277,12 @@ static void classify(struct de_rule *d)
         d->inactive = DE_IN_MIXED_APP;
         return;
     }
+    for (uint32_t b = 0; b < r->nbuf; b++)
+        if (r->buf[b].id == RULE_BUF_TLS_CERTS) {
+            d->kind = DE_K_NONE;
+            d->inactive = DE_IN_TLS_SSH;
+            return;
+        }
     if (http || file) {
         if (file && d->app && d->app != APP_PROTO_HTTP) {
             d->kind = DE_K_NONE;
@@ -221,8 +340,7 @@ static void classify(struct de_rule *d)
     else
         d->tcp_mode = DE_TCP_STREAM_THEN_PKT;
     /* directions an app-layer rule can be inspected in */
-    if (d->kind == DE_K_HTTP || d->kind == DE_K_DNS || d->kind == DE_K_TLS ||
-        d->kind == DE_K_SSH) {
+    if (d->kind == DE_K_HTTP || d->kind == DE_K_DNS || d->kind == DE_K_TLS || d->kind == DE_K_SSH) {
         bool need_ts = false, need_tc = false;
         for (uint32_t b = 0; b < r->nbuf; b++) {
             uint8_t dir = rule_buf_info(r->buf[b].id)->dir;
@@ -268,13 +386,17 @@ static uint8_t fbtype_of(const struct rule *r)
 static int action_rank(uint8_t a)
 {
     switch (a) {
-    case RULE_ACTION_PASS: return 0;
-    case RULE_ACTION_DROP: return 1;
+    case RULE_ACTION_PASS:
+        return 0;
+    case RULE_ACTION_DROP:
+        return 1;
     case RULE_ACTION_REJECT:
     case RULE_ACTION_REJECTSRC:
     case RULE_ACTION_REJECTDST:
-    case RULE_ACTION_REJECTBOTH: return 2;
-    default: return 3;
+    case RULE_ACTION_REJECTBOTH:
+        return 2;
+    default:
+        return 3;
     }
 }
 
@@ -292,7 +414,8 @@ static int cmp_order(const void *a, const void *b)
     return x->load < y->load ? -1 : x->load > y->load;
 }
 
-/* ---- flowbit names ---------------------------------------------------------------------------- */
+/* ---- flowbit names ----------------------------------------------------------------------------
+ */
 
 struct name_map {
     char **names; /* not owned (point into the rules) */
@@ -347,19 +470,26 @@ static int name_id(struct name_map *m, char *name, uint32_t *id)
     return VG_OK;
 }
 
-/* ---- fast pattern ----------------------------------------------------------------------------- */
+/* ---- fast pattern -----------------------------------------------------------------------------
+ */
 
 /* Whether list b of rule d can be scanned by a prefilter in the rule's context. */
 static bool list_scannable(const struct de_rule *d, const struct rule_buffer *b)
 {
     const struct rule_buf_info *bi = rule_buf_info(b->id);
     switch (d->kind) {
-    case DE_K_PKT: return b->id == RULE_BUF_PKT && b->ntx == 0;
-    case DE_K_HTTP: return bi->family == RULE_BF_HTTP || bi->family == RULE_BF_FILE;
-    case DE_K_DNS: return bi->family == RULE_BF_DNS;
-    case DE_K_TLS: return bi->family == RULE_BF_TLS && b->id != RULE_BUF_TLS_CERTS;
-    case DE_K_SSH: return bi->family == RULE_BF_SSH;
-    default: return false;
+    case DE_K_PKT:
+        return b->id == RULE_BUF_PKT && b->ntx == 0;
+    case DE_K_HTTP:
+        return bi->family == RULE_BF_HTTP || bi->family == RULE_BF_FILE;
+    case DE_K_DNS:
+        return bi->family == RULE_BF_DNS;
+    case DE_K_TLS:
+        return bi->family == RULE_BF_TLS && b->id != RULE_BUF_TLS_CERTS;
+    case DE_K_SSH:
+        return bi->family == RULE_BF_SSH;
+    default:
+        return false;
     }
 }
 
@@ -387,8 +517,7 @@ static unsigned strength(const struct rule_content *c)
 static bool choose_fp(const struct de_rule *d, int *list, int *idx)
 {
     const struct rule *r = d->r;
-    if (r->fp_buf >= 0 && (uint32_t)r->fp_buf < r->nbuf &&
-        list_scannable(d, &r->buf[r->fp_buf]) &&
+    if (r->fp_buf >= 0 && (uint32_t)r->fp_buf < r->nbuf && list_scannable(d, &r->buf[r->fp_buf]) &&
         content_usable(&r->buf[r->fp_buf], (uint32_t)r->fp_idx)) {
         *list = r->fp_buf;
         *idx = r->fp_idx;
@@ -429,7 +558,8 @@ static uint32_t fp_len(const struct rule_content *c)
     return (c->flags & RULE_CONTENT_FAST_PATTERN_CHOP) ? c->fp_len : c->len;
 }
 
-/* ---- groups ----------------------------------------------------------------------------------- */
+/* ---- groups -----------------------------------------------------------------------------------
+ */
 
 struct bgroup {
     struct de_group g;
@@ -748,8 +878,10 @@ static int place_rule(struct build *b, struct de_rule *d, struct detect_build_in
         }
         return rc;
     }
-    case DE_K_TAMPER: return always_add(b, DE_A_TAMPER, 0, d->id);
-    default: return VG_OK;
+    case DE_K_TAMPER:
+        return always_add(b, DE_A_TAMPER, 0, d->id);
+    default:
+        return VG_OK;
     }
 }
 
@@ -791,7 +923,8 @@ static int cmp_u32(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-/* ---- cache key and directory ------------------------------------------------------------------ */
+/* ---- cache key and directory ------------------------------------------------------------------
+ */
 
 static void cache_key(const struct build *b, uint8_t key[32])
 {
@@ -858,7 +991,8 @@ static double mono(void)
     return (double)t.tv_sec + t.tv_nsec / 1e9;
 }
 
-/* ---- build ------------------------------------------------------------------------------------ */
+/* ---- build ------------------------------------------------------------------------------------
+ */
 
 void detect_engine_free(struct detect_engine *de)
 {
@@ -967,6 +1101,7 @@ int detect_engine_build(struct rule *const *rules, size_t n, const struct detect
     if (!de || !keys) goto fail;
     de->flow_state_max = cfg && cfg->flow_state_max ? cfg->flow_state_max : 65536;
     de->threshold_max = cfg && cfg->threshold_max ? cfg->threshold_max : 65536;
+    de->rules_failed = cfg ? cfg->rules_failed : 0;
     info->rules = (uint32_t)n;
 
     /* 1-2: order */
@@ -982,6 +1117,7 @@ int detect_engine_build(struct rule *const *rules, size_t n, const struct detect
     de->nrules = (uint32_t)n;
     for (uint32_t i = 0; i < de->nrules; i++) {
         struct de_rule *d = &de->rules[i];
+        if (normalize_rule(rules[keys[i].load]) != VG_OK) goto fail;
         d->r = rules[keys[i].load];
         d->id = i;
         d->fbtype = keys[i].fbtype;
@@ -1076,8 +1212,7 @@ int detect_engine_build(struct rule *const *rules, size_t n, const struct detect
                      VG_OK) {
                 info->cache_written = true;
                 info->cache_note[0] = '\0';
-            }
-            else
+            } else
                 snprintf(info->cache_note, sizeof info->cache_note, "%s", why);
         }
     }

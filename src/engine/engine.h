@@ -39,7 +39,8 @@ enum engine_stage { ENG_STAGE_DECODE, ENG_STAGE_FLOW, ENG_STAGE_STREAM, ENG_STAG
                     ENG_STAGE_ALL };
 
 /* Per-event-type counts for the summary. */
-enum { ENG_EV_FLOW, ENG_EV_ANOMALY, ENG_EV_ALERT, ENG_EV_HTTP, ENG_EV_DNS, ENG_EV_STATS,
+enum { ENG_EV_FLOW, ENG_EV_ANOMALY, ENG_EV_ALERT, ENG_EV_HTTP, ENG_EV_DNS, ENG_EV_TLS, ENG_EV_SSH,
+       ENG_EV_STATS,
        ENG_EV_COUNT };
 
 struct worker {

@@ -9,6 +9,8 @@
 #include "output/eve_alert.h"
 #include "output/eve_dns.h"
 #include "output/eve_http.h"
+#include "output/eve_ssh.h"
+#include "output/eve_tls.h"
 #include "output/eve_intel.h"
 #include "output/eve_tamper.h"
 #include "output/evidence_pcap.h"
@@ -152,6 +154,11 @@ static void on_tls_session(void *ud, struct flow *f, const struct packet *p,
 {
     struct worker *w = ud;
     if (w->det) detect_tls_session(w->det, f, p, s);
+    if (w->eve_types & (1u << ENG_EV_TLS)) {
+        eve_tls(&w->jw, f, s);
+        emit(w, ENG_EV_TLS);
+    }
+    if (w->intel && w->last_stage >= ENG_STAGE_ALL) intel_tls(w->intel, f, p, s);
 }
 
 static void on_ssh_session(void *ud, struct flow *f, const struct packet *p,
@@ -159,6 +166,10 @@ static void on_ssh_session(void *ud, struct flow *f, const struct packet *p,
 {
     struct worker *w = ud;
     if (w->det) detect_ssh_session(w->det, f, p, s);
+    if (w->eve_types & (1u << ENG_EV_SSH)) {
+        eve_ssh(&w->jw, f, s);
+        emit(w, ENG_EV_SSH);
+    }
 }
 
 static void on_app_anomaly(void *ud, struct flow *f, const struct packet *p, int id)
@@ -204,9 +215,13 @@ int worker_init(struct worker *w, const struct engine_config *cfg, struct eve_si
     w->flows = flow_table_new(&cfg->flow, on_flow_end, w);
     w->stream = stream_ctx_new(&cfg->stream);
     w->tamper = tamper_ctx_new();
-    struct app_hooks hooks = {on_http_tx, on_dns_msg, on_dns_pair, on_app_anomaly, w};
-    hooks.tls_session = on_tls_session;
-    hooks.ssh_session = on_ssh_session;
+    struct app_hooks hooks = {.http_tx = on_http_tx,
+                              .dns_msg = on_dns_msg,
+                              .dns_pair = on_dns_pair,
+                              .anomaly = on_app_anomaly,
+                              .ud = w,
+                              .tls_session = on_tls_session,
+                              .ssh_session = on_ssh_session};
     w->app = app_ctx_new(&hooks);
     w->last_expire_sec = INT64_MIN;
     if (cfg->intel) {

@@ -24,7 +24,10 @@ static void put_ts(struct jw *w, const char *key, struct vg_ts ts)
     jw_strn(w, key, b, n);
 }
 
-static bool has_ports(uint8_t proto) { return proto == 6 || proto == 17 || proto == 132; }
+static bool has_ports(uint8_t proto)
+{
+    return proto == 6 || proto == 17 || proto == 132;
+}
 
 static void put_tuple(struct jw *w, const struct vg_addr *s, uint16_t sp, const struct vg_addr *d,
                       uint16_t dp, uint8_t proto)
@@ -48,8 +51,10 @@ static bool ip_layer_broken(const struct packet *p)
         case ANOM_IPV4_IPLEN_SMALLER_THAN_HLEN:
         case ANOM_IPV4_TRUNC_PKT:
         case ANOM_IPV6_PKT_TOO_SMALL:
-        case ANOM_IPV6_TRUNC_PKT: return true;
-        default: break;
+        case ANOM_IPV6_TRUNC_PKT:
+            return true;
+        default:
+            break;
         }
     }
     return false;
@@ -142,6 +147,13 @@ void eve_alert(struct jw *w, const struct detect_alert *a)
 void eve_alert_stats(struct jw *w, const struct detect_counters *c)
 {
     jw_obj_open(w, "detect");
+    jw_arr_open(w, "engines");
+    jw_obj_open(w, NULL);
+    jw_uint(w, "id", 0);
+    jw_uint(w, "rules_loaded", c->rules_loaded);
+    jw_uint(w, "rules_failed", c->rules_failed);
+    jw_obj_close(w);
+    jw_arr_close(w);
     jw_uint(w, "alert", c->alerts);
     jw_uint(w, "alert_queue_overflow", 0);
     jw_uint(w, "alerts_suppressed", c->alerts_suppressed);

@@ -17,13 +17,16 @@
 #include "app/app.h"
 #include "app/dns/dns.h"
 #include "app/http/http.h"
+#include "app/ssh/ssh.h"
+#include "app/tls/tls.h"
 #include "core/vg_status.h"
 #include "decode/packet.h"
 #include "detect/detect_int.h"
 #include "flow/flow.h"
 #include "vg_test.h"
 
-/* ---- level 1: one list against one buffer ------------------------------------------------------ */
+/* ---- level 1: one list against one buffer ------------------------------------------------------
+ */
 
 /* Parses one rule and matches its first list against buf (len bytes, origin 0). Returns 1 match,
  * 0 no match, -1 when the rule does not parse. */
@@ -47,7 +50,10 @@ static int m_len(const char *rule, const void *buf, size_t len)
     return rc;
 }
 
-static int m(const char *rule, const char *buf) { return m_len(rule, buf, strlen(buf)); }
+static int m(const char *rule, const char *buf)
+{
+    return m_len(rule, buf, strlen(buf));
+}
 
 #define R(opts) "alert tcp any any -> any any (" opts " sid:1;)"
 
@@ -67,8 +73,8 @@ static void test_depth_offset(void)
 {
     /* depth: the match must end within depth bytes */
     CHECK_EQ_U(m(R("content:\"abc\"; depth:3;"), "abcx"), 1);
-    CHECK_EQ_U(m(R("content:\"abc\"; depth:3;"), "xabc"), 0);  /* ends at 4 > 3 */
-    CHECK_EQ_U(m(R("content:\"abc\"; depth:4;"), "xabc"), 1);  /* ends at 4 == 4 */
+    CHECK_EQ_U(m(R("content:\"abc\"; depth:3;"), "xabc"), 0); /* ends at 4 > 3 */
+    CHECK_EQ_U(m(R("content:\"abc\"; depth:4;"), "xabc"), 1); /* ends at 4 == 4 */
     /* offset: the match starts at offset or later */
     CHECK_EQ_U(m(R("content:\"abc\"; offset:1;"), "xabc"), 1); /* starts at 1 */
     CHECK_EQ_U(m(R("content:\"abc\"; offset:2;"), "xabc"), 0); /* starts at 1 < 2 */
@@ -128,8 +134,7 @@ static void test_backtracking(void)
     CHECK_EQ_U(m(R("content:\"A\"; content:\"B\"; within:2;"), "AxxxAB"), 1);
     CHECK_EQ_U(m(R("content:\"A\"; content:\"B\"; within:2;"), "AxxxAxxB"), 0);
     /* three levels: retry the middle, then the first */
-    CHECK_EQ_U(m(R("content:\"a\"; content:\"b\"; within:3; content:\"c\"; within:2;"),
-                 "ab..a.bc"),
+    CHECK_EQ_U(m(R("content:\"a\"; content:\"b\"; within:3; content:\"c\"; within:2;"), "ab..a.bc"),
                1);
     /* a pcre /R after a content retries the content */
     CHECK_EQ_U(m(R("content:\"k=\"; pcre:\"/^[0-9]+\\;/R\";"), "k=x;k=12;"), 1);
@@ -199,9 +204,9 @@ static void test_app_lists(void)
     /* bsize and transforms on a sticky buffer (first list) */
     CHECK_EQ_U(m("alert http any any -> any any (http.uri; bsize:4; sid:1;)", "/abc"), 1);
     CHECK_EQ_U(m("alert http any any -> any any (http.uri; bsize:4; sid:1;)", "/abcd"), 0);
-    CHECK_EQ_U(m("alert http any any -> any any (http.uri; content:\"/a\"; bsize:<10; sid:1;)",
-                 "/abc"),
-               1);
+    CHECK_EQ_U(
+        m("alert http any any -> any any (http.uri; content:\"/a\"; bsize:<10; sid:1;)", "/abc"),
+        1);
 }
 
 static void test_transforms(void)
@@ -257,7 +262,8 @@ static void test_origin(void)
     }
 }
 
-/* ---- level 2: the engine ------------------------------------------------------------------------ */
+/* ---- level 2: the engine ------------------------------------------------------------------------
+ */
 
 static uint32_t g_sids[64];
 static unsigned g_nalerts;
@@ -612,6 +618,66 @@ static void test_engine_dns(void)
     env_fini(&v);
 }
 
+static void test_engine_tls_ssh(void)
+{
+    struct env v;
+    const char *rules =
+        "alert tls any any -> any any (tls.sni; content:\"evil.example\"; endswith; sid:1;)\n"
+        "alert tls any any -> any any (ja3.hash; content:\"e7d705a3286e19ea42f587b344ee6865\"; "
+        "sid:2;)\n"
+        "alert tls any any -> any any (tls.cert_subject; content:\"CN=bad\"; sid:3;)\n"
+        "alert tls any any -> any any (tls.sni; content:\"good\"; sid:4;)\n"
+        "alert tls any any -> any any (tls.version:1.2; sid:5;)\n"
+        "alert ssh any any -> any any (ssh.software; content:\"libssh\"; sid:6;)\n"
+        "alert ssh any any -> any any (flow:to_client; ssh.software; content:\"OpenSSH\"; "
+        "sid:7;)\n"
+        "alert ssh any any -> any any (ssh.hassh; content:\"ec7378c1a92f5a8dde7e8b7a1ddf33d1\"; "
+        "sid:8;)\n"
+        "alert tls any any -> any any (tls.certs; content:\"|30 82|\"; sid:9;)\n";
+    CHECK(env_init(&v, rules, NULL, true));
+    if (!v.dt) return;
+    CHECK_EQ_U(v.info.inactive, 1); /* tls.certs */
+    struct flow f;
+    mk_flow(&f, 6);
+    f.dport = 443;
+    static struct tls_session ts;
+    static struct tls_cert cert;
+    memset(&ts, 0, sizeof ts);
+    memset(&cert, 0, sizeof cert);
+    ts.flags = TLS_SF_CLIENT_HELLO | TLS_SF_SERVER_HELLO;
+    ts.version = 0x0303;
+    strcpy(ts.ch.sni, "www.evil.example");
+    ts.ch.sni_len = (uint16_t)strlen(ts.ch.sni);
+    strcpy(ts.ch.ja3_hash, "e7d705a3286e19ea42f587b344ee6865");
+    strcpy(cert.subject, "C=US, CN=bad");
+    cert.subject_len = (uint16_t)strlen(cert.subject);
+    ts.server_cert = &cert;
+    detect_tls_session(v.dt, &f, NULL, &ts);
+    CHECK_EQ_U(fired(1), 1);
+    CHECK_EQ_U(fired(2), 1);
+    CHECK_EQ_U(fired(3), 1);
+    CHECK_EQ_U(fired(4), 0);
+    CHECK_EQ_U(fired(5), 1);
+    CHECK_EQ_U(g_last_src, DETECT_SRC_TLS);
+    static struct ssh_session ss;
+    memset(&ss, 0, sizeof ss);
+    ss.client.flags = SSH_SIDE_BANNER | SSH_SIDE_KEXINIT;
+    strcpy(ss.client.software_version, "libssh_0.9");
+    strcpy(ss.client.hassh, "ec7378c1a92f5a8dde7e8b7a1ddf33d1");
+    ss.server.flags = SSH_SIDE_BANNER;
+    strcpy(ss.server.software_version, "OpenSSH_8.9");
+    struct flow g;
+    mk_flow(&g, 6);
+    g.dport = 22;
+    detect_ssh_session(v.dt, &g, NULL, &ss);
+    CHECK_EQ_U(fired(6), 1); /* no direction: the client side's software */
+    CHECK_EQ_U(fired(7), 1); /* to_client: the server's */
+    CHECK_EQ_U(fired(8), 1);
+    detect_flow_end(v.dt, &f);
+    detect_flow_end(v.dt, &g);
+    env_fini(&v);
+}
+
 static void test_engine_iponly(void)
 {
     struct env v;
@@ -701,6 +767,7 @@ int main(void)
     RUN(test_engine_pass);
     RUN(test_engine_http);
     RUN(test_engine_dns);
+    RUN(test_engine_tls_ssh);
     RUN(test_engine_iponly);
     RUN(test_cache);
     return vg_test_done("detect");
