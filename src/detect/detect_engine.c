@@ -69,8 +69,7 @@
 enum {
     DF_EST = 1u << 0,   /* TCP: established as of an earlier packet (Suricata sets it before
                            the packet that completes the handshake is tracked) */
-    DF_PD_TS = 1u << 1, /* protocol detection seen done to server / to client (PD-only rules) */
-    DF_PD_TC = 1u << 2,
+    DF_PD = 1u << 1, /* protocol seen decided (PD-only rules fire once per flow) */
     DF_PASS = 1u << 3,   /* a pass rule matched: the flow is not inspected any more */
     DF_ENC_TS = 1u << 4, /* TLS application data seen to server / to client: encrypted */
     DF_ENC_TC = 1u << 5,
@@ -1276,10 +1275,10 @@ void detect_packet(struct detect_thread *dt, struct flow *f, const struct packet
         if (pdf && (pdf->flags & DF_PASS)) return;
     }
     if (f && f->app_proto != APP_PROTO_UNKNOWN && de->has_pdonly) {
+        /* once per flow: the first packet that sees the protocol decided */
         struct dflow *df = ectx_df(&e, true);
-        uint8_t bit = e.dir == FLOW_TOSERVER ? DF_PD_TS : DF_PD_TC;
-        if (df && !(df->flags & bit)) {
-            df->flags |= bit;
+        if (df && !(df->flags & DF_PD)) {
+            df->flags |= DF_PD;
             e.pd_now = true;
         }
     }
@@ -1830,6 +1829,13 @@ static bool str_buf(const char *p, size_t cap, const uint8_t **out, uint32_t *le
     return true;
 }
 
+static bool len_buf(const char *p, uint32_t n, const uint8_t **out, uint32_t *len)
+{
+    *out = (const uint8_t *)p;
+    *len = n;
+    return true;
+}
+
 /* The TLS inspection buffer `buf` of session s (side is implied by the buffer). */
 static bool tls_buffer(const struct ectx *e, int buf, int slot, const uint8_t **out, uint32_t *len)
 {
@@ -1844,12 +1850,13 @@ static bool tls_buffer(const struct ectx *e, int buf, int slot, const uint8_t **
         *out = (const uint8_t *)s->ch.sni;
         *len = s->ch.sni_len;
         return true;
+    /* names may hold NUL bytes of their own (an attack): the stored lengths count */
     case RULE_BUF_TLS_CERT_SUBJECT:
-        return c && c->subject_len && str_buf(c->subject, sizeof c->subject, out, len);
+        return c && c->subject_len && len_buf(c->subject, c->subject_len, out, len);
     case RULE_BUF_TLS_CERT_ISSUER:
-        return c && c->issuer_len && str_buf(c->issuer, sizeof c->issuer, out, len);
+        return c && c->issuer_len && len_buf(c->issuer, c->issuer_len, out, len);
     case RULE_BUF_TLS_CERT_SERIAL:
-        return c && c->serial_len && str_buf(c->serial, sizeof c->serial, out, len);
+        return c && c->serial_len && len_buf(c->serial, c->serial_len, out, len);
     case RULE_BUF_TLS_CERT_FINGERPRINT:
         return c && str_buf(c->fingerprint, sizeof c->fingerprint, out, len);
     case RULE_BUF_JA3_HASH:

@@ -167,6 +167,8 @@ void eve_alert_stats_vigil(struct jw *w, const struct detect_counters *c)
     jw_uint(w, "stream_chunks", c->stream_chunks);
     jw_uint(w, "http_txs", c->http_txs);
     jw_uint(w, "dns_msgs", c->dns_msgs);
+    jw_uint(w, "tls_sessions", c->tls_sessions);
+    jw_uint(w, "ssh_sessions", c->ssh_sessions);
     jw_uint(w, "tamper_findings", c->tamper_findings);
     jw_uint(w, "prefilter_scans", c->prefilter_scans);
     jw_uint(w, "candidates", c->candidates);
