@@ -1672,59 +1672,6 @@ static void orient(const struct flow *f, int dir, const struct vg_addr **s,
     *d = dir == FLOW_TOSERVER ? &f->dst : &f->src;
 }
 
-void detect_http_tx(struct detect_thread *dt, struct flow *f, const struct packet *p,
-                    const struct http_tx *tx)
-{
-    if (!dt || !f || !tx) return;
-    const struct detect_engine *de = dt->de;
-    dt->ctr.http_txs++;
-    struct ectx e;
-    memset(&e, 0, sizeof e);
-    e.dt = dt;
-    e.f = f;
-    e.p = p;
-    e.src = DETECT_SRC_HTTP;
-    e.ctx_app = APP_PROTO_HTTP;
-    e.http = tx;
-    e.tx_id = tx->tx_id;
-    if (de->has_pass) {
-        const struct dflow *pdf = ectx_df(&e, false);
-        if (pdf && (pdf->flags & DF_PASS)) return;
-    }
-    cand_begin(dt);
-    for (uint32_t i = 0; i < de->ngroups; i++) {
-        const struct de_group *g = &de->groups[i];
-        if (g->cls != DE_C_HTTP || !g->db) continue;
-        const uint8_t *b;
-        uint32_t len;
-        if (!http_buffer(dt, tx, g->buf, g->dir, &b, &len)) continue;
-        if (g->ntx) {
-            struct rule_buffer rb;
-            memset(&rb, 0, sizeof rb);
-            rb.id = g->buf;
-            rb.ntx = g->ntx;
-            memcpy(rb.tx, g->tx, sizeof rb.tx);
-            bool trunc = false;
-            b = match__transform(dt->mc, 0, &rb, b, len, &len, &trunc);
-        }
-        scan(dt, g, b, len);
-    }
-    add_always(dt, DE_A_HTTP, 0);
-    cand_sort(dt);
-    for (uint32_t i = 0; i < dt->ncand; i++) {
-        const struct de_rule *d = &de->rules[dt->cand[i]];
-        if (d->kind != DE_K_HTTP) continue;
-        for (int dir = 0; dir < 2; dir++) {
-            if (!(d->dirs & (1 << dir))) continue;
-            if (!verify_http(&e, d, dir)) continue;
-            const struct vg_addr *s, *t;
-            orient(f, dir, &s, &t);
-            fire(&e, d, dir, s, t);
-            break;
-        }
-    }
-}
-
 /* ---- DNS ----------------------------------------------------------------------------------------
  */
 
@@ -1936,13 +1883,20 @@ static bool verify_sess(struct ectx *e, const struct de_rule *d, int dir, sess_b
     return true;
 }
 
-static void run_sess(struct ectx *e, uint8_t cls, int always, uint8_t kind, sess_buffer_fn get)
+typedef bool (*sess_verify_fn)(struct ectx *e, const struct de_rule *d, int dir,
+                               sess_buffer_fn get);
+
+/* run_sess runs one transaction or session (HTTP, TLS, SSH) through the matcher: the prefilter on
+ * every group of class `cls`, the always-checked rules, then full verification of each candidate in
+ * one direction. Returns false when a pass verdict on the flow stopped it before any rule ran. */
+static bool run_sess(struct ectx *e, uint8_t cls, int always, uint8_t kind, sess_buffer_fn get,
+                     sess_verify_fn verify)
 {
     struct detect_thread *dt = e->dt;
     const struct detect_engine *de = dt->de;
     if (de->has_pass) {
         const struct dflow *pdf = ectx_df(e, false);
-        if (pdf && (pdf->flags & DF_PASS)) return;
+        if (pdf && (pdf->flags & DF_PASS)) return false;
     }
     cand_begin(dt);
     for (uint32_t i = 0; i < de->ngroups; i++) {
@@ -1969,16 +1923,53 @@ static void run_sess(struct ectx *e, uint8_t cls, int always, uint8_t kind, sess
         if (d->kind != kind) continue;
         for (int dir = 0; dir < 2; dir++) {
             if (!(d->dirs & (1 << dir))) continue;
-            if (!verify_sess(e, d, dir, get)) continue;
+            if (!verify(e, d, dir, get)) continue;
             const struct vg_addr *s, *t;
             orient(e->f, dir, &s, &t);
             fire(e, d, dir, s, t);
             break;
         }
     }
+    return true;
+}
+
+/* A TLS/SSH session reached the matcher (counted against rules that found no session). */
+static void mark_sess(struct ectx *e)
+{
     struct dflow *df = ectx_df(e, true);
     if (df) df->flags |= DF_SESS;
 }
+
+static bool http_sess_buffer(const struct ectx *e, int buf, int slot, const uint8_t **out,
+                             uint32_t *len)
+{
+    return http_buffer(e->dt, e->http, buf, slot, out, len);
+}
+
+static bool verify_http_sess(struct ectx *e, const struct de_rule *d, int dir, sess_buffer_fn get)
+{
+    (void)get; /* verify_http reads the transaction's buffers itself */
+    return verify_http(e, d, dir);
+}
+
+void detect_http_tx(struct detect_thread *dt, struct flow *f, const struct packet *p,
+                    const struct http_tx *tx)
+{
+    if (!dt || !f || !tx) return;
+    dt->ctr.http_txs++;
+    struct ectx e;
+    memset(&e, 0, sizeof e);
+    e.dt = dt;
+    e.f = f;
+    e.p = p;
+    e.src = DETECT_SRC_HTTP;
+    e.ctx_app = APP_PROTO_HTTP;
+    e.http = tx;
+    e.tx_id = tx->tx_id;
+    run_sess(&e, DE_C_HTTP, DE_A_HTTP, DE_K_HTTP, http_sess_buffer, verify_http_sess);
+}
+
+
 
 void detect_tls_session(struct detect_thread *dt, struct flow *f, const struct packet *p,
                         const struct tls_session *s)
@@ -1993,7 +1984,7 @@ void detect_tls_session(struct detect_thread *dt, struct flow *f, const struct p
     e.src = DETECT_SRC_TLS;
     e.ctx_app = APP_PROTO_TLS;
     e.tls = s;
-    run_sess(&e, DE_C_TLS, DE_A_TLS, DE_K_TLS, tls_buffer);
+    if (run_sess(&e, DE_C_TLS, DE_A_TLS, DE_K_TLS, tls_buffer, verify_sess)) mark_sess(&e);
 }
 
 void detect_ssh_session(struct detect_thread *dt, struct flow *f, const struct packet *p,
@@ -2009,7 +2000,7 @@ void detect_ssh_session(struct detect_thread *dt, struct flow *f, const struct p
     e.src = DETECT_SRC_SSH;
     e.ctx_app = APP_PROTO_SSH;
     e.ssh = s;
-    run_sess(&e, DE_C_SSH, DE_A_SSH, DE_K_SSH, ssh_buffer);
+    if (run_sess(&e, DE_C_SSH, DE_A_SSH, DE_K_SSH, ssh_buffer, verify_sess)) mark_sess(&e);
 }
 
 /* ---- tamper -------------------------------------------------------------------------------------
