@@ -67,6 +67,11 @@ struct worker {
     struct evidence_ctx *evidence;
     bool ev_trigger; /* this packet made its flow interesting (set by hooks during the pass) */
     bool ev_written; /* the ending flow's evidence file was written (flow-end hook) */
+    const struct packet *ev_kept; /* the packet already kept as evidence by an alert hook */
+    /* The packet in the pipeline, its flow and direction (NULL outside worker_packet). */
+    const struct packet *cur_p;
+    const struct flow *cur_f;
+    int cur_dir;
     /* The first findings, one line each, for the human summary. */
     unsigned n_notable;
     char notable[10][320];

@@ -49,17 +49,32 @@ static void note_finding(struct worker *w, const struct flow *f, const struct ta
              tc ? f->sport : f->dport, verdict, fd->confidence);
 }
 
+/* Evidence of an alert raised before its flow ended (a rule or an indicator match): the flow is
+ * recorded from now on, the packet that matched is kept (pinned) and the file is written with what
+ * is held so far, so that the alert in w->jw can name the file and the packet's number in it. The
+ * rest of the flow is appended when it ends. pcap_cnt is 0 for an alert without a packet. */
+static void alert_evidence(struct worker *w, const struct flow *f, uint64_t pcap_cnt)
+{
+    if (!w->evidence || !f) return;
+    evidence_mark(w->evidence, f);
+    const struct packet *p = w->cur_p;
+    if (p && w->cur_f == f && pcap_cnt == p->pcap_cnt && w->ev_kept != p) {
+        evidence_packet(w->evidence, f, w->cur_dir, p, true);
+        w->ev_kept = p; /* stage 5b must not keep it twice */
+    }
+    if (evidence_flow_flush(w->evidence, f) == VG_OK && jw_reopen(&w->jw)) {
+        evidence_put_json(w->evidence, f, &w->jw, &pcap_cnt, pcap_cnt ? 1 : 0);
+        jw_obj_close(&w->jw);
+    }
+}
+
 /* A rule matched (detect stage): one alert event. */
 static void on_rule_alert(void *ud, const struct detect_alert *a)
 {
     struct worker *w = ud;
     eve_alert(&w->jw, a);
+    alert_evidence(w, a->f, a->p ? a->p->pcap_cnt : 0);
     emit(w, ENG_EV_ALERT);
-    /* evidence: the flow's packets from now on (and its recent past) go to its pcap at flow end */
-    if (w->evidence && a->f) {
-        evidence_mark(w->evidence, a->f);
-        if (a->p) w->ev_trigger = true;
-    }
 }
 
 static void on_tamper_finding(const struct flow *f, const struct tamper_finding *fd, void *ud)
@@ -91,9 +106,9 @@ static void on_intel_ioc(void *ud, struct flow *f, const struct intel_hit *h)
 {
     struct worker *w = ud;
     eve_intel_ioc_alert(&w->jw, f, h);
+    alert_evidence(w, f, h->pcap_cnt);
     emit(w, ENG_EV_ALERT);
     f->alerted = true;
-    if (w->evidence) evidence_mark(w->evidence, f); /* its pcap is written when it ends */
     char a[VG_ADDR_STRLEN], b[VG_ADDR_STRLEN], what[200];
     snprintf(what, sizeof what, "%s on %s (%s)", h->indicator, h->matched_on, h->source);
     note_intel(w, intel_sig_msg(INTEL_SID_IOC_BASE + (uint32_t)h->type), vg_addr_str(&f->src, a),
@@ -258,6 +273,9 @@ void worker_packet(struct worker *w, struct packet *p)
     int dir = FLOW_TOSERVER;
     struct flow *f = NULL;
     if (w->last_stage >= ENG_STAGE_FLOW) f = flow_table_get(w->flows, p, &dir);
+    w->cur_p = p; /* for the hooks below (evidence of mid-flow alerts) */
+    w->cur_f = f;
+    w->cur_dir = dir;
 
     /* 3. stream: TCP state, reassembly, overlap facts */
     struct stream_result sr;
@@ -282,12 +300,13 @@ void worker_packet(struct worker *w, struct packet *p)
 
     /* 5b. evidence: keep the packet for a flow that may end with a finding (evidence_pcap.h);
      * a reset, a stream overlap fact, an anomaly or a DNS answer pair starts recording a flow. */
-    if (f && w->evidence) {
+    if (f && w->evidence && w->ev_kept != p) {
         bool trig = w->ev_trigger || p->n_anom || (tcp && sr.n_facts) ||
                     (p->proto == 6 && (p->tcp_flags & VG_TCP_RST));
         evidence_packet(w->evidence, f, dir, p, trig);
     }
     w->ev_trigger = false;
+    w->ev_kept = NULL;
 
     /* 7. output: the packet's anomalies (decoder and stream) */
     for (unsigned i = 0; i < p->n_anom; i++) {
@@ -300,6 +319,8 @@ void worker_packet(struct worker *w, struct packet *p)
 
     /* 8. housekeeping: expire idle flows and fragment trackers, bounded */
     housekeeping(w);
+    w->cur_p = NULL;
+    w->cur_f = NULL;
 }
 
 void worker_finish(struct worker *w, const struct eve_stats_in *extra)

@@ -44,15 +44,32 @@ struct ev_look {
     bool used;
 };
 
+/* What the file holds of one written packet (the packets themselves are released once written):
+ * for packet numbers and the report's series. */
+struct ev_meta {
+    uint64_t pcap_cnt;
+    struct vg_ts ts;
+    uint32_t len;
+    uint16_t ip_id, window;
+    uint8_t dir, ttl;
+};
+
+/* A recorded flow. Its file is written in pieces (evidence_flow_flush): each piece appends the
+ * packets held since the last one, in packet order, and releases them; the file is finished
+ * (evidence_flow_write) when the flow ends. Later packets always have higher numbers, so a packet
+ * number given in an alert stays true when the file grows. */
 struct ev_rec {
     const struct flow *f;
     uint64_t flow_id;
     struct ev_pkt *first, *ring, *pinned;
-    uint32_t *order; /* written file: entry positions in file order (see entry_at) */
+    struct ev_meta *meta; /* the file's packets in file order (capacity meta_cap) */
     uint32_t n_first, ring_head, n_ring, n_pinned;
-    uint32_t n_order;
-    int write_rc;
-    bool written, used, marked;
+    uint32_t n_meta;
+    uint32_t n_file; /* packets in the file (n_meta, or more when meta ran out of room) */
+    int32_t file_lt; /* the file's link type; -1 before the first piece */
+    int write_rc;    /* VG_OK once a piece was written; VG_ERR_IO after a failed write */
+    bool finished;   /* flow ended or final write done: no more packets */
+    bool used, marked;
     uint32_t next_free;
 };
 
@@ -66,7 +83,9 @@ struct evidence_ctx {
     uint32_t look_head; /* next entry to (over)write: the oldest */
     struct ev_rec *recs;
     struct ev_pkt *rec_pkts;
-    uint32_t *rec_order;
+    struct ev_meta *rec_meta;
+    uint32_t meta_cap; /* per record */
+    uint32_t *scratch; /* one record's entry positions, sorted into file order */
     uint32_t rec_free;
     uint32_t *index; /* open addressing: record number + 1, 0 = empty */
     uint32_t index_mask;
@@ -213,11 +232,11 @@ static void rec_push(struct evidence_ctx *ev, struct ev_rec *r, const struct ev_
         return;
     }
     struct ev_pkt *old = &r->ring[r->ring_head];
-    if (old->pinned && r->n_pinned < ev->cfg.pin_max) {
+    if (old->pinned && old->valid && r->n_pinned < ev->cfg.pin_max) {
         r->pinned[r->n_pinned++] = *old;
     } else {
+        if (old->valid) ev->ctr.ring_evictions++; /* (a written packet was released already) */
         pkt_release(ev, old);
-        ev->ctr.ring_evictions++;
     }
     *old = *e;
     r->ring_head = (r->ring_head + 1) % m;
@@ -235,8 +254,9 @@ static struct ev_rec *rec_start(struct evidence_ctx *ev, const struct flow *f)
     ev->rec_free = r->next_free;
     r->f = f;
     r->flow_id = f->flow_id;
-    r->n_first = r->ring_head = r->n_ring = r->n_pinned = r->n_order = 0;
-    r->written = r->marked = false;
+    r->n_first = r->ring_head = r->n_ring = r->n_pinned = r->n_meta = r->n_file = 0;
+    r->file_lt = -1;
+    r->finished = r->marked = false;
     r->write_rc = VG_DECLINED;
     r->used = true;
     uint32_t i = ptr_hash(f) & ev->index_mask;
@@ -297,13 +317,16 @@ struct evidence_ctx *evidence_ctx_new(const struct evidence_config *cfg, char *e
     uint32_t per = ev->cfg.first_n + ev->cfg.last_m + ev->cfg.pin_max;
     ev->recs = vg_calloc(ev->cfg.max_flows, sizeof *ev->recs);
     ev->rec_pkts = vg_calloc((size_t)ev->cfg.max_flows * per, sizeof *ev->rec_pkts);
-    ev->rec_order = vg_calloc((size_t)ev->cfg.max_flows * per, sizeof *ev->rec_order);
+    /* a file may be written in several pieces: room for two full records' worth of packets */
+    ev->meta_cap = 2 * per;
+    ev->scratch = vg_calloc(per ? per : 1, sizeof *ev->scratch);
+    ev->rec_meta = vg_calloc((size_t)ev->cfg.max_flows * ev->meta_cap, sizeof *ev->rec_meta);
     uint32_t isz = 16;
     while (isz < ev->cfg.max_flows * 2u)
         isz <<= 1;
     ev->index = vg_calloc(isz, sizeof *ev->index);
     ev->index_mask = isz - 1;
-    if (!ev->slots || !ev->slot_next || !ev->look || !ev->recs || !ev->rec_pkts || !ev->rec_order ||
+    if (!ev->slots || !ev->slot_next || !ev->look || !ev->recs || !ev->rec_pkts || !ev->rec_meta || !ev->scratch ||
         !ev->index)
         goto oom;
     for (uint32_t i = 0; i < ev->n_slots; i++)
@@ -316,7 +339,7 @@ struct evidence_ctx *evidence_ctx_new(const struct evidence_config *cfg, char *e
         r->first = base;
         r->ring = base + ev->cfg.first_n;
         r->pinned = base + ev->cfg.first_n + ev->cfg.last_m;
-        r->order = ev->rec_order + (size_t)i * per;
+        r->meta = ev->rec_meta + (size_t)i * ev->meta_cap;
         r->next_free = i + 1 < ev->cfg.max_flows ? i + 1 : UINT32_MAX;
     }
     ev->rec_free = 0;
@@ -342,7 +365,8 @@ void evidence_ctx_free(struct evidence_ctx *ev)
     vg_free(ev->look);
     vg_free(ev->recs);
     vg_free(ev->rec_pkts);
-    vg_free(ev->rec_order);
+    vg_free(ev->rec_meta);
+    vg_free(ev->scratch);
     vg_free(ev->index);
     vg_free(ev->dir);
     vg_free(ev);
@@ -375,7 +399,7 @@ void evidence_packet(struct evidence_ctx *ev, const struct flow *f, int dir, con
     fill_meta(&e, dir, p);
     const uint8_t *bytes = p->frame ? p->frame : p->data;
     if (r) {
-        if (r->written) return; /* a late packet after the file (cannot happen in order) */
+        if (r->finished) return; /* a late packet after the file (cannot happen in order) */
         if (trigger) {
             pin_recent(ev, r, dir, PIN_BEFORE);
             e.pinned = true;
@@ -439,22 +463,28 @@ static void put_u16(uint8_t *b, uint16_t v)
     memcpy(b, &v, 2);
 }
 
-static int write_file(const struct evidence_ctx *ev, struct ev_rec *r, const char *path)
+/* Appends the packets order[0..n) to the file (creating it with its header on the first piece). */
+static int write_piece(struct evidence_ctx *ev, struct ev_rec *r, const uint32_t *order, uint32_t n)
 {
-    FILE *fp = fopen(path, "wb");
+    char path[4300];
+    snprintf(path, sizeof path, "%s/evidence/%llu.pcap", ev->dir, (unsigned long long)r->flow_id);
+    bool create = r->write_rc != VG_OK;
+    FILE *fp = fopen(path, create ? "wb" : "ab");
     if (!fp) return VG_ERR_IO;
-    uint8_t h[24];
-    int32_t lt = entry_at(ev, r, r->order[0])->linktype;
-    put_u32(h, 0xa1b23c4du);
-    put_u16(h + 4, 2);
-    put_u16(h + 6, 4);
-    put_u32(h + 8, 0);
-    put_u32(h + 12, 0);
-    put_u32(h + 16, 262144);
-    put_u32(h + 20, (uint32_t)lt);
-    bool ok = fwrite(h, 1, sizeof h, fp) == sizeof h;
-    for (uint32_t i = 0; ok && i < r->n_order; i++) {
-        const struct ev_pkt *e = entry_at(ev, r, r->order[i]);
+    bool ok = true;
+    if (create) {
+        uint8_t h[24];
+        put_u32(h, 0xa1b23c4du);
+        put_u16(h + 4, 2);
+        put_u16(h + 6, 4);
+        put_u32(h + 8, 0);
+        put_u32(h + 12, 0);
+        put_u32(h + 16, 262144);
+        put_u32(h + 20, (uint32_t)r->file_lt);
+        ok = fwrite(h, 1, sizeof h, fp) == sizeof h;
+    }
+    for (uint32_t i = 0; ok && i < n; i++) {
+        const struct ev_pkt *e = entry_at(ev, r, order[i]);
         uint8_t rh[16];
         put_u32(rh, (uint32_t)e->ts.sec);
         put_u32(rh + 4, e->ts.nsec);
@@ -472,54 +502,72 @@ static int write_file(const struct evidence_ctx *ev, struct ev_rec *r, const cha
     return ok ? VG_OK : VG_ERR_IO;
 }
 
-int evidence_flow_write(struct evidence_ctx *ev, const struct flow *f)
+/* Writes the packets held since the last piece, in packet order, then releases them. One link type
+ * per file: the first written packet's; others are left out (counted). */
+static int flush_rec(struct evidence_ctx *ev, struct ev_rec *r)
+{
+    if (r->write_rc == VG_ERR_IO) return r->write_rc; /* a broken file is not patched up */
+    uint32_t total = r->n_first + r->n_ring + r->n_pinned;
+    uint32_t *order = ev->scratch; /* room for first_n + last_m + pin_max entries */
+    uint32_t n = 0;
+    for (uint32_t k = 0; k < total; k++) {
+        struct ev_pkt *e = entry_at(ev, r, k);
+        if (!e->valid) continue;
+        if (r->file_lt < 0) r->file_lt = e->linktype;
+        if (e->linktype != r->file_lt) {
+            ev->ctr.linktype_skipped++;
+            pkt_release(ev, e);
+            continue;
+        }
+        order[n++] = k;
+    }
+    if (n == 0) return r->write_rc;
+    struct sort_arg sa = {ev, r};
+    qsort_r(order, n, sizeof *order, order_cmp, &sa);
+    bool first_piece = r->write_rc != VG_OK;
+    int rc = write_piece(ev, r, order, n);
+    if (rc == VG_OK) {
+        if (first_piece) ev->ctr.files_written++;
+        for (uint32_t i = 0; i < n; i++) {
+            struct ev_pkt *e = entry_at(ev, r, order[i]);
+            if (r->n_meta < ev->meta_cap)
+                r->meta[r->n_meta++] = (struct ev_meta){e->pcap_cnt, e->ts, e->len, e->ip_id,
+                                                        e->window, e->dir, e->ttl};
+            r->n_file++;
+        }
+    } else {
+        ev->ctr.file_errors++;
+    }
+    for (uint32_t i = 0; i < n; i++)
+        pkt_release(ev, entry_at(ev, r, order[i]));
+    r->write_rc = rc;
+    return rc;
+}
+
+int evidence_flow_flush(struct evidence_ctx *ev, const struct flow *f)
 {
     struct ev_rec *r = rec_find(ev, f);
     if (!r) r = rec_start(ev, f); /* a finding without a trigger: whatever look-back holds */
     if (!r) return VG_DECLINED;
-    if (r->written) return r->write_rc;
-    r->written = true;
-    uint32_t total = r->n_first + r->n_ring + r->n_pinned;
-    r->n_order = 0;
-    int32_t lt = -1;
-    for (uint32_t k = 0; k < total; k++) {
-        const struct ev_pkt *e = entry_at(ev, r, k);
-        if (!e->valid) continue;
-        if (lt < 0) lt = e->linktype;
-        r->order[r->n_order++] = k;
-    }
-    struct sort_arg sa = {ev, r};
-    qsort_r(r->order, r->n_order, sizeof *r->order, order_cmp, &sa);
-    /* one link type per file: the first packet's */
-    if (r->n_order) {
-        lt = entry_at(ev, r, r->order[0])->linktype;
-        uint32_t w = 0;
-        for (uint32_t i = 0; i < r->n_order; i++) {
-            if (entry_at(ev, r, r->order[i])->linktype == lt)
-                r->order[w++] = r->order[i];
-            else
-                ev->ctr.linktype_skipped++;
-        }
-        r->n_order = w;
-    }
-    if (r->n_order == 0) {
-        r->write_rc = VG_DECLINED;
-        return r->write_rc;
-    }
-    char path[4300];
-    snprintf(path, sizeof path, "%s/evidence/%llu.pcap", ev->dir, (unsigned long long)f->flow_id);
-    r->write_rc = write_file(ev, r, path);
-    if (r->write_rc == VG_OK)
-        ev->ctr.files_written++;
-    else
-        ev->ctr.file_errors++;
+    if (r->finished) return r->write_rc;
+    return flush_rec(ev, r);
+}
+
+int evidence_flow_write(struct evidence_ctx *ev, const struct flow *f)
+{
+    struct ev_rec *r = rec_find(ev, f);
+    if (!r) r = rec_start(ev, f);
+    if (!r) return VG_DECLINED;
+    if (r->finished) return r->write_rc;
+    flush_rec(ev, r);
+    r->finished = true;
     return r->write_rc;
 }
 
 static const struct ev_rec *written_rec(const struct evidence_ctx *ev, const struct flow *f)
 {
     const struct ev_rec *r = rec_find(ev, f);
-    return r && r->written && r->write_rc == VG_OK ? r : NULL;
+    return r && r->write_rc == VG_OK ? r : NULL;
 }
 
 uint32_t evidence_packet_number(const struct evidence_ctx *ev, const struct flow *f,
@@ -527,8 +575,8 @@ uint32_t evidence_packet_number(const struct evidence_ctx *ev, const struct flow
 {
     const struct ev_rec *r = written_rec(ev, f);
     if (!r || pcap_cnt == 0) return 0;
-    for (uint32_t i = 0; i < r->n_order; i++)
-        if (entry_at(ev, r, r->order[i])->pcap_cnt == pcap_cnt) return i + 1;
+    for (uint32_t i = 0; i < r->n_meta; i++)
+        if (r->meta[i].pcap_cnt == pcap_cnt) return i + 1;
     return 0;
 }
 
@@ -550,7 +598,7 @@ void evidence_put_json(const struct evidence_ctx *ev, const struct flow *f, stru
             jw_null(w, NULL);
     }
     jw_arr_close(w);
-    jw_uint(w, "packets_in_file", r->n_order);
+    jw_uint(w, "packets_in_file", r->n_file);
     jw_uint(w, "flow_packets", f->pkts[0] + f->pkts[1]);
     jw_obj_close(w);
 }
@@ -566,8 +614,8 @@ void evidence_put_series(const struct evidence_ctx *ev, const struct flow *f, st
     for (unsigned k = 0; k < sizeof keys / sizeof keys[0]; k++) {
         if (k == 4 && !tcp) continue;
         jw_arr_open(w, keys[k]);
-        for (uint32_t i = 0; i < r->n_order; i++) {
-            const struct ev_pkt *e = entry_at(ev, r, r->order[i]);
+        for (uint32_t i = 0; i < r->n_meta; i++) {
+            const struct ev_meta *e = &r->meta[i];
             if (e->dir != dir) continue;
             switch (k) {
             case 0:
@@ -599,7 +647,7 @@ void evidence_flow_end(struct evidence_ctx *ev, const struct flow *f)
 {
     struct ev_rec *r = rec_find(ev, f);
     if (!r) return;
-    if (r->marked && !r->written) evidence_flow_write(ev, f);
+    if (r->marked || r->write_rc == VG_OK) evidence_flow_write(ev, f); /* the rest of a started file */
     uint32_t total = r->n_first + r->n_ring + r->n_pinned;
     for (uint32_t k = 0; k < total; k++)
         pkt_release(ev, entry_at(ev, r, k));

@@ -7,6 +7,11 @@
  * "packets": [7, 11]} with the contestants' numbers counted from 1 within that file
  * (EVE-EXTENSIONS.md, docs/eve.md).
  *
+ * Writing: a file is written in pieces. A finding judged at flow end writes it whole
+ * (evidence_flow_write); an alert raised mid-flow writes what is held so far (evidence_flow_flush),
+ * and the rest is appended when the flow ends. Written packets are released; what the alerts and
+ * the report need of them (packet numbers, TTL / IP ID / window series) is kept as metadata.
+ *
  * Memory design (docs/eve.md "evidence"): findings are only known at flow end, but copying every
  * packet of every flow until then would cost memory per flow. Instead:
  *   1. a look-back ring holds copies of the last `lookback` packets of ALL flows (bounded: one
@@ -80,9 +85,16 @@ void evidence_trigger(struct evidence_ctx *ev, const struct flow *f);
  * when it ends (evidence_flow_end), at DIR/evidence/<flow_id>.pcap. */
 void evidence_mark(struct evidence_ctx *ev, const struct flow *f);
 
-/* evidence_flow_write writes f's evidence file (once per flow; later calls return the first
- * result). Call from the flow-end hook before the flow's alerts are written. Returns VG_OK,
- * VG_DECLINED when no packet of f is kept, VG_ERR_IO when the file could not be written. */
+/* evidence_flow_flush writes what is held of f now (starting to record f if it was not): the file
+ * is created on the first call and later calls append the packets kept since, in packet order.
+ * For an alert raised before the flow ends (a rule or an indicator): the alert can then name the
+ * file and its packet's number in it, which stays true as the file grows. Returns VG_OK once the
+ * file holds packets, VG_DECLINED when nothing is kept, VG_ERR_IO when writing failed. */
+int evidence_flow_flush(struct evidence_ctx *ev, const struct flow *f);
+
+/* evidence_flow_write finishes f's evidence file: the last piece is written and no packet is added
+ * after it (later calls return the same result). Call from the flow-end hook before the flow's
+ * findings are written. Returns as evidence_flow_flush. */
 int evidence_flow_write(struct evidence_ctx *ev, const struct flow *f);
 
 /* The number (from 1) of the packet with run number pcap_cnt in f's written file; 0 when it is
@@ -92,8 +104,9 @@ uint32_t evidence_packet_number(const struct evidence_ctx *ev, const struct flow
 
 /* evidence_put_json writes the member "evidence": {"pcap": "evidence/<id>.pcap", "packets": [..],
  * "packets_in_file": N, "flow_packets": N} into the open object of w, with the file numbers of the
- * n packets pcap_cnt[] (null for one that is not in the file). Writes nothing when f has no
- * written file. */
+ * n packets pcap_cnt[] (null for one that is not in the file). packets_in_file counts what the file
+ * holds now (a file started by a mid-flow alert grows until the flow ends). Writes nothing when f
+ * has no written file. */
 void evidence_put_json(const struct evidence_ctx *ev, const struct flow *f, struct jw *w,
                        const uint64_t *pcap_cnt, unsigned n);
 

@@ -220,3 +220,12 @@ void jw_raw(struct jw *w, const char *key, const char *json, size_t n)
     begin_value(w, key);
     put(w, json, n);
 }
+
+bool jw_reopen(struct jw *w)
+{
+    if (w->oom || w->depth != 0 || w->len < 2 || w->buf[w->len - 1] != '}') return false;
+    w->len--;
+    w->depth = 1;
+    w->first[1] = w->buf[w->len - 1] == '{'; /* "{}": no member yet */
+    return true;
+}

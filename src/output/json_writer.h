@@ -95,5 +95,9 @@ void jw_bool(struct jw *w, const char *key, bool v);
 void jw_null(struct jw *w, const char *key);
 /* jw_raw appends already-valid JSON text as the value of key. */
 void jw_raw(struct jw *w, const char *key, const char *json, size_t n);
+/* jw_reopen opens the complete top-level object just written again, so that members can be
+ * appended (then jw_obj_close it again): for a stage that adds to another stage's event. False
+ * (nothing changed) when w does not hold one closed top-level object. */
+bool jw_reopen(struct jw *w);
 
 #endif

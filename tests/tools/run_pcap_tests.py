@@ -19,7 +19,8 @@ A case whose capture is "corpus:<path>" is SKIPPED when the corpus ($VIGIL_CORPU
 
 test.yaml:
     pcap: input.pcap            # or [a.pcap, b.pcap], relative to the case folder; "corpus:<path>"
-    args: []                    # extra arguments, placed before the files
+    args: []                    # extra arguments, placed before the files; "case:<file>" is a
+                                #   file of the case folder (e.g. a rules file)
     exit-code: 0
     stderr-contains: ["..."]
     checks:
@@ -251,7 +252,8 @@ def run_case(case_dir, binary, corpus, validator, runs=2, timeout=120, keep=Fals
     if err:
         r.fail(err)
         return r
-    args = spec.get("args") or []
+    args = [os.path.join(case_dir, a[5:]) if isinstance(a, str) and a.startswith("case:") else a
+            for a in (spec.get("args") or [])]
     want_rc = spec.get("exit-code", 0)
     outputs = []
     tmp_root = tempfile.mkdtemp(prefix="vigil-pcap-%s-" % name)

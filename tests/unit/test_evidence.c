@@ -305,6 +305,53 @@ static void test_mark(void)
     evidence_ctx_free(ev);
 }
 
+/* A mid-flow alert (rule or indicator) on packet 4: the file is written up to it and the alert's
+ * packet number is final; the ring then wraps (packets 5-7 pushed out before the flow ends) and the
+ * rest is appended at flow end without renumbering what was written. */
+static void test_flush_mid_flow(void)
+{
+    struct evidence_ctx *ev = new_ctx(2, 3, 4, 16, 1 << 20);
+    CHECK(ev != NULL);
+    if (!ev) return;
+    struct flow f;
+    make_flow(&f, 1007);
+    struct packet p;
+    for (uint64_t n = 1; n <= 4; n++) {
+        make_pkt(&p, n, 80 + (uint32_t)n);
+        evidence_packet(ev, &f, 0, &p, n == 4);
+    }
+    CHECK_EQ_U(evidence_flow_flush(ev, &f), VG_OK);
+    CHECK_EQ_U(evidence_packet_number(ev, &f, 4), 4);
+    uint64_t want1[] = {1, 2, 3, 4};
+    uint32_t lens1[] = {81, 82, 83, 84};
+    check_file(1007, want1, 4, lens1);
+    struct jw w;
+    jw_init(&w);
+    jw_obj_open(&w, NULL);
+    jw_str(&w, "event_type", "alert");
+    jw_obj_close(&w);
+    CHECK(jw_reopen(&w));
+    uint64_t cnt = 4;
+    evidence_put_json(ev, &f, &w, &cnt, 1);
+    jw_obj_close(&w);
+    w.buf[w.len] = '\0';
+    CHECK_STR(w.buf, "{\"event_type\":\"alert\",\"evidence\":{\"pcap\":\"evidence/1007.pcap\","
+                     "\"packets\":[4],\"packets_in_file\":4,\"flow_packets\":0}}");
+    jw_fini(&w);
+    CHECK_EQ_U(evidence_counters(ev)->memuse, 0); /* written packets are released */
+    for (uint64_t n = 5; n <= 10; n++) {
+        make_pkt(&p, n, 80 + (uint32_t)n);
+        evidence_packet(ev, &f, 0, &p, false);
+    }
+    evidence_flow_end(ev, &f); /* marked by the flush: the rest is appended */
+    uint64_t want2[] = {1, 2, 3, 4, 8, 9, 10};
+    uint32_t lens2[] = {81, 82, 83, 84, 88, 89, 90};
+    check_file(1007, want2, 7, lens2);
+    CHECK_EQ_U(evidence_counters(ev)->files_written, 1);
+    CHECK_EQ_U(evidence_counters(ev)->memuse, 0);
+    evidence_ctx_free(ev);
+}
+
 int main(void)
 {
     snprintf(g_dir, sizeof g_dir, "/tmp/vigil-test-evidence-XXXXXX");
@@ -318,6 +365,7 @@ int main(void)
     RUN(test_memcap);
     RUN(test_pool_exhausted);
     RUN(test_mark);
+    RUN(test_flush_mid_flow);
     char cmd[128];
     snprintf(cmd, sizeof cmd, "rm -rf %s", g_dir);
     if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", g_dir);
