@@ -389,6 +389,11 @@ int worker_set_rules(struct worker *w, const struct detect_engine *de, const str
     if (de && w->last_stage >= ENG_STAGE_ALL) {
         dt = detect_thread_new(de, on_rule_alert, w);
         if (!dt) return VG_ERR_NOMEM;
+        /* flows in progress keep their matcher state (established, flowbits, stream tails) */
+        if (detect_thread_adopt(dt, w->det) != VG_OK) {
+            detect_thread_free(dt);
+            return VG_ERR_NOMEM;
+        }
     }
     if (ic) {
         struct intel_hooks ih = {on_intel_ioc, on_intel_beacon, w};
@@ -398,8 +403,8 @@ int worker_set_rules(struct worker *w, const struct detect_engine *de, const str
             return VG_ERR_NOMEM;
         }
     }
-    /* The per-flow matcher and indicator state lives in the old contexts: flows in progress
-     * start afresh (flowbits, stream tails, indicator de-duplication) under the new ones. */
+    /* The indicator state of flows in progress (de-duplication, beacon records) starts afresh
+     * under the new context. */
     detect_thread_free(w->det);
     intel_worker_free(w->intel);
     w->det = dt;
