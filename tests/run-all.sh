@@ -63,6 +63,7 @@ if [ "$only" != "unit" ]; then
   run_suite "pcap cases [asan]" env VIGIL_BIN=build-asan/vigil $PY tests/tools/run_pcap_tests.py
   run_suite "signals (SIGINT/SIGTERM)" bash tests/tools/signal_test.sh build/vigil
   run_suite "live capture (netns)" bash tests/tools/live_netns_test.sh build/vigil
+  run_suite "live capture (netns) [asan]" bash tests/tools/live_netns_test.sh build-asan/vigil
   run_suite "live reload under traffic" bash tests/tools/live_reload_test.sh build/vigil
   run_suite "live reload [asan]" bash tests/tools/live_reload_test.sh build-asan/vigil
   run_suite "flows vs tshark" env VIGIL_BIN=build/vigil $PY tests/tools/crosscheck_tshark.py

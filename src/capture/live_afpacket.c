@@ -298,7 +298,10 @@ int live_afpacket_open(const struct live_opts *o, struct live_src **out, char *e
         }
     }
     if (o->fanout_group) {
-        int fo = (int)o->fanout_group | ((PACKET_FANOUT_HASH | PACKET_FANOUT_FLAG_DEFRAG) << 16);
+        uint32_t fou = (uint32_t)o->fanout_group |
+                       ((uint32_t)(PACKET_FANOUT_HASH | PACKET_FANOUT_FLAG_DEFRAG) << 16);
+        int fo;
+        memcpy(&fo, &fou, sizeof fo); /* the kernel reads the bits of an int */
         if (setsockopt(a->fd, SOL_PACKET, PACKET_FANOUT, &fo, sizeof fo) != 0) {
             rc = fail(err, errlen, ifn, "PACKET_FANOUT (group in use by another program?)", errno);
             goto out;

@@ -249,12 +249,17 @@ static void *worker_main(void *arg)
             atomic_store(&sh->stop, true);
         }
     }
-    /* Stop: the capture is over for this worker; every flow ends and the last stats event goes
-     * out with the kernel counters. */
+    /* Stop: what the kernel already handed over is still read (bounded: one ring's worth), then
+     * every flow ends and the last stats event goes out with the kernel counters. */
     struct eve_stats_in in;
     struct eve_live_stats ls;
-    fill_extra(lw, &in, &ls);
     pthread_mutex_lock(&sh->sink_mu);
+    for (int i = 0; i < lw->nsrc && !atomic_load(&sh->failed); i++) {
+        struct capture_frame fr;
+        for (unsigned n = 0; n < (1u << 20) && live_next(lw->src[i], &fr) == VG_OK; n++)
+            one_frame(lw, &fr, (uint32_t)i);
+    }
+    fill_extra(lw, &in, &ls);
     worker_finish(&lw->w, &in);
     pthread_mutex_unlock(&sh->sink_mu);
     return NULL;
