@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# soak.sh [DURATION_S=3600] [SAMPLE_S=10] [PPS=5000] - the live sensor over a long replay loop:
+# soak.sh [DURATION_S=3600] [SAMPLE_S=10] [PPS=5000] [HUP_S=300] - the live sensor over a long replay loop:
 # does its memory stay flat? Makes two private network namespaces joined by a veth pair (as the
 # live tests do, tests/tools/live_lib.sh; nothing leaves them), rewrites the corpus bench capture
 # and the QUANTUM INSERT / HoneyBadger captures into 127.0.0.0/8 and fd00::/8, starts
 # `vigil run --workers 2` with tests/tools/live.rules on the receiving end and replays the
 # captures in a loop with tcpreplay at PPS packets/s for DURATION_S seconds, sending SIGHUP every
-# 5 minutes. vigil's RSS (VmRSS) is sampled every SAMPLE_S seconds into soak-rss.csv
+# HUP_S seconds (a reload each time). vigil's RSS (VmRSS) is sampled every SAMPLE_S seconds into soak-rss.csv
 # (seconds,rss_kib; in $SOAK_OUT or a new /tmp/vigil-soak.* folder, kept). At the end: min/max RSS, the least-squares
 # slope (KiB per hour) over the second half of the run (after warm-up: flow tables and pools
 # grow to their working size first), packets, kernel drops, and vigil's exit code after SIGTERM.
@@ -13,7 +13,7 @@
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/.." && pwd)
-dur=${1:-3600}; sample=${2:-10}; pps=${3:-5000}
+dur=${1:-3600}; sample=${2:-10}; pps=${3:-5000}; hup=${4:-300}
 LIVE_BIN=$(realpath "${VIGIL_BIN:-$repo/build/vigil}")
 corpus=${VIGIL_CORPUS:-/work/shared/corpus}
 . "$repo/tests/tools/live_lib.sh"
@@ -36,12 +36,12 @@ live_start "$LIVE_TMP/run" --workers 2 --rules "$repo/tests/tools/live.rules" --
 loop=$!
 csv=$out/soak-rss.csv
 echo "seconds,rss_kib" >"$csv"
-t0=$SECONDS; next_hup=300
+t0=$SECONDS; next_hup=$hup
 while [ $((SECONDS - t0)) -lt "$dur" ]; do
   rss=$(awk '/^VmRSS/ {print $2}' "/proc/$LIVE_PID/status" 2>/dev/null) || break
   [ -n "$rss" ] || { echo "soak: vigil is gone"; break; }
   echo "$((SECONDS - t0)),$rss" >>"$csv"
-  if [ $((SECONDS - t0)) -ge $next_hup ]; then kill -HUP "$LIVE_PID"; next_hup=$((next_hup + 300)); fi
+  if [ $((SECONDS - t0)) -ge $next_hup ]; then kill -HUP "$LIVE_PID"; next_hup=$((next_hup + hup)); fi
   sleep "$sample"
 done
 touch "$LIVE_TMP/stop"; wait "$loop" 2>/dev/null # the replay in progress ends with its file

@@ -40,6 +40,11 @@ run_case() { # run_case NAME WORKERS ARGS...
     ko "$name: start" "$out/stderr"; return
   fi
   local t0=$SECONDS
+  case " $* " in *" --user nobody "*)
+    local uids; uids=$(awk '/^Uid:/ {print $2, $3, $4, $5}' "/proc/$LIVE_PID/status")
+    [ "$uids" = "$(id -u nobody) $(id -u nobody) $(id -u nobody) $(id -u nobody)" ] \
+      && ok "$name: runs as nobody (uid $(id -u nobody)) once capturing" || ko "$name: uids $uids";;
+  esac
   live_replay 2000 "${rw[@]}" || ko "$name: tcpreplay"
   sleep 1 # at least one periodic stats event after the replay
   live_stop TERM
