@@ -15,6 +15,7 @@
 
 #include <errno.h>
 #include <grp.h>
+#include <malloc.h>
 #include <poll.h>
 #include <pthread.h>
 #include <pwd.h>
@@ -30,6 +31,7 @@
 #include "core/vg_status.h"
 
 #define MAX_SOURCES 64   /* interfaces per worker */
+#define MAX_WORKERS 64
 #define BATCH 1024       /* frames per source per pass (bounded latency for stats/reload) */
 #define POLL_MS 100
 #define EXPIRE_BUDGET 4096
@@ -94,6 +96,9 @@ static void gen_free(struct shared *sh, struct gen *g)
     if (!g) return;
     if (sh->cfg->rules_free) sh->cfg->rules_free(sh->cfg->ud, &g->rules);
     vg_free(g);
+    /* A rule engine is large and was built by another thread than the one freeing it: give the
+     * freed pages back (glibc keeps them in the arenas otherwise, and RSS climbs over reloads). */
+    malloc_trim(0);
 }
 
 static void kstats_sum(struct lworker *lw)
@@ -326,6 +331,10 @@ int live_run(const struct live_config *cfg, const struct live_rules *initial,
 {
     memset(res, 0, sizeof *res);
     int nw = cfg->workers < 1 ? 1 : cfg->workers;
+    if (nw > MAX_WORKERS) {
+        snprintf(err, errlen, "at most %d workers", MAX_WORKERS);
+        return VG_ERR_USAGE;
+    }
     if (cfg->n_ifaces < 1 || cfg->n_ifaces > MAX_SOURCES) {
         snprintf(err, errlen, "between 1 and %d interfaces", MAX_SOURCES);
         return VG_ERR_USAGE;
@@ -447,7 +456,7 @@ int live_run(const struct live_config *cfg, const struct live_rules *initial,
         if (lw->w.flows) worker_fini(&lw->w);
     }
     /* each worker held a reference on its generation; the main thread on the current one */
-    struct gen *to_free[2 * 64 + 2];
+    struct gen *to_free[MAX_WORKERS + 1];
     unsigned nf = 0;
     pthread_mutex_lock(&sh.gen_mu);
     for (int k = 0; k < nw; k++) {
