@@ -51,6 +51,7 @@ struct shared {
     _Atomic uint64_t reloads, reload_failures;
     atomic_bool stop;
     atomic_bool failed;
+    _Atomic int gens_alive; /* generations not yet freed: 0 at the end, or a reference leaked */
     double start;
 };
 
@@ -96,6 +97,7 @@ static void gen_free(struct shared *sh, struct gen *g)
     if (!g) return;
     if (sh->cfg->rules_free) sh->cfg->rules_free(sh->cfg->ud, &g->rules);
     vg_free(g);
+    atomic_fetch_sub(&sh->gens_alive, 1);
     /* A rule engine is large and was built by another thread than the one freeing it: give the
      * freed pages back (glibc keeps them in the arenas otherwise, and RSS climbs over reloads). */
     malloc_trim(0);
@@ -311,6 +313,7 @@ static void do_reload(struct shared *sh)
     }
     g->rules = nr;
     g->refs = 1;
+    atomic_fetch_add(&sh->gens_alive, 1);
     pthread_mutex_lock(&sh->gen_mu);
     struct gen *old = sh->cur;
     g->no = old->no + 1;
@@ -361,6 +364,7 @@ int live_run(const struct live_config *cfg, const struct live_rules *initial,
     }
     g0->rules = *initial;
     g0->refs = 1 + (unsigned)nw;
+    atomic_store(&sh.gens_alive, 1);
     sh.cur = g0;
 
     /* 1. open every source: worker k reads ring k of every interface; the fanout group of an
@@ -467,6 +471,8 @@ int live_run(const struct live_config *cfg, const struct live_rules *initial,
     if (fr && nf < sizeof to_free / sizeof to_free[0]) to_free[nf++] = fr;
     pthread_mutex_unlock(&sh.gen_mu);
     for (unsigned i = 0; i < nf; i++) gen_free(&sh, to_free[i]);
+    if (atomic_load(&sh.gens_alive) != 0)
+        vg_err("internal: %d rule generation(s) not freed", atomic_load(&sh.gens_alive));
     res->reloads = atomic_load(&sh.reloads);
     res->reload_failures = atomic_load(&sh.reload_failures);
     res->capture_failed = atomic_load(&sh.failed);

@@ -81,6 +81,7 @@ kill -0 "$LIVE_PID" 2>/dev/null && ok "alive after $hups SIGHUPs and $usr1 SIGUS
   || ko "vigil died during the replay" "$out/stderr"
 live_stop TERM
 [ "$LIVE_RC" -eq 0 ] && ok "SIGTERM: exit 0" || ko "SIGTERM: exit $LIVE_RC" "$out/stderr"
+grep -q "not freed" "$out/stderr" && ko "rule generations leaked" "$out/stderr"
 if $PY "$here/live_compare.py" "$out/eve.json" "${refs[@]}" --workers 1 --min-stats $((usr1 + 1)) \
      >"$out/compare" 2>&1; then
   ok "no lost event: $(grep -m1 '^alerts' "$out/compare"); $usr1 SIGUSR1 -> stats events"
