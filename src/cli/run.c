@@ -151,7 +151,8 @@ static int gen_load(struct run_ctx *rc, bool strict, struct live_rules *out)
             }
         }
         const struct rule_loader_stats *st = rule_loader_stats(g->ld);
-        uint64_t invalid = st->skipped - st->unsupported - st->duplicates;
+        uint64_t not_invalid = st->unsupported + st->duplicates;
+        uint64_t invalid = st->skipped > not_invalid ? st->skipped - not_invalid : 0;
         size_t nskip, nr;
         const struct rule_skip *sk = rule_loader_skips(g->ld, &nskip);
         bool refuse = strict && invalid > rc->invalid_accepted;
