@@ -9,7 +9,7 @@ PACKAGES=(
   # libraries
   libpcap-dev libxxhash-dev libvectorscan-dev libpcre2-dev libssl-dev libyaml-dev zlib1g-dev libhiredis-dev libjansson-dev
   # tests and tooling
-  tshark wireshark-common tcpreplay python3 python3-scapy python3-jsonschema python3-yaml
+  tshark wireshark-common tcpreplay iproute2 python3 python3-scapy python3-jsonschema python3-yaml
   redis-server
   # the HTML report test renders the page headless (tests/tools/report_chromium.sh)
   chromium

@@ -62,6 +62,10 @@ if [ "$only" != "unit" ]; then
   run_suite "pcap cases" env VIGIL_BIN=build/vigil $PY tests/tools/run_pcap_tests.py
   run_suite "pcap cases [asan]" env VIGIL_BIN=build-asan/vigil $PY tests/tools/run_pcap_tests.py
   run_suite "signals (SIGINT/SIGTERM)" bash tests/tools/signal_test.sh build/vigil
+  run_suite "live capture (netns)" bash tests/tools/live_netns_test.sh build/vigil
+  run_suite "live capture (netns) [asan]" bash tests/tools/live_netns_test.sh build-asan/vigil
+  run_suite "live reload under traffic" bash tests/tools/live_reload_test.sh build/vigil
+  run_suite "live reload [asan]" bash tests/tools/live_reload_test.sh build-asan/vigil
   run_suite "flows vs tshark" env VIGIL_BIN=build/vigil $PY tests/tools/crosscheck_tshark.py
   run_suite "decode vs tshark" env DECODE_DUMP=build/decode_dump $PY tests/tools/decode_vs_tshark.py
   run_suite "ja3/ja3s/hassh vs tshark" $PY tests/tools/ja3_vs_tshark.py

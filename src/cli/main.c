@@ -10,6 +10,7 @@ static void usage(FILE *out)
           "\n"
           "commands:\n"
           "  analyze   read capture files (pcap, pcapng) and write EVE JSON events\n"
+          "  run       capture live traffic (vigil run -i IFACE) and write EVE JSON events\n"
           "  rules     check Suricata rule files (vigil rules check FILE...)\n"
           "  hunt      search past EVE logs for indicators (vigil hunt --ioc FILE EVE.json...)\n"
           "  report    write the HTML report of EVE files (vigil report EVE.json -o report.html)\n"
@@ -29,6 +30,7 @@ int main(int argc, char **argv)
     }
     const char *cmd = argv[1];
     if (strcmp(cmd, "analyze") == 0) return cli_analyze(argc - 1, argv + 1);
+    if (strcmp(cmd, "run") == 0) return cli_run(argc - 1, argv + 1);
     if (strcmp(cmd, "rules") == 0) return cli_rules(argc - 1, argv + 1);
     if (strcmp(cmd, "hunt") == 0) return cli_hunt(argc - 1, argv + 1);
     if (strcmp(cmd, "report") == 0) return cli_report(argc - 1, argv + 1);

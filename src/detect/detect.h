@@ -285,6 +285,11 @@ struct detect_counters {
 struct detect_thread *detect_thread_new(const struct detect_engine *de, detect_alert_fn fn,
                                         void *ud);
 void detect_thread_free(struct detect_thread *dt); /* NULL is a no-op */
+/* detect_thread_adopt hands the per-flow state of every flow in `from` (a thread of the engine
+ * being replaced by a reload) to `to` (a new thread of the new engine): established/pass/encrypted
+ * flags, stream tails, and the flowbits whose names the new rules still use; the counters go on.
+ * Thresholds start afresh. Returns VG_OK or VG_ERR_NOMEM (to keeps what was copied). */
+int detect_thread_adopt(struct detect_thread *to, const struct detect_thread *from);
 
 /* detect_packet runs the packet rules on p (after the app layer processed it): payload rules on
  * the packet payload and, for TCP, on the in-order bytes sr delivered (with a short tail of the

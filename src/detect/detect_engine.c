@@ -2048,3 +2048,68 @@ void detect_tamper_finding(struct detect_thread *dt, struct flow *f,
         fire(&e, d, fd->dir, s, t);
     }
 }
+
+/* ---- reload: per-flow state handed to the thread of a new engine ------------------------------ */
+
+/* The flowbit names of an engine by bit number (pointers into its rules). NULL on OOM. */
+static const char **fb_names(const struct detect_engine *de)
+{
+    const char **names = vg_calloc(de->nbits ? de->nbits : 1, sizeof *names);
+    if (!names) return NULL;
+    for (uint32_t i = 0; i < de->nrules; i++) {
+        const struct de_rule *d = &de->rules[i];
+        for (uint32_t k = 0; k < d->fb_n && k < d->r->nflowbits; k++) {
+            const struct de_fb *fb = &de->fbs[d->fb_off + k];
+            for (uint32_t j = 0; j < fb->n && j < d->r->flowbits[k].n; j++) {
+                uint32_t id = de->fb_ids[fb->off + j];
+                if (id < de->nbits && !names[id]) names[id] = d->r->flowbits[k].names[j];
+            }
+        }
+    }
+    return names;
+}
+
+int detect_thread_adopt(struct detect_thread *to, const struct detect_thread *from)
+{
+    if (!to || !from) return VG_OK;
+    /* counters go on (alerts, inspections), except what describes the engine */
+    uint64_t loaded = to->ctr.rules_loaded, failed = to->ctr.rules_failed;
+    to->ctr = from->ctr;
+    to->ctr.rules_loaded = loaded;
+    to->ctr.rules_failed = failed;
+    if (!from->slot || !to->slot) return VG_OK;
+    /* old bit number -> new bit number by name (flowbits the new rules no longer use are gone) */
+    uint32_t *map = vg_calloc(from->de->nbits ? from->de->nbits : 1, sizeof *map);
+    const char **on = fb_names(from->de), **nn = fb_names(to->de);
+    int rc = VG_OK;
+    if (!map || !on || !nn) {
+        rc = VG_ERR_NOMEM;
+        goto out;
+    }
+    for (uint32_t i = 0; i < from->de->nbits; i++) {
+        map[i] = UINT32_MAX;
+        for (uint32_t j = 0; on[i] && j < to->de->nbits; j++)
+            if (nn[j] && strcmp(on[i], nn[j]) == 0) {
+                map[i] = j;
+                break;
+            }
+    }
+    for (uint32_t k = 0; k <= from->slot_mask; k++) {
+        if (!from->slot[k]) continue;
+        const struct dflow *r = rec_at((struct detect_thread *)from, from->slot[k] - 1);
+        struct dflow *n = flow_get(to, r->key);
+        if (!n) continue; /* the new thread's cap: counted in flow_state_full */
+        n->flags = r->flags;
+        memcpy(n->tail_len, r->tail_len, sizeof n->tail_len);
+        memcpy(n->tail_end, r->tail_end, sizeof n->tail_end);
+        memcpy(n->tail, r->tail, sizeof n->tail);
+        for (uint32_t b = 0; b < from->de->nbits; b++)
+            if ((r->bits[b / 64] >> (b % 64) & 1) && map[b] != UINT32_MAX)
+                n->bits[map[b] / 64] |= 1ull << (map[b] % 64);
+    }
+out:
+    vg_free(map);
+    vg_free((void *)on);
+    vg_free((void *)nn);
+    return rc;
+}

@@ -84,6 +84,15 @@ int worker_init(struct worker *w, const struct engine_config *cfg, struct eve_si
 void worker_packet(struct worker *w, struct packet *p);
 /* worker_finish ends every flow (reason shutdown) and writes the final stats event. */
 void worker_finish(struct worker *w, const struct eve_stats_in *extra);
+/* worker_stats writes a stats event of the worker's counters now, without ending any flow
+ * (periodic stats of `vigil run`); extra->ts, when set, is the event's time (else the latest
+ * packet's). */
+void worker_stats(struct worker *w, const struct eve_stats_in *extra);
+/* worker_set_rules switches the worker to another rule engine and indicator context (a reload):
+ * its matcher state and indicator state are rebuilt for them; the previous ones are freed, so the
+ * caller may free the previous engine/context once every worker has switched. Between packets
+ * only. Returns VG_OK or VG_ERR_NOMEM (the worker keeps the previous ones). */
+int worker_set_rules(struct worker *w, const struct detect_engine *de, const struct intel_ctx *ic);
 void worker_fini(struct worker *w);
 
 struct engine_result {

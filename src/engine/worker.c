@@ -328,10 +328,15 @@ void worker_finish(struct worker *w, const struct eve_stats_in *extra)
     flow_table_flush(w->flows, FLOW_END_SHUTDOWN);
     if (w->intel && w->last_stage >= ENG_STAGE_ALL)
         intel_finish(w->intel); /* beacon scoring over every connection seen */
+    worker_stats(w, extra);
+}
+
+void worker_stats(struct worker *w, const struct eve_stats_in *extra)
+{
     struct eve_stats_in in;
     memset(&in, 0, sizeof in);
     if (extra) in = *extra;
-    in.ts = w->now;
+    if (in.ts.sec == 0 && in.ts.nsec == 0) in.ts = w->now;
     in.dec = decode_counters(w->dec);
     in.flow = flow_table_counters(w->flows);
     in.stream = stream_counters(w->stream);
@@ -396,4 +401,34 @@ void worker_fini(struct worker *w)
     w->app = NULL;
     w->intel = NULL;
     w->det = NULL;
+}
+
+int worker_set_rules(struct worker *w, const struct detect_engine *de, const struct intel_ctx *ic)
+{
+    struct detect_thread *dt = NULL;
+    struct intel_worker *iw = NULL;
+    if (de && w->last_stage >= ENG_STAGE_ALL) {
+        dt = detect_thread_new(de, on_rule_alert, w);
+        if (!dt) return VG_ERR_NOMEM;
+        /* flows in progress keep their matcher state (established, flowbits, stream tails) */
+        if (detect_thread_adopt(dt, w->det) != VG_OK) {
+            detect_thread_free(dt);
+            return VG_ERR_NOMEM;
+        }
+    }
+    if (ic) {
+        struct intel_hooks ih = {on_intel_ioc, on_intel_beacon, w};
+        iw = intel_worker_new(ic, &ih);
+        if (!iw) {
+            detect_thread_free(dt);
+            return VG_ERR_NOMEM;
+        }
+    }
+    /* The indicator state of flows in progress (de-duplication, beacon records) starts afresh
+     * under the new context. */
+    detect_thread_free(w->det);
+    intel_worker_free(w->intel);
+    w->det = dt;
+    w->intel = iw;
+    return VG_OK;
 }

@@ -240,6 +240,13 @@ void eve_stats(struct jw *w, const struct eve_stats_in *in)
         jw_obj_close(w);
     }
     if (in->detect) eve_alert_stats(w, in->detect);
+    if (in->live) {
+        jw_obj_open(w, "capture");
+        jw_uint(w, "kernel_packets", in->live->kernel_packets);
+        jw_uint(w, "kernel_drops", in->live->kernel_drops);
+        jw_uint(w, "kernel_ifdrops", in->live->kernel_ifdrops);
+        jw_obj_close(w);
+    }
     jw_obj_close(w); /* stats */
 
     /* vigil's own counters: everything Suricata's schema has no place for. */
@@ -312,6 +319,16 @@ void eve_stats(struct jw *w, const struct eve_stats_in *in)
     jw_uint(w, "files_ok", in->files_ok);
     jw_uint(w, "files_failed", in->files_failed);
     if (in->output_json && in->output_json_len) jw_raw(w, "output", in->output_json, in->output_json_len);
+    if (in->live) {
+        jw_obj_open(w, "capture");
+        jw_uint(w, "freeze_q_cnt", in->live->freeze_q);
+        jw_uint(w, "worker", in->live->worker);
+        jw_uint(w, "workers", in->live->workers);
+        jw_uint(w, "reloads", in->live->reloads);
+        jw_uint(w, "reload_failures", in->live->reload_failures);
+        jw_uint(w, "rules_generation", in->live->rules_generation);
+        jw_obj_close(w);
+    }
     jw_obj_close(w);
     jw_obj_close(w);
     jw_obj_close(w);

@@ -109,6 +109,15 @@ struct eve_stats_in {
     const char *output_json;
     size_t output_json_len;
     const struct detect_counters *detect; /* rule engine (stats.detect, vigil.stats.detect) */
+    const struct eve_live_stats *live;    /* live capture (`vigil run`); NULL for files */
+};
+/* Live capture counters of one worker (its rings): stats.capture.kernel_packets/kernel_drops/
+ * kernel_ifdrops (Suricata's names) and vigil.stats.capture for the rest. */
+struct eve_live_stats {
+    uint64_t kernel_packets, kernel_drops, kernel_ifdrops, freeze_q;
+    uint32_t worker, workers;     /* this worker's index, of how many */
+    uint64_t reloads, reload_failures;
+    uint64_t rules_generation;    /* 0: the rules loaded at start; +1 per successful reload */
 };
 void eve_stats(struct jw *w, const struct eve_stats_in *in);
 

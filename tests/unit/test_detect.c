@@ -748,6 +748,55 @@ static void test_cache(void)
     if (system(cmd) != 0) fprintf(stderr, "  could not remove %s\n", dir);
 }
 
+/* A reload (vigil run, SIGHUP): the per-flow state of a thread of the old engine goes to a thread
+ * of the new one (detect_thread_adopt). Flowbits are matched by name: the new rules number them
+ * differently; a bit the new rules no longer use is gone. "established" is kept. */
+static void test_engine_adopt(void)
+{
+    struct env a, b;
+    const char *old_rules =
+        "alert tcp any any -> any any (content:\"login\"; flowbits:set,seen; flowbits:set,gone; "
+        "flowbits:noalert; sid:1;)\n";
+    /* other bits first, so that "seen" gets another number here */
+    const char *new_rules =
+        "alert tcp any any -> any any (content:\"zz\"; flowbits:set,aaa; flowbits:set,bbb; sid:9;)\n"
+        "alert tcp any any -> any any (content:\"again\"; flowbits:isset,seen; sid:5;)\n"
+        "alert tcp any any -> any any (content:\"again\"; flowbits:isset,bbb; sid:6;)\n"
+        "alert tcp any any -> any any (content:\"est\"; flow:established; sid:7;)\n";
+    CHECK(env_init(&a, old_rules, NULL, true));
+    struct detect_thread *old_dt = a.dt;
+    struct detect_engine *old_de = a.de;
+    struct rule_loader *old_ld = a.ld;
+    CHECK(env_init(&b, new_rules, NULL, true)); /* resets the alert log */
+    if (!old_dt || !b.dt) return;
+    struct flow f, g;
+    struct packet p;
+    mk_flow(&f, 6);
+    mk_flow(&g, 6);
+    g.sport = 40002;
+    mk_pkt(&p, &f, FLOW_TOSERVER, "login", 1); /* sets seen and gone; established from now on */
+    detect_packet(old_dt, &f, &p, FLOW_TOSERVER, NULL);
+    uint64_t old_inspected = detect_counters(old_dt)->packets;
+    CHECK_EQ_U(detect_thread_adopt(b.dt, old_dt), VG_OK);
+    detect_thread_free(old_dt);
+    detect_engine_free(old_de);
+    rule_loader_free(old_ld);
+    CHECK_EQ_U(detect_counters(b.dt)->packets, old_inspected); /* counters go on */
+    mk_pkt(&p, &f, FLOW_TOSERVER, "again est", 2);
+    detect_packet(b.dt, &f, &p, FLOW_TOSERVER, NULL);
+    CHECK_EQ_U(fired(5), 1); /* seen came over under its new number */
+    CHECK_EQ_U(fired(6), 0); /* bbb was never set on this flow */
+    CHECK_EQ_U(fired(7), 1); /* established came over */
+    /* a flow the old thread never saw has nothing */
+    mk_pkt(&p, &g, FLOW_TOSERVER, "again est", 3);
+    detect_packet(b.dt, &g, &p, FLOW_TOSERVER, NULL);
+    CHECK_EQ_U(fired(5), 1);
+    CHECK_EQ_U(fired(7), 1); /* first packet of g in this thread: not yet established */
+    detect_flow_end(b.dt, &f);
+    detect_flow_end(b.dt, &g);
+    env_fini(&b);
+}
+
 int main(void)
 {
     RUN(test_content_basic);
@@ -770,5 +819,6 @@ int main(void)
     RUN(test_engine_tls_ssh);
     RUN(test_engine_iponly);
     RUN(test_cache);
+    RUN(test_engine_adopt);
     return vg_test_done("detect");
 }
