@@ -36,8 +36,9 @@
 
 /* ---- messages ------------------------------------------------------------------------------- */
 
-static void vmsg(struct vg_config_errors *e, bool warning, uint32_t line, uint32_t col,
-                 const char *fmt, va_list ap)
+__attribute__((format(printf, 5, 0))) static void vmsg(struct vg_config_errors *e, bool warning,
+                                                       uint32_t line, uint32_t col, const char *fmt,
+                                                       va_list ap)
 {
     if (warning)
         e->warnings++;
