@@ -391,7 +391,6 @@ static bool parse_uint(const char *s, uint64_t *out)
 
 /* "64mb", "1gb", "512kb", "1.5 GiB", "4096": bytes, multiples of 1024 (Suricata's
  * ParseSizeString). */
-bool vg_config_parse_size(const char *s, uint64_t *out);
 bool vg_config_parse_size(const char *s, uint64_t *out)
 {
     const char *p = s;
@@ -433,7 +432,6 @@ bool vg_config_parse_size(const char *s, uint64_t *out)
 }
 
 /* "30", "30s", "5m", "1h", "2d": seconds. */
-bool vg_config_parse_duration(const char *s, uint64_t *out);
 bool vg_config_parse_duration(const char *s, uint64_t *out)
 {
     if (!isdigit((unsigned char)s[0])) return false;
@@ -1302,6 +1300,16 @@ static void check_vars(struct walk *w)
     for (size_t i = 0; i < c->n_vars; i++) {
         const struct vg_config_var *v = &c->vars[i];
         if (!v->name || !v->value) continue;
+        /* one namespace for both groups (as the rule parser has): a name in both is a mistake */
+        bool twice = false;
+        for (size_t j = 0; j < i && !twice; j++)
+            twice = c->vars[j].name && c->vars[j].port != v->port &&
+                    strcmp(c->vars[j].name, v->name) == 0;
+        if (twice) {
+            add_err(w->errs, v->line, v->col,
+                    "variable '%.64s' is set in both address-groups and port-groups", v->name);
+            continue;
+        }
         int rc = rule_vars_set(rv, v->name, v->value);
         if (rc == VG_ERR_NOMEM) {
             w->rc = rc;

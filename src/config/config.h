@@ -170,6 +170,12 @@ void vg_config_errors_print(const struct vg_config_errors *errs, FILE *out);
  * into buf. */
 void vg_config_summary(const struct vg_config *c, char *buf, size_t len);
 
+/* The value syntaxes of the file (also usable for flags): sizes "4096", "512kb", "64mb", "1gb",
+ * "1.5 GiB" (multiples of 1024; Suricata's ParseSizeString) and durations "30", "30s", "5m", "1h",
+ * "2d" (seconds, at most UINT32_MAX). False on anything else. */
+bool vg_config_parse_size(const char *s, uint64_t *out);
+bool vg_config_parse_duration(const char *s, uint64_t *out);
+
 /* ---- applying (config_apply.c) ---- */
 
 struct engine_config;

@@ -10,9 +10,6 @@
 #include "engine/engine.h"
 #include "vg_test.h"
 
-bool vg_config_parse_size(const char *s, uint64_t *out);
-bool vg_config_parse_duration(const char *s, uint64_t *out);
-
 static struct vg_config C;
 static struct vg_config_errors E;
 
@@ -346,6 +343,9 @@ static void test_errors(void)
     CHECK(E.e[1].line == 5 && strstr(E.e[1].msg, "port group 'HTTP_PORTS'"));
     CHECK_EQ_U(load("vars:\n  address-groups:\n    \"BAD NAME\": 1.2.3.4\n"), VG_ERR_FORMAT);
     CHECK(err_starts("3:17: variable 'BAD NAME': not a valid name"));
+    CHECK_EQ_U(load("vars:\n  address-groups:\n    X: 1.2.3.4\n  port-groups:\n    X: 80\n"),
+               VG_ERR_FORMAT);
+    CHECK(err_starts("5:8: variable 'X' is set in both address-groups and port-groups"));
     /* the top level, documents, tags */
     CHECK_EQ_U(load("- a\n- b\n"), VG_ERR_FORMAT);
     CHECK(err_starts("1:1: the top level must be a mapping"));
@@ -378,9 +378,10 @@ static void test_caps(void)
 {
     /* more keys in one mapping than the cap */
     size_t cap = (size_t)VG_CONFIG_MAX_MAP_ENTRIES + 10;
-    char *big = vg_malloc(cap * 24 + 64);
-    size_t n = (size_t)sprintf(big, "vars:\n  address-groups:\n");
-    for (size_t i = 0; i < cap; i++) n += (size_t)sprintf(big + n, "    V%zu: 1.2.3.4\n", i);
+    size_t bsz = cap * 24 + 64;
+    char *big = vg_malloc(bsz);
+    size_t n = (size_t)snprintf(big, bsz, "vars:\n  address-groups:\n");
+    for (size_t i = 0; i < cap; i++) n += (size_t)snprintf(big + n, bsz - n, "    V%zu: 1.2.3.4\n", i);
     CHECK_EQ_U(load(big), VG_ERR_FORMAT);
     CHECK(strstr(first_err(), "more than 2048 keys in one mapping") != NULL);
     vg_free(big);
@@ -395,7 +396,7 @@ static void test_caps(void)
     /* errors beyond the kept ones are counted */
     char *many = vg_malloc(200 * 20);
     n = 0;
-    for (int i = 0; i < 200; i++) n += (size_t)sprintf(many + n, "bad%d: 1\n", i);
+    for (int i = 0; i < 200; i++) n += (size_t)snprintf(many + n, 200 * 20 - n, "bad%d: 1\n", i);
     CHECK_EQ_U(load(many), VG_ERR_FORMAT);
     CHECK_EQ_U(E.errors, 200);
     CHECK_EQ_U(E.n, VG_CONFIG_ERRORS_KEPT);
