@@ -192,4 +192,12 @@ int vg_config_apply_rules(const struct vg_config *c, struct rule_loader *ld, str
  * must outlive the sink's opening); the path is the caller's (it knows the output folder). */
 void vg_config_apply_eve(const struct vg_config *c, struct eve_sink_config *sc);
 
+/* Sets the beacon configuration of an intel context (before any worker exists) and loads the
+ * indicator files, then the allowlist files of c, reporting malformed lines through on_err and
+ * adding to st (may be NULL). Malformed lines never stop a load. Returns
+ * VG_OK, or VG_ERR_IO / VG_ERR_NOMEM with *failed (may be NULL) pointing at the entry (path, line,
+ * column) that could not be loaded. The caller adds its own files and calls intel_ctx_build. */
+int vg_config_apply_intel(const struct vg_config *c, struct intel_ctx *ctx, ioc_error_fn on_err,
+                          void *ud, struct ioc_load_stats *st, const struct vg_config_str **failed);
+
 #endif

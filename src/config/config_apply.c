@@ -69,3 +69,28 @@ void vg_config_apply_eve(const struct vg_config *c, struct eve_sink_config *sc)
         sc->redis_key = c->redis_key ? c->redis_key : "vigil:eve";
     }
 }
+
+int vg_config_apply_intel(const struct vg_config *c, struct intel_ctx *ctx, ioc_error_fn on_err,
+                          void *ud, struct ioc_load_stats *st, const struct vg_config_str **failed)
+{
+    struct ioc_load_stats local;
+    if (!st) {
+        memset(&local, 0, sizeof local);
+        st = &local;
+    }
+    if (failed) *failed = NULL;
+    ctx->beacon = c->beacon;
+    ctx->beacon_enabled = c->beacons_enabled;
+    for (int allow = 0; allow < 2; allow++) {
+        const struct vg_config_list *l = allow ? &c->allowlist_files : &c->ioc_files;
+        for (size_t i = 0; i < l->n; i++) {
+            int rc = allow ? intel_ctx_load_allowlist(ctx, l->v[i].s, on_err, ud, st)
+                           : intel_ctx_load_ioc(ctx, l->v[i].s, on_err, ud, st);
+            if (rc == VG_ERR_IO || rc == VG_ERR_NOMEM) {
+                if (failed) *failed = &l->v[i];
+                return rc;
+            }
+        }
+    }
+    return VG_OK;
+}

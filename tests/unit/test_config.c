@@ -2,6 +2,7 @@
  * functions, and the position and wording of errors for broken files. */
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "config/config.h"
 #include "core/vg_alloc.h"
@@ -451,6 +452,48 @@ static void test_apply(void)
     rule_loader_free(ld);
 }
 
+static void test_apply_intel(void)
+{
+    char dir[] = "/tmp/vigil-config-test-XXXXXX";
+    if (!mkdtemp(dir)) {
+        CHECK(!"mkdtemp");
+        return;
+    }
+    char p1[128], p2[128];
+    snprintf(p1, sizeof p1, "%s/iocs.txt", dir);
+    snprintf(p2, sizeof p2, "%s/allow.txt", dir);
+    FILE *f = fopen(p1, "w");
+    fputs("198.51.100.7\nevil.example\n", f);
+    fclose(f);
+    f = fopen(p2, "w");
+    fputs("10.0.0.0/8\n", f);
+    fclose(f);
+    const char *y = "intel:\n  ioc-files: [iocs.txt]\n  allowlist-files: [allow.txt]\n"
+                    "  beacons: {enabled: no, threshold: 0.5}\n";
+    vg_config_fini(&C);
+    CHECK_EQ_U(vg_config_load_buffer("t.yaml", dir, y, strlen(y), &C, &E), VG_OK);
+    struct intel_ctx *ic = intel_ctx_new();
+    struct ioc_load_stats st;
+    memset(&st, 0, sizeof st);
+    const struct vg_config_str *failed = NULL;
+    CHECK_EQ_U(vg_config_apply_intel(&C, ic, NULL, NULL, &st, &failed), VG_OK);
+    CHECK_EQ_U(st.added, 3);
+    CHECK(!ic->beacon_enabled);
+    CHECK(ic->beacon.threshold == 0.5);
+    intel_ctx_free(ic);
+    /* a missing file: the entry is named */
+    y = "intel:\n  ioc-files: [iocs.txt, gone.txt]\n";
+    vg_config_fini(&C);
+    CHECK_EQ_U(vg_config_load_buffer("t.yaml", dir, y, strlen(y), &C, &E), VG_OK);
+    ic = intel_ctx_new();
+    CHECK_EQ_U(vg_config_apply_intel(&C, ic, NULL, NULL, NULL, &failed), VG_ERR_IO);
+    CHECK(failed && failed->line == 2 && failed->col == 25 && strstr(failed->s, "gone.txt"));
+    intel_ctx_free(ic);
+    remove(p1);
+    remove(p2);
+    rmdir(dir);
+}
+
 /* Allocation failures at every step of a load: no crash, no leak (ASan), an error status. */
 static void test_alloc_failures(void)
 {
@@ -481,6 +524,7 @@ int main(void)
     RUN(test_errors);
     RUN(test_caps);
     RUN(test_apply);
+    RUN(test_apply_intel);
     RUN(test_alloc_failures);
     vg_config_fini(&C);
     return vg_test_done("config");
