@@ -37,18 +37,23 @@ int cli_config(int argc, char **argv)
         config_usage(stderr);
         return CLI_EXIT_USAGE;
     }
-    static const struct option opts[] = {{"quiet", no_argument, NULL, 'q'},
-                                         {"help", no_argument, NULL, 'h'},
-                                         {NULL, 0, NULL, 0}};
+    static const struct option opts[] = {
+        {"quiet", no_argument, NULL, 'q'}, {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
     bool quiet = false;
     int c;
     optind = 1;
     argc--, argv++; /* "check" is argv[0] now */
     while ((c = getopt_long(argc, argv, "qh", opts, NULL)) != -1) {
         switch (c) {
-        case 'q': quiet = true; break;
-        case 'h': config_usage(stdout); return CLI_EXIT_OK;
-        default: config_usage(stderr); return CLI_EXIT_USAGE;
+        case 'q':
+            quiet = true;
+            break;
+        case 'h':
+            config_usage(stdout);
+            return CLI_EXIT_OK;
+        default:
+            config_usage(stderr);
+            return CLI_EXIT_USAGE;
         }
     }
     if (optind != argc - 1) {
@@ -83,8 +88,10 @@ int cli_config(int argc, char **argv)
         }
         exit_rc = CLI_EXIT_OK;
     } else {
-        if (rc == VG_ERR_NOMEM) fprintf(stderr, "vigil: error: %s: out of memory\n", path);
-        else fprintf(stderr, "vigil: %s: %u error(s)\n", path, errs.errors);
+        if (rc == VG_ERR_NOMEM)
+            fprintf(stderr, "vigil: error: %s: out of memory\n", path);
+        else
+            fprintf(stderr, "vigil: %s: %u error(s)\n", path, errs.errors);
         exit_rc = CLI_EXIT_RUNTIME;
     }
     vg_config_fini(&cfg);

@@ -64,8 +64,8 @@ __attribute__((format(printf, 4, 5))) static void add_err(struct vg_config_error
     va_end(ap);
 }
 
-__attribute__((format(printf, 4, 5))) static void add_warn(struct vg_config_errors *e, uint32_t line,
-                                                           uint32_t col, const char *fmt, ...)
+__attribute__((format(printf, 4, 5))) static void
+add_warn(struct vg_config_errors *e, uint32_t line, uint32_t col, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -83,7 +83,8 @@ void vg_config_errors_print(const struct vg_config_errors *errs, FILE *out)
         else
             fprintf(out, "vigil: %s: %s: %s\n", kind, errs->file, m->msg);
     }
-    if (errs->dropped) fprintf(out, "vigil: %s: %u more message(s) not shown\n", errs->file, errs->dropped);
+    if (errs->dropped)
+        fprintf(out, "vigil: %s: %u more message(s) not shown\n", errs->file, errs->dropped);
 }
 
 /* ---- the tree (pass 1) ---------------------------------------------------------------------- */
@@ -94,11 +95,11 @@ enum { N_SCALAR, N_MAP, N_SEQ };
 
 struct cnode {
     uint8_t kind;
-    bool plain;          /* an unquoted scalar (only plain "~", "null" and "" are null) */
-    uint32_t line, col;  /* 1-based */
+    bool plain;                 /* an unquoted scalar (only plain "~", "null" and "" are null) */
+    uint32_t line, col;         /* 1-based */
     uint32_t first, last, next; /* children (mapping: key, value, key, value...) */
     uint32_t nkids;
-    char *s;             /* scalar text, NUL-terminated */
+    char *s; /* scalar text, NUL-terminated */
     size_t len;
 };
 
@@ -110,7 +111,8 @@ struct tree {
 
 static void tree_fini(struct tree *t)
 {
-    for (uint32_t i = 0; i < t->count; i++) vg_free(t->n[i].s);
+    for (uint32_t i = 0; i < t->count; i++)
+        vg_free(t->n[i].s);
     vg_free(t->n);
     memset(t, 0, sizeof *t);
 }
@@ -175,7 +177,8 @@ static bool attach(struct tree *t, const uint32_t *stack, int sp, uint32_t id,
     struct cnode *par = &t->n[stack[sp - 1]];
     if (par->kind == N_MAP && par->nkids % 2 == 0) { /* key position */
         if (c->kind != N_SCALAR) {
-            add_err(errs, c->line, c->col, "a key must be a plain name, not %s", kind_name(c->kind));
+            add_err(errs, c->line, c->col, "a key must be a plain name, not %s",
+                    kind_name(c->kind));
             return false;
         }
         if (par->nkids / 2 >= VG_CONFIG_MAX_MAP_ENTRIES) {
@@ -232,8 +235,10 @@ static int build_tree(struct tree *t, const char *data, size_t len, struct vg_co
     if (nul) {
         uint32_t line = 1, col = 1;
         for (const char *q = data; q < nul; q++) {
-            if (*q == '\n') line++, col = 1;
-            else col++;
+            if (*q == '\n')
+                line++, col = 1;
+            else
+                col++;
         }
         add_err(errs, line, col, "NUL byte: not a text file");
         return VG_ERR_FORMAT;
@@ -258,7 +263,9 @@ static int build_tree(struct tree *t, const char *data, size_t len, struct vg_co
         const yaml_mark_t *m = &ev.start_mark;
         uint32_t id;
         switch (ev.type) {
-        case YAML_STREAM_END_EVENT: done = true; break;
+        case YAML_STREAM_END_EVENT:
+            done = true;
+            break;
         case YAML_DOCUMENT_START_EVENT:
             if (++docs > 1) {
                 add_err(errs, (uint32_t)m->line + 1, (uint32_t)m->column + 1,
@@ -313,8 +320,8 @@ static int build_tree(struct tree *t, const char *data, size_t len, struct vg_co
         case YAML_MAPPING_START_EVENT:
         case YAML_SEQUENCE_START_EVENT: {
             bool map = ev.type == YAML_MAPPING_START_EVENT;
-            const unsigned char *anchor = map ? ev.data.mapping_start.anchor
-                                              : ev.data.sequence_start.anchor;
+            const unsigned char *anchor =
+                map ? ev.data.mapping_start.anchor : ev.data.sequence_start.anchor;
             const unsigned char *tag =
                 map ? (ev.data.mapping_start.implicit ? NULL : ev.data.mapping_start.tag)
                     : (ev.data.sequence_start.implicit ? NULL : ev.data.sequence_start.tag);
@@ -345,13 +352,14 @@ static int build_tree(struct tree *t, const char *data, size_t len, struct vg_co
         case YAML_SEQUENCE_END_EVENT:
             if (sp > 0) sp--;
             break;
-        default: break;
+        default:
+            break;
         }
         yaml_event_delete(&ev);
         continue;
     too_many:
-        add_err(errs, (uint32_t)m->line + 1, (uint32_t)m->column + 1, "more than %u entries in the file",
-                VG_CONFIG_MAX_NODES);
+        add_err(errs, (uint32_t)m->line + 1, (uint32_t)m->column + 1,
+                "more than %u entries in the file", VG_CONFIG_MAX_NODES);
         rc = VG_ERR_FORMAT;
         yaml_event_delete(&ev);
     }
@@ -370,7 +378,8 @@ static bool is_null(const struct cnode *n)
 /* yes/no/true/false/on/off/1/0, as Suricata's ConfValIsTrue/False. */
 static bool parse_bool(const char *s, bool *out)
 {
-    static const char *const t[] = {"yes", "true", "on", "1"}, *const f[] = {"no", "false", "off", "0"};
+    static const char *const t[] = {"yes", "true", "on", "1"}, *const f[] = {"no", "false", "off",
+                                                                             "0"};
     for (int i = 0; i < 4; i++) {
         if (strcasecmp(s, t[i]) == 0) return *out = true, true;
         if (strcasecmp(s, f[i]) == 0) return *out = false, true;
@@ -394,13 +403,15 @@ static bool parse_uint(const char *s, uint64_t *out)
 bool vg_config_parse_size(const char *s, uint64_t *out)
 {
     const char *p = s;
-    while (*p == ' ') p++;
+    while (*p == ' ')
+        p++;
     if (!isdigit((unsigned char)*p)) return false;
     char *end;
     errno = 0;
     double v = strtod(p, &end);
     if (errno || end == p || !(v >= 0)) return false;
-    while (*end == ' ') end++;
+    while (*end == ' ')
+        end++;
     char unit[8];
     size_t ul = 0;
     while (isalpha((unsigned char)end[ul]) && ul < sizeof unit - 1) {
@@ -409,7 +420,8 @@ bool vg_config_parse_size(const char *s, uint64_t *out)
     }
     unit[ul] = '\0';
     end += ul;
-    while (*end == ' ') end++;
+    while (*end == ' ')
+        end++;
     if (*end) return false;
     double mul;
     if (ul == 0 || strcmp(unit, "b") == 0)
@@ -426,7 +438,7 @@ bool vg_config_parse_size(const char *s, uint64_t *out)
         return false;
     double r = v * mul;
     if (r >= 18446744073709549568.0) return false; /* largest double below 2^64 */
-    if (ul == 0 && v != floor(v)) return false;      /* "1.5" bytes */
+    if (ul == 0 && v != floor(v)) return false;    /* "1.5" bytes */
     *out = (uint64_t)r;
     return true;
 }
@@ -440,10 +452,14 @@ bool vg_config_parse_duration(const char *s, uint64_t *out)
     unsigned long long v = strtoull(s, &end, 10);
     if (errno) return false;
     uint64_t mul = 1;
-    if (*end == 's') end++;
-    else if (*end == 'm') mul = 60, end++;
-    else if (*end == 'h') mul = 3600, end++;
-    else if (*end == 'd') mul = 86400, end++;
+    if (*end == 's')
+        end++;
+    else if (*end == 'm')
+        mul = 60, end++;
+    else if (*end == 'h')
+        mul = 3600, end++;
+    else if (*end == 'd')
+        mul = 86400, end++;
     if (*end || v > UINT32_MAX / mul) return false;
     *out = v * mul;
     return true;
@@ -452,20 +468,20 @@ bool vg_config_parse_duration(const char *s, uint64_t *out)
 /* ---- the schema (pass 2) ------------------------------------------------------------------ */
 
 enum kt {
-    KT_MAP,      /* a mapping of sub-keys */
-    KT_BOOL,     /* bool */
-    KT_U16,      /* uint16_t */
-    KT_U32,      /* uint32_t */
-    KT_U64,      /* uint64_t */
-    KT_SIZE,     /* size_t, from a size string */
-    KT_SIZE64,   /* uint64_t, from a size string */
-    KT_DUR,      /* uint32_t seconds, from a duration */
-    KT_DUR_MS,   /* uint32_t milliseconds, from a duration in seconds */
-    KT_DOUBLE,   /* double */
-    KT_STR,      /* char * (owned) */
-    KT_PATH,     /* char * (owned), resolved against the config file's folder */
-    KT_FN,       /* a handler */
-    KT_IGNORED,  /* a Suricata key vigil does not use: a warning */
+    KT_MAP,     /* a mapping of sub-keys */
+    KT_BOOL,    /* bool */
+    KT_U16,     /* uint16_t */
+    KT_U32,     /* uint32_t */
+    KT_U64,     /* uint64_t */
+    KT_SIZE,    /* size_t, from a size string */
+    KT_SIZE64,  /* uint64_t, from a size string */
+    KT_DUR,     /* uint32_t seconds, from a duration */
+    KT_DUR_MS,  /* uint32_t milliseconds, from a duration in seconds */
+    KT_DOUBLE,  /* double */
+    KT_STR,     /* char * (owned) */
+    KT_PATH,    /* char * (owned), resolved against the config file's folder */
+    KT_FN,      /* a handler */
+    KT_IGNORED, /* a Suricata key vigil does not use: a warning */
 };
 
 struct walk;
@@ -476,18 +492,18 @@ typedef void (*key_fn)(struct walk *w, const struct key *k, const struct cnode *
 struct key {
     const char *name;
     uint8_t type;
-    size_t off;             /* into struct vg_config */
-    double min, max;        /* numeric range (min == max == 0: any) */
-    const struct key *sub;  /* KT_MAP */
-    key_fn fn;              /* KT_FN */
-    const char *note;       /* KT_IGNORED: why */
+    size_t off;            /* into struct vg_config */
+    double min, max;       /* numeric range (min == max == 0: any) */
+    const struct key *sub; /* KT_MAP */
+    key_fn fn;             /* KT_FN */
+    const char *note;      /* KT_IGNORED: why */
 };
 
 struct walk {
     struct vg_config *c;
     struct vg_config_errors *errs;
     const struct tree *t;
-    int rc;                 /* VG_ERR_NOMEM sticks */
+    int rc; /* VG_ERR_NOMEM sticks */
     const struct cnode *beacon_node, *flow_memcap_node, *flow_max_node, *eve_node, *evidence_node;
     bool eve_seen;
     struct vg_config_list raw_rule_files; /* as written; resolved after the walk */
@@ -579,7 +595,8 @@ static void walk_value(struct walk *w, const struct key *k, const struct cnode *
     case KT_BOOL:
         if (!want_scalar(w, key, val, "yes or no")) return;
         if (!parse_bool(val->s, &b)) {
-            add_err(w->errs, val->line, val->col, "%s: expected yes or no, not '%s'", key->s, val->s);
+            add_err(w->errs, val->line, val->col, "%s: expected yes or no, not '%s'", key->s,
+                    val->s);
             return;
         }
         *(bool *)base = b;
@@ -599,21 +616,27 @@ static void walk_value(struct walk *w, const struct key *k, const struct cnode *
             add_err(w->errs, val->line, val->col, "%s: %s is too large", key->s, val->s);
             return;
         }
-        if (k->type == KT_U16) *(uint16_t *)base = (uint16_t)u;
-        else if (k->type == KT_U32) *(uint32_t *)base = (uint32_t)u;
-        else *(uint64_t *)base = u;
+        if (k->type == KT_U16)
+            *(uint16_t *)base = (uint16_t)u;
+        else if (k->type == KT_U32)
+            *(uint32_t *)base = (uint32_t)u;
+        else
+            *(uint64_t *)base = u;
         return;
     case KT_SIZE:
     case KT_SIZE64:
         if (!want_scalar(w, key, val, "a size")) return;
         if (!vg_config_parse_size(val->s, &u)) {
             add_err(w->errs, val->line, val->col,
-                    "%s: expected a size such as 4096, 512kb, 64mb or 1gb, not '%s'", key->s, val->s);
+                    "%s: expected a size such as 4096, 512kb, 64mb or 1gb, not '%s'", key->s,
+                    val->s);
             return;
         }
         if (!in_range(w, k, key, val, (double)u, "bytes")) return;
-        if (k->type == KT_SIZE) *(size_t *)base = (size_t)u;
-        else *(uint64_t *)base = u;
+        if (k->type == KT_SIZE)
+            *(size_t *)base = (size_t)u;
+        else
+            *(uint64_t *)base = u;
         return;
     case KT_DUR:
     case KT_DUR_MS:
@@ -633,7 +656,8 @@ static void walk_value(struct walk *w, const struct key *k, const struct cnode *
         errno = 0;
         double d = strtod(val->s, &end);
         if (errno || end == val->s || *end || !isfinite(d)) {
-            add_err(w->errs, val->line, val->col, "%s: expected a number, not '%s'", key->s, val->s);
+            add_err(w->errs, val->line, val->col, "%s: expected a number, not '%s'", key->s,
+                    val->s);
             return;
         }
         if (!in_range(w, k, key, val, d, "")) return;
@@ -655,7 +679,9 @@ static void walk_value(struct walk *w, const struct key *k, const struct cnode *
         *dst = s;
         return;
     }
-    case KT_FN: k->fn(w, k, key, val); return;
+    case KT_FN:
+        k->fn(w, k, key, val);
+        return;
     case KT_IGNORED:
         add_warn(w->errs, key->line, key->col, "%s: not used by vigil%s%s (ignored)", key->s,
                  k->note ? ": " : "", k->note ? k->note : "");
@@ -669,8 +695,10 @@ static unsigned edit_distance(const char *a, const char *b)
     size_t la = strlen(a), lb = strlen(b);
     if (la > 40 || lb > 40) return 99;
     unsigned d[41][41];
-    for (size_t i = 0; i <= la; i++) d[i][0] = (unsigned)i;
-    for (size_t j = 0; j <= lb; j++) d[0][j] = (unsigned)j;
+    for (size_t i = 0; i <= la; i++)
+        d[i][0] = (unsigned)i;
+    for (size_t j = 0; j <= lb; j++)
+        d[0][j] = (unsigned)j;
     for (size_t i = 1; i <= la; i++)
         for (size_t j = 1; j <= lb; j++) {
             unsigned c = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
@@ -705,8 +733,8 @@ static void walk_map(struct walk *w, const struct cnode *map, const struct key *
                 if (d < bd) bd = d, best = q->name;
             }
             if (best)
-                add_err(w->errs, key->line, key->col, "unknown key '%.80s' in %s (did you mean '%s'?)",
-                        key->s, section, best);
+                add_err(w->errs, key->line, key->col,
+                        "unknown key '%.80s' in %s (did you mean '%s'?)", key->s, section, best);
             else
                 add_err(w->errs, key->line, key->col, "unknown key '%.80s' in %s", key->s, section);
             continue;
@@ -842,8 +870,8 @@ static void fn_flow_max(struct walk *w, const struct key *k, const struct cnode 
     uint64_t v;
     if (!want_scalar(w, key, val, "a number")) return;
     if (!parse_uint(val->s, &v) || v < 16 || v > (1u << 30)) {
-        add_err(w->errs, val->line, val->col, "%s: expected a number of flows from 16 to %u, not '%s'",
-                key->s, 1u << 30, val->s);
+        add_err(w->errs, val->line, val->col,
+                "%s: expected a number of flows from 16 to %u, not '%s'", key->s, 1u << 30, val->s);
         return;
     }
     w->c->flow.max_flows = (uint32_t)v;
@@ -869,11 +897,26 @@ static void fn_capture_method(struct walk *w, const struct key *k, const struct 
 static void fn_evidence(struct walk *w, const struct key *k, const struct cnode *key,
                         const struct cnode *val);
 
-#define END {NULL, 0, 0, 0, 0, NULL, NULL, NULL}
-#define IGN(n, why) {n, KT_IGNORED, 0, 0, 0, NULL, NULL, why}
-#define FN(n, f, o) {n, KT_FN, o, 0, 0, NULL, f, NULL}
-#define MAP(n, s) {n, KT_MAP, 0, 0, 0, s, NULL, NULL}
-#define VAL(n, t, o, lo, hi) {n, t, o, lo, hi, NULL, NULL, NULL}
+#define END                                                                                        \
+    {                                                                                              \
+        NULL, 0, 0, 0, 0, NULL, NULL, NULL                                                         \
+    }
+#define IGN(n, why)                                                                                \
+    {                                                                                              \
+        n, KT_IGNORED, 0, 0, 0, NULL, NULL, why                                                    \
+    }
+#define FN(n, f, o)                                                                                \
+    {                                                                                              \
+        n, KT_FN, o, 0, 0, NULL, f, NULL                                                           \
+    }
+#define MAP(n, s)                                                                                  \
+    {                                                                                              \
+        n, KT_MAP, 0, 0, 0, s, NULL, NULL                                                          \
+    }
+#define VAL(n, t, o, lo, hi)                                                                       \
+    {                                                                                              \
+        n, t, o, lo, hi, NULL, NULL, NULL                                                          \
+    }
 
 static const struct key k_vars[] = {
     FN("address-groups", fn_addr_groups, 0),
@@ -1142,7 +1185,8 @@ static void fn_filetype(struct walk *w, const struct key *k, const struct cnode 
         w->c->redis_enabled = true; /* the file is still written: see docs/config.md */
         return;
     }
-    add_err(w->errs, val->line, val->col, "%s: expected regular or redis, not '%s'", key->s, val->s);
+    add_err(w->errs, val->line, val->col, "%s: expected regular or redis, not '%s'", key->s,
+            val->s);
 }
 
 static void fn_redis_mode(struct walk *w, const struct key *k, const struct cnode *key,
@@ -1166,12 +1210,16 @@ static void fn_rotate_interval(struct walk *w, const struct key *k, const struct
 {
     if (!want_scalar(w, key, val, "a duration")) return;
     uint64_t v = 0;
-    if (strcmp(val->s, "minute") == 0) v = 60;
-    else if (strcmp(val->s, "hour") == 0) v = 3600;
-    else if (strcmp(val->s, "day") == 0) v = 86400;
+    if (strcmp(val->s, "minute") == 0)
+        v = 60;
+    else if (strcmp(val->s, "hour") == 0)
+        v = 3600;
+    else if (strcmp(val->s, "day") == 0)
+        v = 86400;
     else if (!vg_config_parse_duration(val->s, &v) || v == 0) {
         add_err(w->errs, val->line, val->col,
-                "%s: expected a duration (30s, 15m, 1h, minute, hour, day), not '%s'", key->s, val->s);
+                "%s: expected a duration (30s, 15m, 1h, minute, hour, day), not '%s'", key->s,
+                val->s);
         return;
     }
     w->c->eve.rotate_interval_s = (uint32_t)v;
@@ -1195,10 +1243,11 @@ static void fn_capture_method(struct walk *w, const struct key *k, const struct 
 /* Suricata's eve-log types vigil does not write: a warning, so that a suricata.yaml list can be
  * carried over. */
 static const char *const suricata_only_types[] = {
-    "files", "drop", "smtp", "ftp", "ftp-data", "nfs", "smb", "tftp", "ikev2", "ike", "dcerpc",
-    "krb5", "snmp", "rfb", "sip", "dhcp", "mqtt", "http2", "pgsql", "quic", "rdp", "netflow",
-    "frame", "bittorrent-dht", "arp", "dnp3", "modbus", "enip", "websocket", "ldap", "doh2",
-    "pop3", "llmnr", "email", NULL};
+    "files", "drop",  "smtp",   "ftp",  "ftp-data",  "nfs",     "smb",   "tftp",
+    "ikev2", "ike",   "dcerpc", "krb5", "snmp",      "rfb",     "sip",   "dhcp",
+    "mqtt",  "http2", "pgsql",  "quic", "rdp",       "netflow", "frame", "bittorrent-dht",
+    "arp",   "dnp3",  "modbus", "enip", "websocket", "ldap",    "doh2",  "pop3",
+    "llmnr", "email", NULL};
 
 static void fn_eve_types(struct walk *w, const struct key *k, const struct cnode *key,
                          const struct cnode *val)
@@ -1206,8 +1255,8 @@ static void fn_eve_types(struct walk *w, const struct key *k, const struct cnode
     static const struct {
         const char *name;
         int type;
-    } names[] = {{"flow", ENG_EV_FLOW}, {"anomaly", ENG_EV_ANOMALY}, {"http", ENG_EV_HTTP},
-                 {"dns", ENG_EV_DNS},   {"tls", ENG_EV_TLS},         {"ssh", ENG_EV_SSH},
+    } names[] = {{"flow", ENG_EV_FLOW},   {"anomaly", ENG_EV_ANOMALY}, {"http", ENG_EV_HTTP},
+                 {"dns", ENG_EV_DNS},     {"tls", ENG_EV_TLS},         {"ssh", ENG_EV_SSH},
                  {"alert", ENG_EV_ALERT}, {"stats", ENG_EV_STATS}};
     if (val->kind != N_SEQ) {
         add_err(w->errs, val->line, val->col, "%s: expected a list of event types, not %s", key->s,
@@ -1225,7 +1274,8 @@ static void fn_eve_types(struct walk *w, const struct key *k, const struct cnode
                 add_warn(w->errs, opts->line, opts->col,
                          "options of event type '%s' are not used by vigil (ignored)", nm->s);
         } else if (it->kind != N_SCALAR || is_null(it)) {
-            add_err(w->errs, it->line, it->col, "%s: each entry must be an event type name", key->s);
+            add_err(w->errs, it->line, it->col, "%s: each entry must be an event type name",
+                    key->s);
             continue;
         }
         bool found = false;
@@ -1270,7 +1320,8 @@ static void fn_outputs(struct walk *w, const struct key *k, const struct cnode *
         const struct cnode *body = &w->t->n[nm->next];
         if (strcmp(nm->s, "eve-log") != 0) {
             add_err(w->errs, nm->line, nm->col,
-                    "unknown output '%.80s': vigil writes eve-log only (see docs/config.md)", nm->s);
+                    "unknown output '%.80s': vigil writes eve-log only (see docs/config.md)",
+                    nm->s);
             continue;
         }
         if (w->eve_seen) {
@@ -1382,7 +1433,8 @@ static void finish(struct walk *w)
         add_err(w->errs, n ? n->line : 0, n ? n->col : 0,
                 "evidence: first-packets and last-packets are both 0: no packet would be kept");
     }
-    if (c->redis_enabled && c->eve.redis_mode == EVE_REDIS_OFF) c->eve.redis_mode = EVE_REDIS_STREAM;
+    if (c->redis_enabled && c->eve.redis_mode == EVE_REDIS_OFF)
+        c->eve.redis_mode = EVE_REDIS_STREAM;
     check_vars(w);
 }
 
@@ -1408,7 +1460,8 @@ void vg_config_init(struct vg_config *c)
 
 static void list_fini(struct vg_config_list *l)
 {
-    for (size_t i = 0; i < l->n; i++) vg_free(l->v[i].s);
+    for (size_t i = 0; i < l->n; i++)
+        vg_free(l->v[i].s);
     vg_free(l->v);
     l->v = NULL;
     l->n = 0;
@@ -1545,11 +1598,12 @@ unsigned vg_config_check_files(const struct vg_config *c, struct vg_config_error
 void vg_config_summary(const struct vg_config *c, char *buf, size_t len)
 {
     size_t ports = 0;
-    for (size_t i = 0; i < c->n_vars; i++) ports += c->vars[i].port;
+    for (size_t i = 0; i < c->n_vars; i++)
+        ports += c->vars[i].port;
     char redis[300] = "";
     if (c->redis_enabled)
-        snprintf(redis, sizeof redis, ", redis %s:%u", c->redis_server ? c->redis_server : "127.0.0.1",
-                 c->eve.redis_port);
+        snprintf(redis, sizeof redis, ", redis %s:%u",
+                 c->redis_server ? c->redis_server : "127.0.0.1", c->eve.redis_port);
     snprintf(buf, len,
              "%zu address and %zu port variable(s), %zu rule file(s), %zu indicator file(s), "
              "eve-log %s%s%s, %u flows max, %u worker(s)%s",

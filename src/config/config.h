@@ -38,13 +38,13 @@
 #include "stream/stream.h"
 #include "tamper/tamper.h"
 
-#define VG_CONFIG_MAX_BYTES (1u << 20)   /* file size */
-#define VG_CONFIG_MAX_DEPTH 32           /* nesting of mappings and sequences */
-#define VG_CONFIG_MAX_NODES 65536        /* scalars, mappings and sequences in all */
-#define VG_CONFIG_MAX_MAP_ENTRIES 2048   /* keys in one mapping */
-#define VG_CONFIG_MAX_SCALAR 65536       /* bytes of one value */
-#define VG_CONFIG_MAX_LIST 4096          /* entries of one list (rule files, indicator files...) */
-#define VG_CONFIG_ERRORS_KEPT 64         /* messages kept; more are counted in `dropped` */
+#define VG_CONFIG_MAX_BYTES (1u << 20) /* file size */
+#define VG_CONFIG_MAX_DEPTH 32         /* nesting of mappings and sequences */
+#define VG_CONFIG_MAX_NODES 65536      /* scalars, mappings and sequences in all */
+#define VG_CONFIG_MAX_MAP_ENTRIES 2048 /* keys in one mapping */
+#define VG_CONFIG_MAX_SCALAR 65536     /* bytes of one value */
+#define VG_CONFIG_MAX_LIST 4096        /* entries of one list (rule files, indicator files...) */
+#define VG_CONFIG_ERRORS_KEPT 64       /* messages kept; more are counted in `dropped` */
 
 /* One message: an error, or a warning (a key vigil knows but does not use, a missing file). */
 struct vg_config_error {
@@ -54,12 +54,12 @@ struct vg_config_error {
 };
 
 struct vg_config_errors {
-    char file[512];     /* the config file, as given */
+    char file[512]; /* the config file, as given */
     struct vg_config_error e[VG_CONFIG_ERRORS_KEPT];
-    unsigned n;         /* messages kept in e[] */
-    unsigned errors;    /* errors in all (kept or not) */
-    unsigned warnings;  /* warnings in all */
-    unsigned dropped;   /* messages not kept */
+    unsigned n;        /* messages kept in e[] */
+    unsigned errors;   /* errors in all (kept or not) */
+    unsigned warnings; /* warnings in all */
+    unsigned dropped;  /* messages not kept */
 };
 
 /* A string value with the place it came from (for messages that come later, e.g. a rule file
@@ -93,36 +93,36 @@ struct vg_config {
     size_t n_vars;
 
     /* rules */
-    char *default_rule_path;          /* as resolved; NULL: the config file's folder */
-    struct vg_config_list rule_files; /* resolved against default-rule-path */
+    char *default_rule_path;                  /* as resolved; NULL: the config file's folder */
+    struct vg_config_list rule_files;         /* resolved against default-rule-path */
     struct vg_config_str classification_file; /* .s NULL: built-in table */
-    char *rule_cache_dir;             /* rule-cache.dir; NULL: the default ($XDG_CACHE_HOME/vigil) */
-    bool rule_cache_enabled;          /* rule-cache.enabled (default yes) */
+    char *rule_cache_dir;    /* rule-cache.dir; NULL: the default ($XDG_CACHE_HOME/vigil) */
+    bool rule_cache_enabled; /* rule-cache.enabled (default yes) */
 
     /* outputs: default-log-dir and the eve-log entry */
-    char *log_dir;                    /* NULL: the CLI default (vigil-out) */
-    char *eve_filename;               /* "eve.json" */
-    unsigned eve_types;               /* bit (1 << ENG_EV_x); ~0u: all */
-    struct eve_sink_config eve;       /* rotation, split, Redis (path/host/key point below) */
+    char *log_dir;              /* NULL: the CLI default (vigil-out) */
+    char *eve_filename;         /* "eve.json" */
+    unsigned eve_types;         /* bit (1 << ENG_EV_x); ~0u: all */
+    struct eve_sink_config eve; /* rotation, split, Redis (path/host/key point below) */
     bool redis_enabled;
     char *redis_server;
     char *redis_key;
 
     /* evidence and report */
     bool evidence_enabled;
-    struct evidence_config evidence;  /* .dir is set by the caller (the output folder) */
+    struct evidence_config evidence; /* .dir is set by the caller (the output folder) */
     bool report_enabled;
 
     /* pipeline */
     struct decode_config decode;
     struct flow_config flow;
-    uint64_t flow_memcap;             /* flow.memcap as given (0: not set); max_flows is derived */
+    uint64_t flow_memcap; /* flow.memcap as given (0: not set); max_flows is derived */
     struct stream_config stream;
-    uint64_t stream_memcap_session;   /* stream.memcap as given (0: not set) */
-    uint64_t stream_memcap_reasm;     /* stream.reassembly.memcap (0: not set); stream.memcap is
-                                       * their sum: vigil has one memcap for state and data */
+    uint64_t stream_memcap_session; /* stream.memcap as given (0: not set) */
+    uint64_t stream_memcap_reasm;   /* stream.reassembly.memcap (0: not set); stream.memcap is
+                                     * their sum: vigil has one memcap for state and data */
     struct tamper_config tamper;
-    double tamper_min_confidence;     /* tamper.min-confidence, 0..1; < 0: not set */
+    double tamper_min_confidence; /* tamper.min-confidence, 0..1; < 0: not set */
 
     /* intel */
     struct vg_config_list ioc_files;
@@ -187,7 +187,8 @@ struct rule_error;
 void vg_config_apply_engine(const struct vg_config *c, struct engine_config *ec);
 /* Sets every variable of c on the loader, then loads the classification file if any. Returns VG_OK
  * or the first error (err->msg says which variable or file, with the config position). */
-int vg_config_apply_rules(const struct vg_config *c, struct rule_loader *ld, struct rule_error *err);
+int vg_config_apply_rules(const struct vg_config *c, struct rule_loader *ld,
+                          struct rule_error *err);
 /* Fills an EVE sink configuration from c: rotation, split, Redis. The strings point into c (c
  * must outlive the sink's opening); the path is the caller's (it knows the output folder). */
 void vg_config_apply_eve(const struct vg_config *c, struct eve_sink_config *sc);

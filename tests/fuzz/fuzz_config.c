@@ -20,8 +20,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct vg_config c;
     struct vg_config_errors errs;
     vg_config_init(&c);
-    int rc = vg_config_load_buffer("fuzz.yaml", "/nonexistent", (const char *)data, size, &c, &errs);
-    for (unsigned i = 0; i < errs.n; i++) sink += strlen(errs.e[i].msg) + errs.e[i].line;
+    int rc =
+        vg_config_load_buffer("fuzz.yaml", "/nonexistent", (const char *)data, size, &c, &errs);
+    for (unsigned i = 0; i < errs.n; i++)
+        sink += strlen(errs.e[i].msg) + errs.e[i].line;
     if (rc == 0) {
         vg_config_check_files(&c, &errs);
         char buf[600];
@@ -34,7 +36,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         eve_sink_config_default(&sc);
         vg_config_apply_eve(&c, &sc);
         sink += ec.flow.max_flows + sc.rotate_size;
-        for (size_t i = 0; i < c.n_vars; i++) sink += strlen(c.vars[i].value);
+        for (size_t i = 0; i < c.n_vars; i++)
+            sink += strlen(c.vars[i].value);
     }
     vg_config_fini(&c);
     return 0;

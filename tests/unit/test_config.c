@@ -1,5 +1,5 @@
-/* test_config.c - the YAML configuration loader (src/config): every kind of key, defaults, the apply
- * functions, and the position and wording of errors for broken files. */
+/* test_config.c - the YAML configuration loader (src/config): every kind of key, defaults, the
+ * apply functions, and the position and wording of errors for broken files. */
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -260,9 +260,10 @@ static void test_keys(void)
 
 static void test_warnings(void)
 {
-    CHECK_EQ_U(load("flow:\n  hash-size: 65536\nflow-timeouts:\n  tcp:\n    emergency-new: 10\n"
-                    "outputs:\n  - eve-log:\n      types: [alert, smtp]\n      community-id: yes\n"),
-               VG_OK);
+    CHECK_EQ_U(
+        load("flow:\n  hash-size: 65536\nflow-timeouts:\n  tcp:\n    emergency-new: 10\n"
+             "outputs:\n  - eve-log:\n      types: [alert, smtp]\n      community-id: yes\n"),
+        VG_OK);
     CHECK_EQ_U(E.errors, 0);
     CHECK_EQ_U(E.warnings, 4);
     CHECK_EQ_U(E.e[0].line, 2);
@@ -305,7 +306,8 @@ static void test_errors(void)
     CHECK_EQ_U(load("workers: *x\n"), VG_ERR_FORMAT);
     CHECK(err_starts("1:10: aliases (*x) and anchors are not supported"));
     /* duplicate key */
-    CHECK_EQ_U(load("flow:\n  max-flows: 100\nworkers: 1\nflow:\n  max-flows: 200\n"), VG_ERR_FORMAT);
+    CHECK_EQ_U(load("flow:\n  max-flows: 100\nworkers: 1\nflow:\n  max-flows: 200\n"),
+               VG_ERR_FORMAT);
     CHECK(err_starts("4:1: duplicate key 'flow' (first at line 1)"));
     CHECK_EQ_U(load("vars:\n  address-groups:\n    HOME_NET: 1.2.3.4\n    HOME_NET: 5.6.7.8\n"),
                VG_ERR_FORMAT);
@@ -319,7 +321,8 @@ static void test_errors(void)
     CHECK_EQ_U(load("flow: {max-flows: 100"), VG_ERR_FORMAT);
     CHECK(strstr(first_err(), "flow mapping") != NULL);
     /* binary garbage */
-    static const char bin[] = "\x7f" "ELF\x02\x01\x01\xff\xfe\x80\x81 garbage";
+    static const char bin[] = "\x7f"
+                              "ELF\x02\x01\x01\xff\xfe\x80\x81 garbage";
     CHECK_EQ_U(vg_config_load_buffer("t.yaml", NULL, bin, sizeof bin - 1, &C, &E), VG_ERR_FORMAT);
     CHECK(E.errors >= 1 && E.e[0].line == 1);
     static const char nul[] = "workers: 1\nab\0cd: 2\n";
@@ -329,8 +332,10 @@ static void test_errors(void)
     char deep[400];
     size_t n = 0;
     n += (size_t)snprintf(deep, sizeof deep, "a: ");
-    for (int i = 0; i < 100; i++) deep[n++] = '[';
-    for (int i = 0; i < 100; i++) deep[n++] = ']';
+    for (int i = 0; i < 100; i++)
+        deep[n++] = '[';
+    for (int i = 0; i < 100; i++)
+        deep[n++] = ']';
     deep[n++] = '\n';
     deep[n] = '\0';
     CHECK_EQ_U(load(deep), VG_ERR_FORMAT);
@@ -382,7 +387,8 @@ static void test_caps(void)
     size_t bsz = cap * 24 + 64;
     char *big = vg_malloc(bsz);
     size_t n = (size_t)snprintf(big, bsz, "vars:\n  address-groups:\n");
-    for (size_t i = 0; i < cap; i++) n += (size_t)snprintf(big + n, bsz - n, "    V%zu: 1.2.3.4\n", i);
+    for (size_t i = 0; i < cap; i++)
+        n += (size_t)snprintf(big + n, bsz - n, "    V%zu: 1.2.3.4\n", i);
     CHECK_EQ_U(load(big), VG_ERR_FORMAT);
     CHECK(strstr(first_err(), "more than 2048 keys in one mapping") != NULL);
     vg_free(big);
@@ -397,7 +403,8 @@ static void test_caps(void)
     /* errors beyond the kept ones are counted */
     char *many = vg_malloc(200 * 20);
     n = 0;
-    for (int i = 0; i < 200; i++) n += (size_t)snprintf(many + n, 200 * 20 - n, "bad%d: 1\n", i);
+    for (int i = 0; i < 200; i++)
+        n += (size_t)snprintf(many + n, 200 * 20 - n, "bad%d: 1\n", i);
     CHECK_EQ_U(load(many), VG_ERR_FORMAT);
     CHECK_EQ_U(E.errors, 200);
     CHECK_EQ_U(E.n, VG_CONFIG_ERRORS_KEPT);
@@ -506,8 +513,10 @@ static void test_alloc_failures(void)
         vg_alloc_fail_after(i);
         int rc = vg_config_load_buffer("t.yaml", "/d", y, strlen(y), &C, &E);
         vg_alloc_fail_after(-1);
-        if (rc == VG_OK) ok++;
-        else if (rc == VG_ERR_NOMEM) failed++;
+        if (rc == VG_OK)
+            ok++;
+        else if (rc == VG_ERR_NOMEM)
+            failed++;
     }
     CHECK(failed > 0);
     CHECK(ok > 0);
