@@ -414,7 +414,7 @@ bool vg_config_parse_size(const char *s, uint64_t *out)
         end++;
     char unit[8];
     size_t ul = 0;
-    while (isalpha((unsigned char)end[ul]) && ul < sizeof unit - 1) {
+    while (ul < sizeof unit - 1 && isalpha((unsigned char)end[ul])) {
         unit[ul] = (char)tolower((unsigned char)end[ul]);
         ul++;
     }
