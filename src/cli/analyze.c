@@ -115,6 +115,7 @@ static const char *find_config_arg(int argc, char **argv, bool *missing)
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (strcmp(a, "--") == 0) break;
+        if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) return NULL; /* help wins */
         if (strcmp(a, "-c") == 0 || strcmp(a, "--config") == 0) {
             if (i + 1 >= argc) {
                 *missing = true;

@@ -728,7 +728,9 @@ static void walk_map(struct walk *w, const struct cnode *map, const struct key *
         if (!k) {
             const char *best = NULL;
             unsigned bd = 3;
-            for (const struct key *q = keys; q->name; q++) {
+            /* the suggestion only matters for a message that is kept (bounded work on a file of
+             * thousands of unknown keys) */
+            for (const struct key *q = keys; q->name && w->errs->n < VG_CONFIG_ERRORS_KEPT; q++) {
                 unsigned d = edit_distance(q->name, key->s);
                 if (d < bd) bd = d, best = q->name;
             }

@@ -106,6 +106,8 @@ if [ ! -e "$T/o2" ]; then ok; else bad "output written despite a broken config";
 printf 'rule-files: [nothere.rules]\n' >"$T/norules.yaml"
 expect "analyze -c missing rule file" 2 "$V" analyze -c "$T/norules.yaml" -o "$T/o3" $PCAP
 has "missing rule file names the config line" "$T/err" "$T/norules.yaml:1:14: rule-files $T/nothere.rules: "
+expect "analyze --help with a broken -c" 0 "$V" analyze -c "$T/bad.yaml" --help
+has "analyze help mentions -c" "$T/out" '^  -c, --config FILE'
 expect "analyze -c without FILE" 2 "$V" analyze $PCAP -c
 expect "analyze -c missing" 2 "$V" analyze -c "$T/none.yaml" $PCAP
 
