@@ -75,6 +75,7 @@ if [ "$only" != "unit" ]; then
   run_suite "report in chromium" env VIGIL_BIN=build/vigil bash tests/tools/report_chromium.sh
   run_suite "redis output" env VIGIL_BIN=build/vigil bash tests/tools/redis_test.sh
   run_suite "eve rotation and split" env VIGIL_BIN=build/vigil bash tests/tools/rotation_test.sh
+  run_suite "config" env VIGIL_BIN=build/vigil bash tests/tools/config_test.sh
   run_suite "benign sweep (no tamper)" env VIGIL_BIN=build/vigil $PY tests/tools/benign_sweep.py
   # Gate at the pass rate reached on the whole selection (the harder number: http-evader cases
   # depend on the HTTP parser's decoding: 0.68 reached; with --skip http-evader 0.86).

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "config/config.h"
 #include "core/vg_alloc.h"
 #include "core/vg_anomaly.h"
 #include "core/vg_log.h"
@@ -29,6 +30,9 @@ static void analyze_usage(FILE *out)
           "Reads pcap and pcapng files in the order given and writes EVE JSON events.\n"
           "\n"
           "options:\n"
+          "  -c, --config FILE    a vigil.yaml configuration (docs/config.md); the flags below\n"
+          "                       win over the file's values, --rules/--ioc/--beacon-allowlist\n"
+          "                       files are added to the file's lists\n"
           "  -o, --output DIR     output folder (default vigil-out); eve.json is written there\n"
           "  -r FILE              a capture file to read (repeatable; same as a FILE argument)\n"
           "      --rules FILE     a Suricata rule file (repeatable)\n"
@@ -87,6 +91,62 @@ static void analyze_usage(FILE *out)
 /* The context outlives every early return (it is reachable from here, so leak checkers stay quiet
  * on error paths); freed after the worker. */
 static struct intel_ctx *g_intel;
+/* The -c configuration, for the same reason (freed at the end of cli_analyze). */
+static struct vg_config g_conf;
+/* Labels of the files that come from the configuration ("vigil.yaml:12:5: rule-files"). */
+static char g_labels[256][600];
+static unsigned g_nlabels;
+
+static char *conf_label(const struct vg_config_str *s, const char *key)
+{
+    if (g_nlabels >= sizeof g_labels / sizeof g_labels[0]) return NULL;
+    char *l = g_labels[g_nlabels++];
+    snprintf(l, sizeof g_labels[0], "%.400s:%u:%u: %s", g_conf.path ? g_conf.path : "config",
+             s->line, s->col, key);
+    return l;
+}
+
+/* -c FILE / --config FILE / --config=FILE / -cFILE, found before the other options are parsed so
+ * that the file's values become the defaults the flags then overwrite, whatever their order. */
+static const char *find_config_arg(int argc, char **argv, bool *missing)
+{
+    const char *path = NULL;
+    *missing = false;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "--") == 0) break;
+        if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) return NULL; /* help wins */
+        if (strcmp(a, "-c") == 0 || strcmp(a, "--config") == 0) {
+            if (i + 1 >= argc) {
+                *missing = true;
+                return NULL;
+            }
+            path = argv[++i];
+        } else if (strncmp(a, "--config=", 9) == 0) {
+            path = a + 9;
+        } else if (a[0] == '-' && a[1] && a[1] != '-') {
+            /* a cluster of short options, as getopt reads it: -qc FILE, -cFILE, -o DIR */
+            for (const char *q = a + 1; *q; q++) {
+                if (*q == 'o' || *q == 'r') {
+                    if (!q[1]) i++; /* its argument is the next word */
+                    break;
+                }
+                if (*q == 'c') {
+                    if (q[1]) {
+                        path = q + 1;
+                    } else if (i + 1 < argc) {
+                        path = argv[++i];
+                    } else {
+                        *missing = true;
+                        return NULL;
+                    }
+                    break;
+                }
+            }
+        }
+    }
+    return path;
+}
 
 struct intel_load_report {
     unsigned shown;
@@ -327,7 +387,8 @@ static void print_summary(const struct worker *w, const struct engine_result *re
 /* Loads every --rules file and builds the matcher. Prints the counts on stderr (unless quiet),
  * each skipped rule as file:line: reason at -v. Returns CLI_EXIT_OK, CLI_EXIT_USAGE (a file could
  * not be read) or CLI_EXIT_RUNTIME. 0 rules loaded is a warning, not an error. */
-static int load_rules(char *const *paths, int n, const struct detect_build_cfg *bc, bool quiet,
+static int load_rules(char *const *paths, char *const *labels, int n,
+                      const struct vg_config *conf, const struct detect_build_cfg *bc, bool quiet,
                       struct rule_loader **ldp, struct detect_engine **dep)
 {
     *ldp = NULL;
@@ -337,16 +398,26 @@ static int load_rules(char *const *paths, int n, const struct detect_build_cfg *
         fprintf(stderr, "vigil: error: out of memory loading rules\n");
         return CLI_EXIT_RUNTIME;
     }
+    /* The configuration's variables ($HOME_NET...) and classification file, before any rule. */
+    struct rule_error cre;
+    memset(&cre, 0, sizeof cre);
+    int crc = vg_config_apply_rules(conf, ld, &cre);
+    if (crc != VG_OK) {
+        fprintf(stderr, "vigil: error: %s\n", cre.msg);
+        rule_loader_free(ld);
+        return crc == VG_ERR_NOMEM ? CLI_EXIT_RUNTIME : CLI_EXIT_USAGE;
+    }
     for (int i = 0; i < n; i++) {
         struct rule_error re;
+        const char *label = labels[i] ? labels[i] : "--rules";
         int rc = rule_loader_load_file(ld, paths[i], &re);
         if (rc == VG_ERR_IO) {
-            fprintf(stderr, "vigil: error: --rules %s: %s\n", paths[i], re.msg);
+            fprintf(stderr, "vigil: error: %s %s: %s\n", label, paths[i], re.msg);
             rule_loader_free(ld);
             return CLI_EXIT_USAGE;
         }
         if (rc != VG_OK) {
-            fprintf(stderr, "vigil: error: --rules %s: out of memory\n", paths[i]);
+            fprintf(stderr, "vigil: error: %s %s: out of memory\n", label, paths[i]);
             rule_loader_free(ld);
             return CLI_EXIT_RUNTIME;
         }
@@ -409,12 +480,14 @@ int cli_analyze(int argc, char **argv)
     struct detect_build_cfg dbc;
     memset(&dbc, 0, sizeof dbc);
     const char *ioc_paths[INTEL_FILES_MAX], *allow_paths[INTEL_FILES_MAX];
+    const char *ioc_labels[INTEL_FILES_MAX] = {NULL}, *allow_labels[INTEL_FILES_MAX] = {NULL};
     int n_ioc = 0, n_allow = 0;
     struct beacon_config bcfg;
     beacon_config_default(&bcfg);
     bool beacons = true;
     static const struct option opts[] = {
         {"output", required_argument, NULL, 'o'},      {"rules", required_argument, NULL, OPT_RULES},
+        {"config", required_argument, NULL, 'c'},
         {"no-progress", no_argument, NULL, OPT_NO_PROGRESS}, {"quiet", no_argument, NULL, 'q'},
         {"stop-after", required_argument, NULL, OPT_STOP_AFTER},
         {"eve-types", required_argument, NULL, OPT_EVE_TYPES},
@@ -450,23 +523,80 @@ int cli_analyze(int argc, char **argv)
     int redis_mode = EVE_REDIS_STREAM;
     uint64_t v;
     const char *outdir = "vigil-out";
-    /* One allocation for both lists, so that every early return that frees `files` frees both. */
-    char **files = vg_calloc(2 * ((size_t)argc + 1), sizeof *files);
+    /* The configuration file first: its values are the defaults the flags overwrite. */
+    vg_config_fini(&g_conf); /* (an initialised struct: a second call in one process) */
+    g_nlabels = 0;
+    bool conf_missing;
+    const char *conf_path = find_config_arg(argc, argv, &conf_missing);
+    if (conf_missing) {
+        fprintf(stderr, "vigil: error: -c/--config needs a FILE\n");
+        return CLI_EXIT_USAGE;
+    }
+    if (conf_path) {
+        struct vg_config_errors cerrs;
+        int crc = vg_config_load(conf_path, &g_conf, &cerrs);
+        vg_config_errors_print(&cerrs, stderr);
+        if (crc != VG_OK) {
+            if (crc == VG_ERR_NOMEM) fprintf(stderr, "vigil: error: out of memory\n");
+            vg_config_fini(&g_conf);
+            return crc == VG_ERR_NOMEM ? CLI_EXIT_RUNTIME : CLI_EXIT_USAGE;
+        }
+        if (g_conf.ioc_files.n > INTEL_FILES_MAX || g_conf.allowlist_files.n > INTEL_FILES_MAX) {
+            fprintf(stderr, "vigil: error: %s: at most %d indicator and %d allowlist files\n",
+                    conf_path, INTEL_FILES_MAX, INTEL_FILES_MAX);
+            vg_config_fini(&g_conf);
+            return CLI_EXIT_USAGE;
+        }
+    }
+    if (g_conf.log_dir) outdir = g_conf.log_dir;
+    vg_config_apply_eve(&g_conf, &scfg);
+    if (scfg.redis_mode) {
+        snprintf(redis_host, sizeof redis_host, "%s", scfg.redis_host);
+        redis_key = scfg.redis_key;
+        redis_mode = scfg.redis_mode;
+    }
+    ecfg = g_conf.evidence;
+    report = g_conf.report_enabled;
+    evidence = g_conf.evidence_enabled || report;
+    bcfg = g_conf.beacon;
+    beacons = g_conf.beacons_enabled;
+    dbc.cache_dir = g_conf.rule_cache_dir;
+    dbc.no_cache = !g_conf.rule_cache_enabled;
+    for (size_t i = 0; i < g_conf.ioc_files.n; i++) {
+        ioc_labels[n_ioc] = conf_label(&g_conf.ioc_files.v[i], "intel.ioc-files");
+        ioc_paths[n_ioc++] = g_conf.ioc_files.v[i].s;
+    }
+    for (size_t i = 0; i < g_conf.allowlist_files.n; i++) {
+        allow_labels[n_allow] = conf_label(&g_conf.allowlist_files.v[i], "intel.allowlist-files");
+        allow_paths[n_allow++] = g_conf.allowlist_files.v[i].s;
+    }
+    /* One allocation for the three lists (capture files, rule files, their labels), so that every
+     * early return that frees `files` frees them all. */
+    size_t nconf_rules = g_conf.rule_files.n;
+    size_t rcap = (size_t)argc + 1 + nconf_rules;
+    char **files = vg_calloc((size_t)argc + 1 + 2 * rcap, sizeof *files);
     char **rule_paths = files ? files + argc + 1 : NULL;
+    char **rule_labels = files ? rule_paths + rcap : NULL;
     struct rule_loader *rules_ld = NULL;
     struct detect_engine *rules_de = NULL;
     int nfiles = 0, nrules = 0;
     bool quiet = false, progress = true;
     int last_stage = ENG_STAGE_ALL;
-    unsigned eve_types = ~0u;
+    unsigned eve_types = g_conf.eve_types;
     if (!files || !rule_paths) {
         vg_free(files);
         return CLI_EXIT_RUNTIME;
     }
+    for (size_t i = 0; i < nconf_rules; i++) {
+        rule_paths[nrules] = g_conf.rule_files.v[i].s;
+        /* past 256 labels: the plain "--rules" label (the path is still named) */
+        rule_labels[nrules++] = conf_label(&g_conf.rule_files.v[i], "rule-files");
+    }
     optind = 1;
     int c;
-    while ((c = getopt_long(argc, argv, "o:r:qvh", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "c:o:r:qvh", opts, NULL)) != -1) {
         switch (c) {
+        case 'c': break; /* loaded above */
         case 'o': outdir = optarg; break;
         case 'r': files[nfiles++] = optarg; break;
         case OPT_RULES:
@@ -626,7 +756,9 @@ int cli_analyze(int argc, char **argv)
     for (int i = 0; i < n_ioc + n_allow; i++) {
         bool allow = i >= n_ioc;
         const char *path = allow ? allow_paths[i - n_ioc] : ioc_paths[i];
-        int lrc = load_intel_file(g_intel, allow ? "--beacon-allowlist" : "--ioc", path, allow, quiet);
+        const char *label = allow ? allow_labels[i - n_ioc] : ioc_labels[i];
+        if (!label) label = allow ? "--beacon-allowlist" : "--ioc";
+        int lrc = load_intel_file(g_intel, label, path, allow, quiet);
         if (lrc == VG_ERR_IO || lrc == VG_ERR_NOMEM) {
             vg_free(files);
             return lrc == VG_ERR_IO ? CLI_EXIT_USAGE : CLI_EXIT_RUNTIME;
@@ -638,7 +770,8 @@ int cli_analyze(int argc, char **argv)
         return CLI_EXIT_RUNTIME;
     }
     if (nrules) {
-        int lrc = load_rules(rule_paths, nrules, &dbc, quiet, &rules_ld, &rules_de);
+        int lrc = load_rules(rule_paths, rule_labels, nrules, &g_conf, &dbc, quiet, &rules_ld,
+                             &rules_de);
         if (lrc != CLI_EXIT_OK) {
             intel_ctx_free(g_intel);
             g_intel = NULL;
@@ -658,7 +791,11 @@ int cli_analyze(int argc, char **argv)
         return CLI_EXIT_USAGE;
     }
     char eve_path[4200], err[512];
-    snprintf(eve_path, sizeof eve_path, "%s/eve.json", outdir);
+    const char *eve_name = g_conf.eve_filename ? g_conf.eve_filename : "eve.json";
+    if (eve_name[0] == '/')
+        snprintf(eve_path, sizeof eve_path, "%.4000s", eve_name);
+    else
+        snprintf(eve_path, sizeof eve_path, "%.2000s/%.2000s", outdir, eve_name);
     scfg.path = eve_path;
     if (redis_host[0]) {
         scfg.redis_mode = redis_mode;
@@ -691,6 +828,7 @@ int cli_analyze(int argc, char **argv)
 
     struct engine_config cfg;
     engine_config_default(&cfg);
+    vg_config_apply_engine(&g_conf, &cfg); /* decode, flow, stream, tamper; defaults without -c */
     cfg.progress = progress && !quiet;
     cfg.last_stage = last_stage;
     cfg.eve_types = eve_types;
@@ -770,5 +908,6 @@ int cli_analyze(int argc, char **argv)
     for (size_t i = 0; eve_files && i < n_eve; i++) vg_free(eve_files[i]);
     vg_free(eve_files);
     vg_free(files);
+    vg_config_fini(&g_conf);
     return rc;
 }

@@ -13,5 +13,6 @@ int cli_rules(int argc, char **argv);
 int cli_hunt(int argc, char **argv);
 int cli_report(int argc, char **argv);
 int cli_run(int argc, char **argv);
+int cli_config(int argc, char **argv);
 
 #endif

@@ -34,6 +34,7 @@ int main(int argc, char **argv)
     if (strcmp(cmd, "rules") == 0) return cli_rules(argc - 1, argv + 1);
     if (strcmp(cmd, "hunt") == 0) return cli_hunt(argc - 1, argv + 1);
     if (strcmp(cmd, "report") == 0) return cli_report(argc - 1, argv + 1);
+    if (strcmp(cmd, "config") == 0) return cli_config(argc - 1, argv + 1);
     if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
         printf("vigil %s\n", VIGIL_VERSION);
         return CLI_EXIT_OK;

@@ -22,6 +22,7 @@ void engine_config_default(struct engine_config *cfg)
     decode_config_default(&cfg->decode);
     flow_config_default(&cfg->flow);
     stream_config_default(&cfg->stream);
+    tamper_config_default(&cfg->tamper);
     cfg->last_stage = ENG_STAGE_ALL;
     cfg->eve_types = ~0u;
 }

@@ -23,6 +23,7 @@ struct engine_config {
     struct decode_config decode;
     struct flow_config flow;
     struct stream_config stream;
+    struct tamper_config tamper; /* table sizes and windows (tamper/tamper.h) */
     bool progress; /* a progress line on stderr */
     int last_stage; /* enum engine_stage: stages after it are skipped (benchmarks, diagnosis) */
     unsigned eve_types; /* bit (1 << ENG_EV_x) per event type written; alert and stats always */

@@ -229,7 +229,7 @@ int worker_init(struct worker *w, const struct engine_config *cfg, struct eve_si
     w->dec = decode_ctx_new(&cfg->decode);
     w->flows = flow_table_new(&cfg->flow, on_flow_end, w);
     w->stream = stream_ctx_new(&cfg->stream);
-    w->tamper = tamper_ctx_new();
+    w->tamper = tamper_ctx_new_with(&cfg->tamper);
     struct app_hooks hooks = {.http_tx = on_http_tx,
                               .dns_msg = on_dns_msg,
                               .dns_pair = on_dns_pair,
