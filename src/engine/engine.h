@@ -32,6 +32,8 @@ struct engine_config {
     /* Compiled rules (detect/detect.h); NULL: no rule matching. Not owned; must outlive the
      * workers. */
     const struct detect_engine *detect;
+    /* Tamper detector configuration (tamper/tamper.h); NULL: tamper_config_default. Not owned. */
+    const struct tamper_config *tamper;
 };
 
 /* Pipeline stages, in order; `vigil analyze --stop-after STAGE` runs the pipeline up to STAGE. */

@@ -119,6 +119,10 @@ static void on_http_tx(void *ud, struct flow *f, const struct packet *p, const s
 {
     struct worker *w = ud;
     if (w->det) detect_http_tx(w->det, f, p, tx);
+    if (w->last_stage >= ENG_STAGE_ALL) {
+        tamper_http_tx(w->tamper, f, p, tx); /* in-path: header fingerprint, redirects */
+        if (tamper_take_trigger(w->tamper)) w->ev_trigger = true;
+    }
     if (w->eve_types & (1u << ENG_EV_HTTP)) {
         eve_http(&w->jw, f, tx);
         emit(w, ENG_EV_HTTP);
@@ -214,7 +218,7 @@ int worker_init(struct worker *w, const struct engine_config *cfg, struct eve_si
     w->dec = decode_ctx_new(&cfg->decode);
     w->flows = flow_table_new(&cfg->flow, on_flow_end, w);
     w->stream = stream_ctx_new(&cfg->stream);
-    w->tamper = tamper_ctx_new();
+    w->tamper = cfg->tamper ? tamper_ctx_new_with(cfg->tamper) : tamper_ctx_new();
     struct app_hooks hooks = {.http_tx = on_http_tx,
                               .dns_msg = on_dns_msg,
                               .dns_pair = on_dns_pair,
@@ -279,6 +283,7 @@ void worker_packet(struct worker *w, struct packet *p)
 
     /* 6. tamper: path integrity (races, forged resets) */
     if (f && w->last_stage >= ENG_STAGE_ALL) tamper_packet(w->tamper, f, p, dir, tcp ? &sr : NULL);
+    if (tamper_take_trigger(w->tamper)) w->ev_trigger = true; /* an in-path candidate */
 
     /* 5b. evidence: keep the packet for a flow that may end with a finding (evidence_pcap.h);
      * a reset, a stream overlap fact, an anomaly or a DNS answer pair starts recording a flow. */
