@@ -560,6 +560,19 @@ static const struct http_header *resp_header(const struct http_tx *tx, const cha
     return NULL;
 }
 
+/* The flow-departure gate: two stack signals; or one plus two weak ones, when the one is a
+ * violation of this flow's own TS negotiation or when the server's baseline holds more than its
+ * SYN/ACK. A SYN proxy or handshake offload (a DDoS scrubber, a load balancer answering SYNs)
+ * hands the handshake to one machine and the data to another: after a SYN/ACK-only baseline, one
+ * changed stack field with a changed DF and IP ID is what that looks like (seen in real traffic),
+ * but no such device breaks the TS option the handshake negotiated. */
+static bool departs_gate(unsigned sig, const struct tamper__stats *st)
+{
+    unsigned ns = popcount16(sig & SG_STRONG), nw = popcount16(sig & ~SG_STRONG);
+    if (ns >= 2) return true;
+    return ns == 1 && nw >= 2 && ((sig & SG_TSPRES) || st->lay_n >= 1);
+}
+
 /* ---- per packet ---------------------------------------------------------------------------- */
 
 static void contestant_from_packet(struct tamper_contestant *c, const struct packet *p)
@@ -637,8 +650,7 @@ void tamper__inpath_packet(struct tamper_ctx *ctx, struct flow *f, const struct 
         ip->heads[ip->n_heads].sig = (uint16_t)sig;
         ip->n_heads++;
     }
-    unsigned nstrong = popcount16(sig & SG_STRONG), nweak = popcount16(sig & ~SG_STRONG);
-    bool departs = nstrong >= 2 || (nstrong == 1 && nweak >= 2);
+    bool departs = departs_gate(sig, &b->st);
     if (departs && !ip->departed) {
         struct tamper__slot *s = tamper__finding(ctx, f, TAMPER_SIG_INPATH_FLOW, dir);
         if (s) {
@@ -818,6 +830,7 @@ void tamper_http_tx(struct tamper_ctx *ctx, struct flow *f, const struct packet 
         char why[TAMPER_REASON_LEN];
         unsigned sg = flow_signals(&tf->d[FLOW_TOCLIENT].b, ip, p, why, sizeof why);
         s->pd.ip_sig = (uint16_t)sg;
+        s->pd.ip_gate = departs_gate(sg, &tf->d[FLOW_TOCLIENT].b.st);
         if (sg) tamper__reason(fd, "pcap_cnt %llu: %s", (unsigned long long)p->pcap_cnt, why);
     }
     fd->n_contestants = genuine_from_ring(&fd->c[1], &tf->d[FLOW_TOCLIENT].b) ? 0 : 1;
@@ -850,6 +863,22 @@ void tamper__inpath_flow_end(struct tamper_ctx *ctx, struct flow *f)
     if (!tf) return;
     struct tamper__inpath *ip = &tf->ip;
     char list[256];
+    /* A raced flow: the race detectors report the injected packets (two versions of the bytes
+     * are stronger evidence than a departing fingerprint); the in-path candidates are dropped. */
+    static const int races[] = {TAMPER_SIG_HANDSHAKE_HIJACK, TAMPER_SIG_SEGMENT_VETO,
+                                TAMPER_SIG_SLOPPY_INJECTION, TAMPER_SIG_COALESCE_INJECTION,
+                                TAMPER_SIG_CLOSE_INJECTION, TAMPER_SIG_HTTP_RACE};
+    for (size_t i = 0; i < sizeof races / sizeof races[0]; i++) {
+        if (!tf->slot[races[i]]) continue;
+        static const int mine[] = {TAMPER_SIG_INPATH_FLOW, TAMPER_SIG_INPATH_SERVER,
+                                   TAMPER_SIG_REDIRECT_DEPARTING};
+        for (size_t k = 0; k < sizeof mine / sizeof mine[0]; k++)
+            if (tf->slot[mine[k]]) {
+                ctx->cnt.inpath_dismissed++;
+                tamper__finding_drop(ctx, f, mine[k]);
+            }
+        return;
+    }
     struct tamper__slot *fs = tf->slot[TAMPER_SIG_INPATH_FLOW]
                                   ? &ctx->slots[tf->slot[TAMPER_SIG_INPATH_FLOW] - 1]
                                   : NULL;
@@ -862,8 +891,7 @@ void tamper__inpath_flow_end(struct tamper_ctx *ctx, struct flow *f)
         unsigned own = s->pd.ip_sig, hdr = s->pd.ip_hdr;
         /* departing: the redirect's own packet departs in two stack signals, or in one plus two
          * weak ones (the redirect is itself decisive), or the flow already departed */
-        unsigned ns = popcount16(own & SG_STRONG), nw = popcount16(own & ~SG_STRONG);
-        unsigned dep = (ns >= 2 || (ns == 1 && nw >= 2)) ? own : fsig;
+        unsigned dep = s->pd.ip_gate ? own : fsig;
         if (dep) {
             fd->sig = TAMPER_SIG_REDIRECT_DEPARTING;
             fd->c[0].verdict = TAMPER_VERDICT_FORGED;

@@ -141,7 +141,7 @@ struct tamper__pending {
     /* in-path candidates (tamper_inpath.c): the departing packet's signals, the response
      * headers' signals, and whether the latter were already told */
     uint16_t ip_sig, ip_hdr;
-    bool ip_hdr_noted;
+    bool ip_hdr_noted, ip_gate;
 };
 
 /* Small reads of a sender's counters (tamper_inpath.c uses them). */
