@@ -282,7 +282,7 @@ def attack_inpath(rng, i):
     another domain (content changed in place)."""
     cap = Cap(T0 + i * 10**9)
     sv, im = PAIRS[i % len(PAIRS)]
-    v6 = i % 4 == 3 and sv not in ("windows",) and im not in ("crafted", "crafted_ts")
+    v6 = i % 4 == 0 and sv not in ("windows",) and im not in ("crafted", "crafted_ts")
     cl = mk_client(rng, v6)
     srv = mk_server(rng, sv, rng.randrange(3, 20), v6)
     imp = Host(rng, STACKS[im], srv.ip, rng.randrange(1, 4), MAC_S)
