@@ -26,6 +26,12 @@
  *     response: one request answered by two different responses. Reported in addition to the
  *     tcp_injection_race finding of the same overlap (that one says a segment was raced, this one
  *     what the victim was answered).
+ *   - class "inpath_rewrite" (tamper_inpath.c): an implant in the path rewrote or answered a
+ *     response with its own IP/TCP stack: flow_departure (against the server's earlier packets
+ *     in the flow), server_departure (against the server's earlier flows, host table).
+ *   - class "injected_redirect" (tamper_inpath.c): a redirect to another registrable domain in
+ *     departing packets (departing_redirect) or shaped like an injected answer (injected_shape).
+ *     HTTP transactions reach it through tamper_http_tx (app hook http_tx).
  * Each finding carries both contestants, a verdict per contestant ("forged", "genuine",
  * "unknown") from comparing each one with the sender's baseline built WITHOUT the contestants (see
  * tamper_baseline.c), a 0-100 confidence and the reasons behind it.
