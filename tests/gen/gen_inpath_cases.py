@@ -35,6 +35,7 @@ def _flow(d):
 class Case:
     def __init__(self, name, what):
         self.name, self.what, self.checks = "inpath-" + name, what, []
+        self.args = None
 
     def check(self, comment, count, match):
         self.checks.append((comment, {"filter": {"count": count, "match": match}}))
@@ -42,12 +43,15 @@ class Case:
     def yaml_text(self):
         out = [MARK] + ["# " + w for w in self.what]
         out.append("pcap: input.pcap")
+        if self.args:
+            out.append("args: " + _flow(self.args))
         out.append("checks:")
         for comment, c in self.checks:
             out.append("  # " + comment)
             out.append("  - filter: " + _flow(c["filter"]))
         text = "\n".join(out) + "\n"
-        assert [c for _, c in self.checks] == yaml.safe_load(text)["checks"], self.name
+        back = yaml.safe_load(text)
+        assert [c for _, c in self.checks] == back["checks"] and back.get("args") == self.args, self.name
         return text
 
 
@@ -57,9 +61,9 @@ def alert(case, comment, cls, sub, sid, **extra):
     case.check(comment, 1, m)
 
 
-def only_alerts(case, n):
-    case.check("nothing else is reported" if n else "no finding (a benign look-alike)", n,
-               {"event_type": "alert"})
+def only_alerts(case, n, comment=None):
+    case.check(comment or ("nothing else is reported" if n else "no finding (a benign look-alike)"),
+               n, {"event_type": "alert"})
 
 
 def case_flow_departure():
@@ -213,8 +217,21 @@ def case_benign_genuine_redirect():
     return k, cap.frames
 
 
+def case_threshold():
+    k, frames = case_flow_departure()
+    k = Case("threshold", [
+        "the flow_departure capture with --tamper-threshold 96: the finding (confidence 95 at",
+        "most) is not written, and the stats event counts it as below the threshold."])
+    k.args = ["--tamper-threshold", "96"]
+    only_alerts(k, 0, "no alert: the finding is below the threshold")
+    k.check("counted below the threshold", 1,
+            {"event_type": "stats", "vigil.stats.tamper.below_threshold": 1,
+             "vigil.stats.tamper.inpath.candidates": 1})
+    return k, frames
+
+
 CASES = [case_flow_departure, case_server_departure, case_departing_redirect, case_injected_shape,
-         case_benign_route_change, case_benign_genuine_redirect]
+         case_benign_route_change, case_benign_genuine_redirect, case_threshold]
 
 
 def write_cases(pcap_dir):
