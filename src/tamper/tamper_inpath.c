@@ -660,12 +660,6 @@ void tamper__inpath_packet(struct tamper_ctx *ctx, struct flow *f, const struct 
     /* flow departure */
     char why[TAMPER_REASON_LEN];
     unsigned sig = flow_signals(b, ip, p, why, sizeof why);
-    if (head && ip->n_heads < TAMPER__HEADS) {
-        ip->heads[ip->n_heads].pcap_cnt = p->pcap_cnt;
-        ip->heads[ip->n_heads].ts = p->ts;
-        ip->heads[ip->n_heads].sig = (uint16_t)sig;
-        ip->n_heads++;
-    }
     bool departs = departs_gate(sig, &b->st);
     if (departs && !ip->departed) {
         struct tamper__slot *s = tamper__finding(ctx, f, TAMPER_SIG_INPATH_FLOW, dir);

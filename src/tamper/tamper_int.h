@@ -203,7 +203,6 @@ struct tamper__dir {
 };
 
 /* In-path state of a flow (tamper_inpath.c). */
-#define TAMPER__HEADS 4
 struct tamper__inpath {
     bool synack_seen, synack_ts; /* the server's SYN/ACK, and whether it carried a TS option */
     uint16_t synack_mss;          /* its MSS option (0: none) */
@@ -213,12 +212,6 @@ struct tamper__inpath {
     bool departed;               /* a flow_departure candidate is held */
     uint16_t host_sig;           /* server-departure signals of the first answer (packet level) */
     uint16_t hdr_sig;            /* server-departure signals of the response headers */
-    uint8_t n_heads;
-    struct {
-        uint64_t pcap_cnt;
-        struct vg_ts ts;
-        uint16_t sig; /* flow-departure signals of that packet */
-    } heads[TAMPER__HEADS];     /* the server's first response-head packets */
     uint32_t after_n, after_back; /* server packets after the departing one; of those, like before */
     uint8_t shape;                /* injected-shape bits of the redirect (TAMPER__SHAPE_*) */
 };
