@@ -836,8 +836,11 @@ void tamper_http_tx(struct tamper_ctx *ctx, struct flow *f, const struct packet 
     snprintf(fd->redirect.location, sizeof fd->redirect.location, "%s", url);
     snprintf(fd->redirect.target_domain, sizeof fd->redirect.target_domain, "%s", td);
     snprintf(fd->redirect.host_domain, sizeof fd->redirect.host_domain, "%s", hd);
-    /* c[0]: the packet that completed the response (the head itself for a one-packet answer) */
-    if (p) {
+    /* c[0]: the packet that completed the response (the head itself for a one-packet answer),
+     * when the server sent it (a transaction can also complete on a client packet, e.g. the end
+     * of a request body the server answered early, or at flow end without a packet) */
+    bool from_server = p && p->sport == f->dport && vg_addr_eq(&p->src, &f->dst);
+    if (from_server) {
         contestant_from_packet(&fd->c[0], p);
         fd->c[0].http_status = tx->status;
         fd->c[0].http_content_length = tx->resp_content_length;
