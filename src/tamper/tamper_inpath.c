@@ -57,16 +57,16 @@
 
 /* Signals (bit mask) and their weights in the confidence. */
 enum {
-    SG_ITTL = 1u << 0,   /* initial TTL class changed */
-    SG_HOPS = 1u << 1,   /* same initial TTL, other hop count (route change: weak) */
-    SG_DF = 1u << 2,     /* DF differs (middleboxes clear it: weak) */
-    SG_TSPRES = 1u << 3, /* TCP timestamp present/absent against the negotiation or the sender */
-    SG_TSCLK = 1u << 4,  /* TSval off the sender's clock */
-    SG_OPTS = 1u << 5,   /* TCP option layout never used by the sender */
-    SG_IPID = 1u << 6,   /* IP ID outside the sender's sequence (known pattern) */
-    SG_IPIDW = 1u << 7,  /* IP ID far from the sender's only earlier ID (weak) */
-    SG_WIN = 1u << 8,    /* window far from any the sender used (weak) */
-    SG_IDZERO = 1u << 9, /* server baseline: zero / non-zero IP IDs swapped */
+    SG_ITTL = 1u << 0,     /* initial TTL class changed */
+    SG_HOPS = 1u << 1,     /* same initial TTL, other hop count (route change: weak) */
+    SG_DF = 1u << 2,       /* DF differs (middleboxes clear it: weak) */
+    SG_TSPRES = 1u << 3,   /* TCP timestamp present/absent against the negotiation or the sender */
+    SG_TSCLK = 1u << 4,    /* TSval off the sender's clock */
+    SG_OPTS = 1u << 5,     /* TCP option layout never used by the sender */
+    SG_IPID = 1u << 6,     /* IP ID outside the sender's sequence (known pattern) */
+    SG_IPIDW = 1u << 7,    /* IP ID far from the sender's only earlier ID (weak) */
+    SG_WIN = 1u << 8,      /* window far from any the sender used (weak) */
+    SG_IDZERO = 1u << 9,   /* server baseline: zero / non-zero IP IDs swapped */
     SG_HSERVER = 1u << 10, /* Server header differs from the one the server always sent */
     SG_HDATE = 1u << 11,   /* Date missing where the server always sent it */
     SG_HORDER = 1u << 12,  /* header fields in an order the server never used */
@@ -80,11 +80,20 @@ static const struct {
     uint8_t weight;
     const char *name;
 } sg_tab[] = {
-    {SG_ITTL, 30, "initial_ttl"}, {SG_HOPS, 5, "hops"},          {SG_DF, 5, "df"},
-    {SG_TSPRES, 30, "ts_presence"}, {SG_TSCLK, 25, "ts_clock"},  {SG_OPTS, 15, "tcp_options"},
-    {SG_IPID, 20, "ip_id"},       {SG_IPIDW, 5, "ip_id_jump"},   {SG_WIN, 5, "window"},
-    {SG_IDZERO, 15, "ip_id_zero"}, {SG_HSERVER, 20, "server_header"}, {SG_HDATE, 15, "date_header"},
-    {SG_HORDER, 15, "header_order"}, {SG_SYNOPT, 15, "synack_options"},
+    {SG_ITTL, 30, "initial_ttl"},
+    {SG_HOPS, 5, "hops"},
+    {SG_DF, 5, "df"},
+    {SG_TSPRES, 30, "ts_presence"},
+    {SG_TSCLK, 25, "ts_clock"},
+    {SG_OPTS, 15, "tcp_options"},
+    {SG_IPID, 20, "ip_id"},
+    {SG_IPIDW, 5, "ip_id_jump"},
+    {SG_WIN, 5, "window"},
+    {SG_IDZERO, 15, "ip_id_zero"},
+    {SG_HSERVER, 20, "server_header"},
+    {SG_HDATE, 15, "date_header"},
+    {SG_HORDER, 15, "header_order"},
+    {SG_SYNOPT, 15, "synack_options"},
 };
 
 static unsigned popcount16(unsigned v)
@@ -110,14 +119,15 @@ static void sg_list(unsigned sig, char *buf, size_t n)
     buf[0] = '\0';
     for (size_t i = 0; i < sizeof sg_tab / sizeof sg_tab[0]; i++) {
         if (!(sig & sg_tab[i].bit)) continue;
-        int w = snprintf(buf + l, n - l, "%s%s +%u", l ? ", " : "", sg_tab[i].name,
-                         sg_tab[i].weight);
+        int w =
+            snprintf(buf + l, n - l, "%s%s +%u", l ? ", " : "", sg_tab[i].name, sg_tab[i].weight);
         if (w < 0 || (size_t)w >= n - l) break;
         l += (size_t)w;
     }
 }
 
-static void add_txt(char *buf, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void add_txt(char *buf, size_t n, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 static void add_txt(char *buf, size_t n, const char *fmt, ...)
 {
     size_t l = strlen(buf);
@@ -223,7 +233,8 @@ static void reg_domain(const char *host, char *out, size_t n)
 {
     const char *r = NULL;
     const psl_ctx_t *ctx = psl();
-    if (ctx && host[0] && host[0] != '[' && !(host[0] >= '0' && host[0] <= '9' && strspn(host, "0123456789.") == strlen(host)))
+    if (ctx && host[0] && host[0] != '[' &&
+        !(host[0] >= '0' && host[0] <= '9' && strspn(host, "0123456789.") == strlen(host)))
         r = psl_registrable_domain(ctx, host);
     snprintf(out, n, "%s", r ? r : host);
 }
@@ -294,7 +305,8 @@ static bool body_redirect(const uint8_t *b, size_t n, char *url, size_t un, cons
     if (m) {
         const uint8_t *end = b + n;
         const uint8_t *r = find_ci(m, (size_t)(end - m) > 64 ? 64 : (size_t)(end - m), "refresh");
-        const uint8_t *u = r ? find_ci(r, (size_t)(end - r) > 200 ? 200 : (size_t)(end - r), "url=") : NULL;
+        const uint8_t *u =
+            r ? find_ci(r, (size_t)(end - r) > 200 ? 200 : (size_t)(end - r), "url=") : NULL;
         if (u) {
             u += 4;
             size_t k = 0;
@@ -312,13 +324,18 @@ static bool body_redirect(const uint8_t *b, size_t n, char *url, size_t un, cons
         const uint8_t *l = find_ci(at, (size_t)(end - at), "location");
         if (!l) break;
         const uint8_t *q = l + 8;
-        if (q + 5 <= end && (memcmp(q, ".href", 5) == 0)) q += 5;
-        else if (q + 8 <= end && memcmp(q, ".replace", 8) == 0) q += 8;
-        else if (q + 7 <= end && memcmp(q, ".assign", 7) == 0) q += 7;
-        while (q < end && (*q == ' ' || *q == '\t')) q++;
+        if (q + 5 <= end && (memcmp(q, ".href", 5) == 0))
+            q += 5;
+        else if (q + 8 <= end && memcmp(q, ".replace", 8) == 0)
+            q += 8;
+        else if (q + 7 <= end && memcmp(q, ".assign", 7) == 0)
+            q += 7;
+        while (q < end && (*q == ' ' || *q == '\t'))
+            q++;
         if (q < end && (*q == '=' || *q == '(')) {
             q++;
-            while (q < end && (*q == ' ' || *q == '\t')) q++;
+            while (q < end && (*q == ' ' || *q == '\t'))
+                q++;
             if (q < end && (*q == '"' || *q == '\'')) {
                 uint8_t quote = *q++;
                 size_t k = 0;
@@ -432,7 +449,8 @@ static unsigned flow_signals(const struct tamper__base *b, const struct tamper__
                 add_txt(why, n, "IP ID 0 where the sender counts (last 0x%04x)", b->last_nz_id);
             } else if (p->ip_id != 0 && d > bound) {
                 s |= SG_IPID;
-                add_txt(why, n, "IP ID 0x%04x outside the sender's sequence (last 0x%04x, steps up to %u)",
+                add_txt(why, n,
+                        "IP ID 0x%04x outside the sender's sequence (last 0x%04x, steps up to %u)",
                         p->ip_id, b->last_nz_id, bound);
             }
         } else if (b->have_last_nz && st->id_nz == 1 && p->ip_id != 0) {
@@ -455,8 +473,9 @@ static unsigned host_signals(const struct tamper__host *e, const struct tamper__
     if (p->proto == 6 && e->syn_set && ip->synack_seen &&
         (ip->synack_mss != e->syn_mss || ip->synack_ws != e->syn_ws)) {
         s |= SG_SYNOPT;
-        add_txt(why, n, "SYN/ACK MSS %u, window scale %d where the server's flows had MSS %u, "
-                        "window scale %d",
+        add_txt(why, n,
+                "SYN/ACK MSS %u, window scale %d where the server's flows had MSS %u, "
+                "window scale %d",
                 ip->synack_mss, ip->synack_ws, e->syn_mss, e->syn_ws);
     }
     uint8_t it = tamper__initial_ttl(p->ttl);
@@ -530,8 +549,8 @@ static void host_learn(struct tamper__host *e, const struct tamper__inpath *ip,
 }
 
 /* Header pairs: names tracked for the order fingerprint. */
-static const char *const hdr_names[] = {"date", "server", "content-type", "content-length",
-                                        "connection", "location"};
+static const char *const hdr_names[] = {"date",           "server",     "content-type",
+                                        "content-length", "connection", "location"};
 #define N_HDR (sizeof hdr_names / sizeof hdr_names[0])
 
 static bool name_eq(const struct http_str *s, const char *lc)
@@ -675,8 +694,9 @@ void tamper__inpath_packet(struct tamper_ctx *ctx, struct flow *f, const struct 
             s->pd.score = sg_score(sig);
             s->pd.ip_sig = (uint16_t)sig;
             tamper__summary_from_stats(&fd->baseline, &b->st, b);
-            tamper__reason(fd, "pcap_cnt %llu carries %s and departs from the server's %u earlier "
-                               "packet%s in this flow: %s",
+            tamper__reason(fd,
+                           "pcap_cnt %llu carries %s and departs from the server's %u earlier "
+                           "packet%s in this flow: %s",
                            (unsigned long long)p->pcap_cnt,
                            tcp ? (head ? "an HTTP response head" : "HTTP response bytes")
                                : "a DNS answer",
@@ -688,8 +708,8 @@ void tamper__inpath_packet(struct tamper_ctx *ctx, struct flow *f, const struct 
     if (!ip->host_done && (head || !tcp)) {
         ip->host_done = true;
         bool fresh;
-        struct tamper__host *e = tamper__host_get(ctx, &f->dst, f->dport, f->proto, p->ts.sec,
-                                                  &fresh);
+        struct tamper__host *e =
+            tamper__host_get(ctx, &f->dst, f->dport, f->proto, p->ts.sec, &fresh);
         unsigned hs = 0;
         char hwhy[TAMPER_REASON_LEN];
         hwhy[0] = '\0';
@@ -723,15 +743,16 @@ void tamper__inpath_packet(struct tamper_ctx *ctx, struct flow *f, const struct 
                                    sizeof fd->host.tcp_options);
                 snprintf(fd->host.server_header, sizeof fd->host.server_header, "%s", e->server);
                 tamper__summary_from_stats(&fd->baseline, &b->st, b);
-                tamper__reason(fd, "pcap_cnt %llu, the flow's first %s, departs from the server's "
-                                   "%u earlier flows, which all agreed: %s",
+                tamper__reason(fd,
+                               "pcap_cnt %llu, the flow's first %s, departs from the server's "
+                               "%u earlier flows, which all agreed: %s",
                                (unsigned long long)p->pcap_cnt,
                                tcp ? "HTTP response" : "DNS answer", e->agree + 1, hwhy);
             }
         }
         host_learn(e, ip, p,
-                   departs || (hs_all & (SG_ITTL | SG_DF | SG_IDZERO | SG_TSPRES | SG_OPTS |
-                                         SG_SYNOPT)));
+                   departs ||
+                       (hs_all & (SG_ITTL | SG_DF | SG_IDZERO | SG_TSPRES | SG_OPTS | SG_SYNOPT)));
     }
 }
 
@@ -762,18 +783,20 @@ void tamper_http_tx(struct tamper_ctx *ctx, struct flow *f, const struct packet 
     bool stable_srv = e->hdr_n >= TAMPER_HDR_MIN && e->server_n == e->hdr_n && e->server_hash;
     if (stable_srv && sh != e->server_hash) {
         hs |= SG_HSERVER;
-        add_txt(hwhy, sizeof hwhy, "Server \"%.60s\" where the server's %u earlier responses "
-                                   "said \"%s\"",
+        add_txt(hwhy, sizeof hwhy,
+                "Server \"%.60s\" where the server's %u earlier responses "
+                "said \"%s\"",
                 srv && srv->value.p ? srv->value.p : "(none)", e->hdr_n, e->server);
     }
     if (e->hdr_n >= TAMPER_HDR_MIN && e->date_n == e->hdr_n && !date) {
         hs |= SG_HDATE;
-        add_txt(hwhy, sizeof hwhy, "no Date header where the server's %u earlier responses all "
-                                   "had one",
+        add_txt(hwhy, sizeof hwhy,
+                "no Date header where the server's %u earlier responses all "
+                "had one",
                 e->hdr_n);
     }
-    if (e->hdr_n >= TAMPER_HDR_MIN && ((fwd & e->order_rev & ~e->order_fwd) ||
-                                       (rev & e->order_fwd & ~e->order_rev))) {
+    if (e->hdr_n >= TAMPER_HDR_MIN &&
+        ((fwd & e->order_rev & ~e->order_fwd) || (rev & e->order_fwd & ~e->order_rev))) {
         hs |= SG_HORDER;
         add_txt(hwhy, sizeof hwhy, "header fields in an order the server never used");
     }
@@ -858,7 +881,8 @@ void tamper_http_tx(struct tamper_ctx *ctx, struct flow *f, const struct packet 
     const struct http_header *conn = resp_header(tx, "connection");
     if (tx->resp_content_length == 0 || (kind[0] == 'h' && tx->resp_body_len == 0))
         shape |= SHAPE_CL0;
-    if (conn && conn->value.p && conn->value.len == 5 && strncasecmp(conn->value.p, "close", 5) == 0)
+    if (conn && conn->value.p && conn->value.len == 5 &&
+        strncasecmp(conn->value.p, "close", 5) == 0)
         shape |= SHAPE_CLOSE;
     ip->shape = shape;
     s->pd.ip_hdr = (uint16_t)hs;
@@ -886,7 +910,7 @@ void tamper__inpath_flow_end(struct tamper_ctx *ctx, struct flow *f)
      * are stronger evidence than a departing fingerprint); the in-path candidates are dropped. */
     static const int races[] = {TAMPER_SIG_HANDSHAKE_HIJACK, TAMPER_SIG_SEGMENT_VETO,
                                 TAMPER_SIG_SLOPPY_INJECTION, TAMPER_SIG_COALESCE_INJECTION,
-                                TAMPER_SIG_CLOSE_INJECTION, TAMPER_SIG_HTTP_RACE};
+                                TAMPER_SIG_CLOSE_INJECTION,  TAMPER_SIG_HTTP_RACE};
     for (size_t i = 0; i < sizeof races / sizeof races[0]; i++) {
         if (!tf->slot[races[i]]) continue;
         static const int mine[] = {TAMPER_SIG_INPATH_FLOW, TAMPER_SIG_INPATH_SERVER,
@@ -898,9 +922,8 @@ void tamper__inpath_flow_end(struct tamper_ctx *ctx, struct flow *f)
             }
         return;
     }
-    struct tamper__slot *fs = tf->slot[TAMPER_SIG_INPATH_FLOW]
-                                  ? &ctx->slots[tf->slot[TAMPER_SIG_INPATH_FLOW] - 1]
-                                  : NULL;
+    struct tamper__slot *fs =
+        tf->slot[TAMPER_SIG_INPATH_FLOW] ? &ctx->slots[tf->slot[TAMPER_SIG_INPATH_FLOW] - 1] : NULL;
     unsigned fsig = fs ? fs->pd.ip_sig : 0;
 
     /* redirect candidate */
@@ -921,7 +944,8 @@ void tamper__inpath_flow_end(struct tamper_ctx *ctx, struct flow *f)
                 fd->c[0].http_status = keep.http_status;
                 fd->c[0].http_content_length = keep.http_content_length;
                 memcpy(fd->c[0].http_location, keep.http_location, sizeof keep.http_location);
-                for (unsigned i = 0; i < fs->fd.n_reasons && fd->n_reasons < TAMPER_MAX_REASONS; i++)
+                for (unsigned i = 0; i < fs->fd.n_reasons && fd->n_reasons < TAMPER_MAX_REASONS;
+                     i++)
                     tamper__reason(fd, "%s", fs->fd.reasons[i]);
                 fd->baseline = fs->fd.baseline;
             }
@@ -929,8 +953,9 @@ void tamper__inpath_flow_end(struct tamper_ctx *ctx, struct flow *f)
             int sc = 45 + sg_score(dep | hdr) / 2;
             if (ip->shape) sc += 5;
             fd->confidence = clamp_conf(sc, 95);
-            tamper__reason(fd, "the redirect arrived in packets that depart from the server's "
-                               "baseline; signals: %s",
+            tamper__reason(fd,
+                           "the redirect arrived in packets that depart from the server's "
+                           "baseline; signals: %s",
                            list);
             if (fs) tamper__finding_drop(ctx, f, TAMPER_SIG_INPATH_FLOW);
             tamper__finding_drop(ctx, f, TAMPER_SIG_INPATH_SERVER);
@@ -957,18 +982,21 @@ void tamper__inpath_flow_end(struct tamper_ctx *ctx, struct flow *f)
         int sc = 20 + sg_score(fsig);
         if (ip->after_back) {
             sc += 10;
-            tamper__reason(fd, "%u of the server's %u later packets look like its packets before "
-                               "again: the departing ones were rewritten on the path",
+            tamper__reason(fd,
+                           "%u of the server's %u later packets look like its packets before "
+                           "again: the departing ones were rewritten on the path",
                            ip->after_back, ip->after_n);
         } else if (ip->after_n) {
-            tamper__reason(fd, "the server's %u later packets keep the new fingerprint "
-                               "(the implant answers for the rest of the flow)",
+            tamper__reason(fd,
+                           "the server's %u later packets keep the new fingerprint "
+                           "(the implant answers for the rest of the flow)",
                            ip->after_n);
         }
         sg_list(fsig, list, sizeof list);
         tamper__reason(fd, "signals: %s", list);
         fd->confidence = clamp_conf(sc, 95);
-        if (tf->slot[TAMPER_SIG_INPATH_SERVER]) tamper__finding_drop(ctx, f, TAMPER_SIG_INPATH_SERVER);
+        if (tf->slot[TAMPER_SIG_INPATH_SERVER])
+            tamper__finding_drop(ctx, f, TAMPER_SIG_INPATH_SERVER);
     }
 
     if (tf->slot[TAMPER_SIG_INPATH_SERVER]) {

@@ -1,9 +1,9 @@
 /* fuzz_inpath.c - libFuzzer harness for the in-path detectors (src/tamper/tamper_inpath.c).
  *
- * Input: [ctrl 4 bytes][hostname] "\n" [location] "\n" [header lines "Name: value\n"...] "\n" [body].
- * The control bytes choose the server (one of 8 addresses, so the host table fills, ages and
- * evicts with a table of 16 entries), the status code, and the fields of the server's SYN/ACK and
- * of the answer packet (TTL, DF, IP ID, timestamps, options, window). Per input one flow runs:
+ * Input: [ctrl 4 bytes][hostname] "\n" [location] "\n" [header lines "Name: value\n"...] "\n"
+ * [body]. The control bytes choose the server (one of 8 addresses, so the host table fills, ages
+ * and evicts with a table of 16 entries), the status code, and the fields of the server's SYN/ACK
+ * and of the answer packet (TTL, DF, IP ID, timestamps, options, window). Per input one flow runs:
  * SYN/ACK, the answer packet carrying the body bytes (through tamper_packet, so the flow-departure
  * rules and the response-head check read them), a transaction built from the pieces (through
  * tamper_http_tx: header fingerprint, 30x / meta refresh / script redirect parsing, libpsl), then
@@ -175,7 +175,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     tx.resp_body = body;
     tx.resp_body_kept = (uint32_t)n;
     tx.resp_body_len = n;
-    tamper_http_tx(g_ctx, &f, &p, &tx); /* as the app hook does: before the packet's tamper_packet */
+    tamper_http_tx(g_ctx, &f, &p,
+                   &tx); /* as the app hook does: before the packet's tamper_packet */
     tamper_packet(g_ctx, &f, &p, FLOW_TOCLIENT, &sr);
     (void)tamper_take_trigger(g_ctx);
     tamper_flow_end(g_ctx, &f, emit, NULL);
