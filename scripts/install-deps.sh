@@ -7,7 +7,7 @@ PACKAGES=(
   # build
   build-essential cmake pkg-config clang libclang-rt-14-dev
   # libraries
-  libpcap-dev libxxhash-dev libvectorscan-dev libpcre2-dev libssl-dev libyaml-dev zlib1g-dev libhiredis-dev libjansson-dev
+  libpcap-dev libxxhash-dev libvectorscan-dev libpcre2-dev libssl-dev libyaml-dev zlib1g-dev libhiredis-dev libjansson-dev libpsl-dev
   # tests and tooling
   tshark wireshark-common tcpreplay iproute2 python3 python3-scapy python3-jsonschema python3-yaml
   redis-server

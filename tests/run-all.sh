@@ -77,6 +77,7 @@ if [ "$only" != "unit" ]; then
   run_suite "eve rotation and split" env VIGIL_BIN=build/vigil bash tests/tools/rotation_test.sh
   run_suite "config" env VIGIL_BIN=build/vigil bash tests/tools/config_test.sh
   run_suite "benign sweep (no tamper)" env VIGIL_BIN=build/vigil $PY tests/tools/benign_sweep.py
+  run_suite "in-path lab (recall/precision)" env VIGIL_BIN=build/vigil $PY tests/tools/inpath_lab.py
   # Gate at the pass rate reached on the whole selection (the harder number: http-evader cases
   # depend on the HTTP parser's decoding: 0.68 reached; with --skip http-evader 0.86).
   run_gate "suricata-verify alerts" env VIGIL_BIN=build/vigil $PY tests/tools/run_suricata_verify.py --min-pass-rate 0.65

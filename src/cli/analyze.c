@@ -74,6 +74,10 @@ static void analyze_usage(FILE *out)
           "                       scores, summing to 1 (default 0.25,0.25,0.25,0.25)\n"
           "      --no-beacons     do not score beacons\n"
           "\n"
+          "tampering (docs/tamper.md):\n"
+          "      --tamper-threshold N  emit tamper findings of confidence N or more, 0..100\n"
+          "                       (default 0: every finding; the rest are counted in stats)\n"
+          "\n"
           "  -q, --quiet          no summary, errors only\n"
           "  -v, --verbose        more messages on stderr\n"
           "  -h, --help           this help\n"
@@ -477,6 +481,7 @@ int cli_analyze(int argc, char **argv)
     enum { OPT_IOC = 512, OPT_BEACON_ALLOWLIST, OPT_BEACON_THRESHOLD, OPT_BEACON_WEIGHTS,
            OPT_NO_BEACONS };
     enum { OPT_RULES_CACHE = 768, OPT_NO_RULES_CACHE };
+    enum { OPT_TAMPER_THRESHOLD = 1024 };
     struct detect_build_cfg dbc;
     memset(&dbc, 0, sizeof dbc);
     const char *ioc_paths[INTEL_FILES_MAX], *allow_paths[INTEL_FILES_MAX];
@@ -511,12 +516,14 @@ int cli_analyze(int argc, char **argv)
         {"no-beacons", no_argument, NULL, OPT_NO_BEACONS},
         {"rules-cache", required_argument, NULL, OPT_RULES_CACHE},
         {"no-rules-cache", no_argument, NULL, OPT_NO_RULES_CACHE},
+        {"tamper-threshold", required_argument, NULL, OPT_TAMPER_THRESHOLD},
         {"verbose", no_argument, NULL, 'v'},           {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
     struct eve_sink_config scfg;
     eve_sink_config_default(&scfg);
     struct evidence_config ecfg;
     evidence_config_default(&ecfg);
+    int tamper_threshold = -1; /* --tamper-threshold; -1: the config's or the default */
     bool evidence = false, report = false;
     char redis_host[256] = "";
     const char *redis_key = NULL;
@@ -707,6 +714,15 @@ int cli_analyze(int argc, char **argv)
                 allow_paths[n_allow++] = optarg;
             break;
         }
+        case OPT_TAMPER_THRESHOLD: {
+            char *end;
+            errno = 0;
+            long x = strtol(optarg, &end, 10);
+            if (errno || end == optarg || *end || x < 0 || x > 100)
+                return usage_error(files, "--tamper-threshold", optarg, "an integer from 0 to 100");
+            tamper_threshold = (int)x;
+            break;
+        }
         case OPT_BEACON_THRESHOLD: {
             char *end;
             errno = 0;
@@ -834,6 +850,7 @@ int cli_analyze(int argc, char **argv)
     cfg.eve_types = eve_types;
     cfg.intel = g_intel;
     cfg.detect = rules_de;
+    if (tamper_threshold >= 0) cfg.tamper.min_confidence = (uint8_t)tamper_threshold;
     struct worker w;
     if (worker_init(&w, &cfg, eve) != 0) {
         fprintf(stderr, "vigil: error: out of memory setting up the pipeline\n");

@@ -1099,7 +1099,7 @@ static const struct key k_intel[] = {
 };
 
 static const struct key k_tamper[] = {
-    VAL("min-confidence", KT_DOUBLE, OFF(tamper_min_confidence), 0, 1),
+    VAL("min-confidence", KT_DOUBLE, OFF(tamper_min_confidence), 0, 100),
     VAL("max-flows", KT_U32, OFF(tamper.max_flows), 16, 1u << 24),
     VAL("max-findings", KT_U32, OFF(tamper.max_findings), 16, 1u << 24),
     VAL("max-dns-flows", KT_U32, OFF(tamper.max_dns_flows), 0, 1u << 24),

@@ -122,7 +122,7 @@ struct vg_config {
     uint64_t stream_memcap_reasm;   /* stream.reassembly.memcap (0: not set); stream.memcap is
                                      * their sum: vigil has one memcap for state and data */
     struct tamper_config tamper;
-    double tamper_min_confidence; /* tamper.min-confidence, 0..1; < 0: not set */
+    double tamper_min_confidence; /* tamper.min-confidence, 0..100; < 0: not set */
 
     /* intel */
     struct vg_config_list ioc_files;

@@ -24,6 +24,8 @@ void vg_config_apply_engine(const struct vg_config *c, struct engine_config *ec)
     ec->flow = c->flow;
     ec->stream = c->stream;
     ec->tamper = c->tamper;
+    if (c->tamper_min_confidence >= 0) /* the EVE confidence scale, 0..100 */
+        ec->tamper.min_confidence = (uint8_t)(c->tamper_min_confidence + 0.5);
     ec->eve_types = c->eve_types;
 }
 

@@ -134,6 +134,10 @@ static void on_http_tx(void *ud, struct flow *f, const struct packet *p, const s
 {
     struct worker *w = ud;
     if (w->det) detect_http_tx(w->det, f, p, tx);
+    if (w->last_stage >= ENG_STAGE_ALL) {
+        tamper_http_tx(w->tamper, f, p, tx); /* in-path: header fingerprint, redirects */
+        if (tamper_take_trigger(w->tamper)) w->ev_trigger = true;
+    }
     if (w->eve_types & (1u << ENG_EV_HTTP)) {
         eve_http(&w->jw, f, tx);
         emit(w, ENG_EV_HTTP);
@@ -297,6 +301,7 @@ void worker_packet(struct worker *w, struct packet *p)
 
     /* 6. tamper: path integrity (races, forged resets) */
     if (f && w->last_stage >= ENG_STAGE_ALL) tamper_packet(w->tamper, f, p, dir, tcp ? &sr : NULL);
+    if (tamper_take_trigger(w->tamper)) w->ev_trigger = true; /* an in-path candidate */
 
     /* 5b. evidence: keep the packet for a flow that may end with a finding (evidence_pcap.h);
      * a reset, a stream overlap fact, an anomaly or a DNS answer pair starts recording a flow. */

@@ -308,6 +308,19 @@ void eve_stats(struct jw *w, const struct eve_stats_in *in)
         jw_uint(w, "finding_pool_exhausted", tc->finding_pool_exhausted);
         jw_uint(w, "keepalive_overlaps", tc->keepalive_overlaps);
         jw_uint(w, "synack_after_syn_retransmit", tc->synack_after_syn_retransmit);
+        jw_uint(w, "below_threshold", tc->below_threshold);
+        jw_obj_open(w, "inpath");
+        jw_uint(w, "candidates", tc->inpath_candidates);
+        jw_uint(w, "dismissed", tc->inpath_dismissed);
+        jw_obj_open(w, "hosts");
+        jw_uint(w, "entries", tc->host_entries);
+        jw_uint(w, "capacity", tc->host_capacity);
+        jw_uint(w, "memory_bytes", tc->host_memory_bytes);
+        jw_uint(w, "inserts", tc->host_inserts);
+        jw_uint(w, "evictions", tc->host_evictions);
+        jw_uint(w, "cap_hits", tc->host_cap_hits);
+        jw_obj_close(w);
+        jw_obj_close(w);
         jw_obj_open(w, "findings");
         for (int i = 0; i < TAMPER_SIG_COUNT; i++)
             if (tc->findings[i]) jw_uint(w, tamper_sig_subtype(i), tc->findings[i]);

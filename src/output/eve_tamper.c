@@ -126,6 +126,54 @@ static void put_contestant(struct jw *w, const struct tamper_contestant *c, bool
     jw_obj_close(w);
 }
 
+/* An in-path contestant of a UDP flow (a DNS answer): the IP fields and the payload. */
+static void put_udp_contestant(struct jw *w, const struct tamper_contestant *c)
+{
+    jw_obj_open(w, NULL);
+    jw_str(w, "verdict", tamper_verdict_str(c->verdict));
+    jw_uint(w, "pcap_cnt", c->pcap_cnt);
+    put_ts(w, "timestamp", c->ts);
+    jw_uint(w, "ttl", c->ttl);
+    jw_uint(w, "ip_id", c->ip_id);
+    jw_bool(w, "df", c->df);
+    jw_uint(w, "len", c->payload_len);
+    put_payload(w, c);
+    jw_obj_close(w);
+}
+
+/* inpath_rewrite / injected_redirect: the server's baseline over its earlier flows and the
+ * redirect (docs/tamper.md). */
+static void put_inpath(struct jw *w, const struct tamper_finding *fd)
+{
+    if (fd->host.valid) {
+        jw_obj_open(w, "server_baseline");
+        jw_uint(w, "flows", fd->host.flows);
+        jw_uint(w, "initial_ttl", fd->host.initial_ttl);
+        jw_uint(w, "hops_min", fd->host.hops_min);
+        jw_uint(w, "hops_max", fd->host.hops_max);
+        if (fd->host.df >= 0) jw_bool(w, "df", fd->host.df == 1);
+        if (fd->host.ts >= 0) {
+            jw_bool(w, "tcp_timestamps", fd->host.ts == 1);
+            jw_str(w, "tcp_options", fd->host.tcp_options);
+        }
+        if (fd->host.http_responses) {
+            jw_uint(w, "http_responses", fd->host.http_responses);
+            if (fd->host.server_header[0]) jw_str(w, "http_server", fd->host.server_header);
+        }
+        jw_obj_close(w);
+    }
+    if (fd->redirect.valid) {
+        jw_obj_open(w, "redirect");
+        jw_str(w, "kind", fd->redirect.kind ? fd->redirect.kind : "");
+        jw_uint(w, "status", (uint64_t)fd->redirect.status);
+        jw_strn(w, "location", fd->redirect.location,
+                strnlen(fd->redirect.location, sizeof fd->redirect.location));
+        jw_str(w, "target_domain", fd->redirect.target_domain);
+        jw_str(w, "host_domain", fd->redirect.host_domain);
+        jw_obj_close(w);
+    }
+}
+
 /* tcp false (a dns_race over UDP): the TCP-only fields are left out. */
 static void put_baseline(struct jw *w, const struct tamper_baseline_summary *b, bool tcp)
 {
@@ -157,7 +205,9 @@ void eve_tamper_alert_ev(struct jw *w, const struct flow *f, const struct tamper
                          const struct evidence_ctx *ev)
 {
     char a[VG_ADDR_STRLEN], p8[8];
+    /* the event is stamped with the later contestant (the only one of a one-contestant finding) */
     const struct tamper_contestant *last = &fd->c[1];
+    if (fd->n_contestants == 1 || fd->c[0].pcap_cnt > fd->c[1].pcap_cnt) last = &fd->c[0];
     bool toserver = fd->dir == FLOW_TOSERVER;
     const struct vg_addr *src = toserver ? &f->src : &f->dst, *dst = toserver ? &f->dst : &f->src;
     uint16_t sport = toserver ? f->sport : f->dport, dport = toserver ? f->dport : f->sport;
@@ -231,12 +281,17 @@ void eve_tamper_alert_ev(struct jw *w, const struct flow *f, const struct tamper
         }
         jw_obj_close(w);
     }
+    put_inpath(w, fd);
     jw_arr_open(w, "contestants");
-    for (int i = 0; i < 2; i++) {
+    int nc = fd->n_contestants == 1 ? 1 : 2;
+    bool http = fd->sig == TAMPER_SIG_HTTP_RACE || fd->redirect.valid;
+    for (int i = 0; i < nc; i++) {
         if (fd->sig == TAMPER_SIG_DNS_RACE)
             put_dns_contestant(w, &fd->c[i]);
+        else if (f->proto == 17)
+            put_udp_contestant(w, &fd->c[i]);
         else
-            put_contestant(w, &fd->c[i], fd->sig == TAMPER_SIG_HTTP_RACE);
+            put_contestant(w, &fd->c[i], http);
     }
     jw_arr_close(w);
     put_baseline(w, &fd->baseline, f->proto == 6);
@@ -248,7 +303,7 @@ void eve_tamper_alert_ev(struct jw *w, const struct flow *f, const struct tamper
 
     if (ev) {
         uint64_t cnt[2] = {fd->c[0].pcap_cnt, fd->c[1].pcap_cnt};
-        evidence_put_json(ev, f, w, cnt, 2);
+        evidence_put_json(ev, f, w, cnt, fd->n_contestants == 1 ? 1 : 2);
     }
     jw_obj_close(w);
 }

@@ -155,6 +155,9 @@ void tamper_config_default(struct tamper_config *cfg)
     cfg->race_window_ms = 1000;
     cfg->reorder_ms = 200;
     cfg->max_dns_flows = 16384;
+    cfg->min_confidence = 0;
+    cfg->max_hosts = 4096;
+    cfg->host_age_s = 900;
 }
 
 struct tamper_ctx *tamper_ctx_new_with(const struct tamper_config *cfg)
@@ -169,7 +172,8 @@ struct tamper_ctx *tamper_ctx_new_with(const struct tamper_config *cfg)
     if (!ctx->cfg.max_findings) ctx->cfg.max_findings = 1;
     ctx->flows = vg_calloc(ctx->cfg.max_flows, sizeof *ctx->flows);
     ctx->slots = vg_calloc(ctx->cfg.max_findings, sizeof *ctx->slots);
-    if (!ctx->flows || !ctx->slots) {
+    if (!ctx->cfg.host_age_s) ctx->cfg.host_age_s = 900;
+    if (!ctx->flows || !ctx->slots || tamper__hosts_init(&ctx->hosts, ctx->cfg.max_hosts) != 0) {
         tamper_ctx_free(ctx);
         return NULL;
     }
@@ -186,6 +190,7 @@ void tamper_ctx_free(struct tamper_ctx *ctx)
     if (!ctx) return;
     vg_free(ctx->flows);
     vg_free(ctx->slots);
+    tamper__hosts_free(&ctx->hosts);
     vg_free(ctx);
 }
 
@@ -269,11 +274,29 @@ struct tamper__slot *tamper__finding(struct tamper_ctx *ctx, struct flow *f, int
     memset(&s->fd.baseline, 0, sizeof s->fd.baseline);
     s->fd.n_reasons = 0;
     memset(&s->fd.dns, 0, sizeof s->fd.dns);
+    s->fd.n_contestants = 0;
+    memset(&s->fd.host, 0, sizeof s->fd.host);
+    memset(&s->fd.redirect, 0, sizeof s->fd.redirect);
     memset(&s->pd, 0, sizeof s->pd);
     s->pd.dir = dir;
     s->pd.score_cap = 95;
     tf->slot[sig] = idx + 1;
     return s;
+}
+
+void tamper__finding_drop(struct tamper_ctx *ctx, struct flow *f, int sig)
+{
+    struct tamper_flow *tf = f->tamper;
+    if (!tf || !sig_ok(sig) || !tf->slot[sig]) return;
+    slot_put(ctx, tf->slot[sig] - 1);
+    tf->slot[sig] = 0;
+}
+
+bool tamper_take_trigger(struct tamper_ctx *ctx)
+{
+    if (!ctx || !ctx->trigger) return false;
+    ctx->trigger = false;
+    return true;
 }
 
 void tamper__reason(struct tamper_finding *fd, const char *fmt, ...)
@@ -405,6 +428,7 @@ static void udp_packet(struct tamper_ctx *ctx, struct flow *f, const struct pack
         f->tamper = tf;
         ctx->cnt.flows++;
     }
+    tamper__inpath_packet(ctx, f, p, dir);
     tamper__base_add(&tf->d[dir].b, &tf->d[dir ^ 1].b, p);
     tamper__dns_packet(ctx, f, p, dir);
     held_learn(ctx, tf, p, dir);
@@ -432,6 +456,9 @@ void tamper_packet(struct tamper_ctx *ctx, struct flow *f, const struct packet *
     struct tamper__dir *d = &tf->d[dir], *peer = &tf->d[dir ^ 1];
     ctx->cnt.facts += sr->n_facts;
 
+    /* 0. in-path: the packet against its sender's baseline without it (tamper_inpath.c) */
+    tamper__inpath_packet(ctx, f, p, dir);
+
     /* 1. the sender's baseline counts the packet (contestant records come from here) */
     tamper__base_add(&d->b, &peer->b, p);
     peer->peer_pkts_since_rst++;
@@ -450,14 +477,19 @@ void tamper_flow_end(struct tamper_ctx *ctx, struct flow *f, tamper_emit_fn emit
     if (!ctx || !f || !f->tamper) return;
     struct tamper_flow *tf = f->tamper;
     tamper__dns_settle(ctx, f);
+    tamper__inpath_flow_end(ctx, f); /* in-path candidates: gated and judged here */
     for (int sig = 0; sig < TAMPER_SIG_COUNT; sig++) {
         if (!tf->slot[sig]) continue;
         uint32_t idx = tf->slot[sig] - 1;
         struct tamper__slot *s = &ctx->slots[idx];
-        tamper__judge(&s->fd, &s->pd, &tf->d[s->pd.dir].b);
+        if (!tamper__inpath_sig(s->fd.sig)) tamper__judge(&s->fd, &s->pd, &tf->d[s->pd.dir].b);
         if (sig == TAMPER_SIG_DNS_RACE) tamper__dns_judge(&s->fd);
-        ctx->cnt.findings[sig]++;
-        if (emit) emit(f, &s->fd, ud);
+        if (s->fd.confidence < ctx->cfg.min_confidence) {
+            ctx->cnt.below_threshold++;
+        } else {
+            if (sig_ok(s->fd.sig)) ctx->cnt.findings[s->fd.sig]++;
+            if (emit) emit(f, &s->fd, ud);
+        }
         tf->slot[sig] = 0;
         slot_put(ctx, idx);
     }

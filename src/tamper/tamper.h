@@ -26,6 +26,12 @@
  *     response: one request answered by two different responses. Reported in addition to the
  *     tcp_injection_race finding of the same overlap (that one says a segment was raced, this one
  *     what the victim was answered).
+ *   - class "inpath_rewrite" (tamper_inpath.c): an implant in the path rewrote or answered a
+ *     response with its own IP/TCP stack: flow_departure (against the server's earlier packets
+ *     in the flow), server_departure (against the server's earlier flows, host table).
+ *   - class "injected_redirect" (tamper_inpath.c): a redirect to another registrable domain in
+ *     departing packets (departing_redirect) or shaped like an injected answer (injected_shape).
+ *     HTTP transactions reach it through tamper_http_tx (app hook http_tx).
  * Each finding carries both contestants, a verdict per contestant ("forged", "genuine",
  * "unknown") from comparing each one with the sender's baseline built WITHOUT the contestants (see
  * tamper_baseline.c), a 0-100 confidence and the reasons behind it.
@@ -75,7 +81,15 @@
     X(TAMPER_SIG_DNS_RACE, 8800020, 1, "dns_race", "dns_answer_mismatch", 1,                       \
       "VIGIL TAMPER DNS race: two different answers to one query")                                 \
     X(TAMPER_SIG_HTTP_RACE, 8800021, 1, "http_race", "http_response_mismatch", 1,                  \
-      "VIGIL TAMPER HTTP race: one request answered twice")
+      "VIGIL TAMPER HTTP race: one request answered twice")                                        \
+    X(TAMPER_SIG_INPATH_FLOW, 8800030, 1, "inpath_rewrite", "flow_departure", 1,                   \
+      "VIGIL TAMPER in-path rewrite: response from another stack than the rest of the flow")       \
+    X(TAMPER_SIG_INPATH_SERVER, 8800031, 1, "inpath_rewrite", "server_departure", 2,               \
+      "VIGIL TAMPER in-path rewrite: server answered from another stack than its baseline")        \
+    X(TAMPER_SIG_REDIRECT_DEPARTING, 8800032, 1, "injected_redirect", "departing_redirect", 1,     \
+      "VIGIL TAMPER injected redirect: cross-domain redirect in departing packets")                \
+    X(TAMPER_SIG_REDIRECT_SHAPE, 8800033, 1, "injected_redirect", "injected_shape", 2,             \
+      "VIGIL TAMPER injected redirect: cross-domain redirect shaped like an injected answer")
 
 enum tamper_sig {
 #define TAMPER_SIG_ENUM(id, sid, rev, cls, sub, sev, msg) id,
@@ -186,6 +200,29 @@ struct tamper_finding {
     struct tamper_baseline_summary baseline;
     uint8_t n_reasons;
     char reasons[TAMPER_MAX_REASONS][TAMPER_REASON_LEN];
+    /* 0: both contestants are reported; 1: only c[0] (an in-path finding whose flow has no
+     * genuine packet of the sender to show, e.g. a server_departure). */
+    uint8_t n_contestants;
+    /* inpath_rewrite / injected_redirect: the server's baseline over earlier flows (host table)
+     * and the redirect. */
+    struct {
+        bool valid;
+        uint32_t flows;      /* earlier flows of the server that agreed */
+        uint8_t initial_ttl; /* their fingerprint */
+        uint8_t hops_min, hops_max;
+        int8_t df, ts; /* -1 unknown */
+        uint32_t http_responses;
+        char tcp_options[64];
+        char server_header[64];
+    } host;
+    struct {
+        bool valid;
+        int32_t status;
+        const char *kind; /* "http_30x", "meta_refresh", "script" */
+        char location[TAMPER_HTTP_LOCATION_MAX];
+        char target_domain[96];
+        char host_domain[96];
+    } redirect;
     /* dns_race: the question both responses answer. */
     struct {
         bool query_seen;
@@ -206,6 +243,10 @@ struct tamper_config {
                               * reordering; default 200 */
     uint32_t max_dns_flows;  /* of max_flows, UDP DNS flows with tamper state at once (so that
                               * DNS traffic cannot starve TCP flows); default 16384 */
+    uint8_t min_confidence;  /* findings below it are counted (below_threshold), not emitted;
+                              * default 0 (see docs/tamper.md, "Threshold") */
+    uint32_t max_hosts;      /* server host table entries (in-path baselines); default 4096 */
+    uint32_t host_age_s;     /* a host entry idle this long (packet time) is stale; default 900 */
 };
 
 struct tamper_counters {
@@ -224,6 +265,16 @@ struct tamper_counters {
     uint64_t dns_no_state_pkts;   /* packets of UDP DNS flows left without tamper state (the
                                    * max_dns_flows cap, or the pool) */
     uint64_t http_parse_nomem;    /* http_race heads not parsed: no parser state */
+    uint64_t below_threshold;     /* findings judged below cfg.min_confidence: not emitted */
+    /* in-path detectors (tamper_inpath.c) */
+    uint64_t inpath_candidates;   /* candidates held (departing packets, cross-domain redirects) */
+    uint64_t inpath_dismissed;    /* candidates that did not pass their gate at flow end */
+    uint64_t host_entries;        /* server host table: entries in use now */
+    uint64_t host_capacity;       /* its fixed number of entries */
+    uint64_t host_memory_bytes;   /* its memory (allocated once) */
+    uint64_t host_inserts;        /* servers entered */
+    uint64_t host_evictions;      /* entries replaced (stale or displaced) */
+    uint64_t host_cap_hits;       /* inserts that displaced a fresh entry (table full) */
 };
 
 struct tamper_ctx;
@@ -260,6 +311,18 @@ void tamper_dns_pair(struct tamper_ctx *ctx, struct flow *f, const struct dns_re
 void tamper_flow_end(struct tamper_ctx *ctx, struct flow *f, tamper_emit_fn emit, void *ud);
 
 const struct tamper_counters *tamper_counters(const struct tamper_ctx *ctx);
+
+/* tamper_http_tx takes a completed HTTP transaction of flow f (app hook http_tx; p is the packet
+ * during whose app_packet call it completed, before that packet's tamper_packet). It feeds the
+ * server's header fingerprint in the host table and holds a cross-domain redirect (30x Location,
+ * meta refresh, script navigation) as an injected_redirect candidate, judged at flow end. */
+struct http_tx;
+void tamper_http_tx(struct tamper_ctx *ctx, struct flow *f, const struct packet *p,
+                    const struct http_tx *tx);
+
+/* tamper_take_trigger: true once after a tamper_packet / tamper_http_tx call that raised an
+ * in-path candidate (the engine then keeps the flow's packets as evidence). */
+bool tamper_take_trigger(struct tamper_ctx *ctx);
 
 /* tamper_options_str writes an option layout as "MSS,NOP,WS,NOP,NOP,TS" into buf (size n, at
  * least 1) and returns buf; an empty layout gives "". */

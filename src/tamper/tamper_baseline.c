@@ -675,6 +675,46 @@ static void summarize(struct tamper_baseline_summary *s, const struct basis *bs,
     }
 }
 
+uint8_t tamper__initial_ttl(uint8_t ttl)
+{
+    return initial_ttl(ttl);
+}
+uint8_t tamper__stats_ttl_top(const struct tamper__stats *st)
+{
+    return ttl_top(st);
+}
+uint32_t tamper__stats_ttl_count(const struct tamper__stats *st, uint8_t ttl)
+{
+    return ttl_count(st, ttl);
+}
+bool tamper__stats_has_layout(const struct tamper__stats *st, const uint8_t *lay, uint8_t len)
+{
+    if (len > 16) len = 16;
+    int li = lay_find(st, lay, len);
+    return li >= 0 ? st->lay_c[li] > 0 : st->lay_other > 0;
+}
+uint16_t tamper__stats_id_bound(const struct tamper__stats *st)
+{
+    return id_step_bound(st);
+}
+void tamper__summary_from_stats(struct tamper_baseline_summary *s, const struct tamper__stats *st,
+                                const struct tamper__base *b)
+{
+    struct tamper__pending pd;
+    memset(&pd, 0, sizeof pd);
+    pd.pre = *st;
+    struct basis bs;
+    memset(&bs, 0, sizeof bs);
+    bs.pd = &pd;
+    bs.full = *st;
+    bs.ttl = st->n ? st : NULL;
+    bs.lay = st->lay_n ? st : NULL;
+    bs.win = st->win_n ? st : NULL;
+    bs.id = st;
+    bs.hz = tamper__base_ts_hz(b);
+    summarize(s, &bs, b, &pd);
+}
+
 void tamper__judge(struct tamper_finding *fd, const struct tamper__pending *pd,
                    const struct tamper__base *b)
 {

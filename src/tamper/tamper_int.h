@@ -138,7 +138,22 @@ struct tamper__pending {
     int score; /* confidence gathered at detection time */
     int score_cap;
     bool is_rst; /* forged_rst: c[0] is the (first) RST */
+    /* in-path candidates (tamper_inpath.c): the departing packet's signals, the response
+     * headers' signals, and whether the latter were already told */
+    uint16_t ip_sig, ip_hdr;
+    bool ip_hdr_noted, ip_gate;
 };
+
+/* Small reads of a sender's counters (tamper_inpath.c uses them). */
+uint8_t tamper__initial_ttl(uint8_t ttl);          /* 32/64/128/255 */
+uint8_t tamper__stats_ttl_top(const struct tamper__stats *st);
+uint32_t tamper__stats_ttl_count(const struct tamper__stats *st, uint8_t ttl);
+/* true when the layout is among the counted ones (or the counters overflowed: unknown) */
+bool tamper__stats_has_layout(const struct tamper__stats *st, const uint8_t *lay, uint8_t len);
+uint16_t tamper__stats_id_bound(const struct tamper__stats *st);
+/* fd->baseline from the sender's counters st (b: its wscale and TS clock) */
+void tamper__summary_from_stats(struct tamper_baseline_summary *s, const struct tamper__stats *st,
+                                const struct tamper__base *b);
 
 /* Fills pd from the sender's baseline at the moment the second contestant arrived. */
 void tamper__pending_init(struct tamper__pending *pd, const struct tamper__base *b, int dir,
@@ -187,8 +202,23 @@ struct tamper__dir {
     uint64_t last_syn_cnt; /* pcap_cnt of the sender's latest SYN without ACK (0: none) */
 };
 
+/* In-path state of a flow (tamper_inpath.c). */
+struct tamper__inpath {
+    bool synack_seen, synack_ts; /* the server's SYN/ACK, and whether it carried a TS option */
+    uint16_t synack_mss;          /* its MSS option (0: none) */
+    int16_t synack_ws;            /* its window scale (-1: none) */
+    bool host_done;              /* the flow's server fingerprint went to the host table */
+    bool hdr_done;               /* its header fingerprint too */
+    bool departed;               /* a flow_departure candidate is held */
+    uint16_t host_sig;           /* server-departure signals of the first answer (packet level) */
+    uint16_t hdr_sig;            /* server-departure signals of the response headers */
+    uint32_t after_n, after_back; /* server packets after the departing one; of those, like before */
+    uint8_t shape;                /* injected-shape bits of the redirect (TAMPER__SHAPE_*) */
+};
+
 struct tamper_flow {
     struct tamper__dir d[2];
+    struct tamper__inpath ip;
     uint32_t slot[TAMPER_SIG_COUNT]; /* finding slot + 1 per signature; 0: none */
     uint32_t next_free;              /* pool free list */
     bool udp_dns;                    /* a UDP DNS flow: counted against cfg.max_dns_flows */
@@ -202,8 +232,38 @@ struct tamper__slot {
     uint32_t next_free;
 };
 
+/* One server (address, port, protocol) in the host table: the fingerprint its flows agreed on. */
+struct tamper__host {
+    struct vg_addr addr;
+    uint16_t port;
+    uint8_t proto;
+    bool used;
+    int64_t last_sec;
+    /* packet fingerprint of its answers, one per flow */
+    uint8_t ittl, hops_min, hops_max, lay_len;
+    bool df, ts, idzero;
+    bool fp_set; /* the packet fingerprint above was taken (from the first flow's answer) */
+    bool syn_set; /* the SYN/ACK fingerprint below was taken */
+    uint16_t syn_mss;
+    int16_t syn_ws;
+    uint8_t lay[16];
+    uint32_t agree, disagree; /* flows after the first that matched / did not */
+    /* HTTP response headers */
+    uint32_t hdr_n, date_n, server_n; /* responses; with Date; with the first Server value */
+    uint64_t server_hash;
+    char server[64];
+    uint16_t order_fwd, order_rev; /* header pairs seen in list order / reversed */
+};
+
+struct tamper__hosts {
+    struct tamper__host *e;
+    uint32_t cap, mask; /* cap: a power of two */
+};
+
 struct tamper_ctx {
     struct tamper_config cfg;
+    struct tamper__hosts hosts;
+    bool trigger; /* tamper_take_trigger */
     struct tamper_flow *flows;     /* cfg.max_flows entries */
     uint32_t flows_hw, flows_free; /* high-water mark; free list head + 1 (0: empty) */
     struct tamper__slot *slots;    /* cfg.max_findings entries */
@@ -226,6 +286,9 @@ void tamper__contestant_from_meta(struct tamper_contestant *c, const struct stre
 void tamper__contestant_payload(struct tamper_contestant *c, const uint8_t *data, uint32_t len,
                                 uint32_t seq);
 
+/* Drops flow f's finding for sig (no emission), returning its slot to the pool. */
+void tamper__finding_drop(struct tamper_ctx *ctx, struct flow *f, int sig);
+
 /* ---- detectors ----------------------------------------------------------------------------- */
 /* tamper_race.c: stream facts, coalescing, data past the sender's FIN. */
 void tamper__race_packet(struct tamper_ctx *ctx, struct flow *f, const struct packet *p, int dir,
@@ -243,5 +306,19 @@ void tamper__dns_judge(struct tamper_finding *fd);
  * http_race finding (next to the tcp_injection_race one that on_fact makes of the same fact). */
 void tamper__http_fact(struct tamper_ctx *ctx, struct flow *f, const struct packet *p,
                        const struct stream_fact *fa);
+
+/* tamper_inpath.c: in-path rewrites and injected redirects. tamper__inpath_packet runs before the
+ * packet is counted in its sender's baseline (so the packet is judged against the flow without
+ * it); tamper__inpath_flow_end resolves the flow's candidates (drops those below their gate, sets
+ * confidences) before the findings are emitted. */
+void tamper__inpath_packet(struct tamper_ctx *ctx, struct flow *f, const struct packet *p, int dir);
+void tamper__inpath_flow_end(struct tamper_ctx *ctx, struct flow *f);
+bool tamper__inpath_sig(int sig);
+int tamper__hosts_init(struct tamper__hosts *h, uint32_t cap);
+void tamper__hosts_free(struct tamper__hosts *h);
+/* The entry of (addr, port, proto), created when absent (evicting a stale or the oldest entry of
+ * its probe window, counted); *fresh says whether it was just created. Never NULL. */
+struct tamper__host *tamper__host_get(struct tamper_ctx *ctx, const struct vg_addr *addr,
+                                      uint16_t port, uint8_t proto, int64_t now_sec, bool *fresh);
 
 #endif

@@ -1137,7 +1137,9 @@ def build_demo():
     """The bundled sample for `make demo`: a laptop on 192.168.1.50 resolves four names, fetches
     two web pages over HTTP, resumes a TLS session on 443, downloads putty.exe while an on-path
     shooter races a forged 302 redirect ahead of the genuine answer (QUANTUM INSERT style), pings
-    its gateway, and one malformed packet from a neighbour. Returns (pcap bytes, Case)."""
+    its gateway, one malformed packet from a neighbour, and asks for an update manifest that an
+    in-path implant answers with a 302 to another domain (no race: the implant's own stack).
+    Returns (pcap bytes, Case)."""
     rng = random.Random(2024)
     cap = Cap()
     CL, GW, DNS_SRV = "192.168.1.50", "192.168.1.1", "192.168.1.1"
@@ -1254,12 +1256,43 @@ def build_demo():
     bad = cap.add(t + 250_000_000, bytes(Ether(src="00:1b:21:77:77:77", dst=MAC_CL) /
                                           IP(src="192.168.1.77", dst=CL, proto=6, id=1) /
                                           bytes(TCP(sport=4444, dport=445))[:10]))
+    # An in-path rewrite (no race): the laptop asks downloads.example.com for an update manifest;
+    # a middlebox on the path (a compromised border router) answers the request itself with a 302
+    # to another domain and closes the connection. The server's SYN/ACK and ACK show its stack
+    # (TTL 50 from 64, DF, IP IDs counting up); the answer comes from another one (TTL 125 from
+    # 128, no DF, an unrelated IP ID, window 8192).
+    t = dns("downloads.example.com", "198.51.100.77", 51016, t + 1_500_000_000)
+    s = Tcp(CL, "198.51.100.77", 50430, 80, cisn=rng.getrandbits(32), sisn=rng.getrandbits(32),
+            sttl=50)
+    req = (b"GET /app/update.xml HTTP/1.1\r\nHost: downloads.example.com\r\n"
+           b"User-Agent: ExampleUpdater/3.2\r\nAccept: */*\r\n\r\n")
+    a, t = tcp_conv(cap, l2, s, t + 20_000_000,
+                    [(True, "S", b"", 0), (False, "SA", b"", 30), (True, "A", b"", 1),
+                     (True, "PA", req, 0), (False, "A", b"", 30)])
+    implant_302 = (b"HTTP/1.1 302 Found\r\nLocation: http://updates.examp1e-cdn.net/app/update.xml"
+                   b"\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+
+    def implant(flags, payload=b""):
+        seq, ack = s.nxt[False], s.nxt[True]
+        s.nxt[False] = (seq + len(payload) + ("F" in flags)) & 0xFFFFFFFF
+        pkt = IP(src="198.51.100.77", dst=CL, ttl=125, id=0x7A31 + len(payload)) / \
+            TCP(sport=80, dport=50430, seq=seq, ack=ack, flags=flags, window=8192)
+        return l2(pkt / payload if payload else pkt, False)
+
+    t += 4_000_000
+    inpath_pcap_cnt = cap.add(t, implant("PA", implant_302), a, False)
+    t += 1_000_000
+    cap.add(t, implant("FA"), a, False)
+    a, t = tcp_conv(cap, l2, s, t, [(True, "A", b"", 1), (True, "FA", b"", 1)], acct=a)
+    t += 20_000_000
+    cap.add(t, implant("A"), a, False)
+    flows.append((a, "HTTP GET of an update manifest answered by an in-path implant (302)"))
     data = pcap_bytes(cap.records, LINKTYPE_ETHERNET, snaplen=262144)
 
     c = Case("demo-sample", ["The bundled demo capture tests/sample/demo.pcap (written by",
                              "gen_foundation.py) gives the flows it was built with."])
     c.pcap = "../../sample/demo.pcap"
-    c.check("4 DNS + 3 HTTP + 1 TLS + 1 ICMP flows", len(flows), {"event_type": "flow"})
+    c.check("5 DNS + 4 HTTP + 1 TLS + 1 ICMP flows", len(flows), {"event_type": "flow"})
     c.check("the forged 302 is caught as an injection race and named as the forged contestant", 1,
             {"event_type": "alert", "tamper.class": "tcp_injection_race",
              "tamper.subtype": "sloppy_injection", "tamper.contestants.0.verdict": "forged",
@@ -1269,7 +1302,12 @@ def build_demo():
             {"event_type": "alert", "tamper.class": "http_race",
              "tamper.contestants.0.verdict": "forged",
              "tamper.contestants.0.pcap_cnt": race_pcap_cnt, "tamper.contestants.0.http_status": 302})
-    c.check("and nothing else raises an alert", 2, {"event_type": "alert"})
+    c.check("the in-path implant's 302 to another domain is an injected redirect", 1,
+            {"event_type": "alert", "tamper.class": "injected_redirect",
+             "tamper.subtype": "departing_redirect", "tamper.contestants.0.verdict": "forged",
+             "tamper.contestants.0.pcap_cnt": inpath_pcap_cnt,
+             "tamper.redirect.target_domain": "examp1e-cdn.net"})
+    c.check("and nothing else raises an alert", 3, {"event_type": "alert"})
     for a, what in flows:
         c.flow(a, what)
     c.anomaly("the malformed packet", bad, "decoder.tcp.pkt_too_small")

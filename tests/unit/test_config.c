@@ -154,7 +154,7 @@ static void test_keys(void)
                     "    threshold: 0.7\n"
                     "    weights: {interval: 0.4, size: 0.2, duration: 0.2, histogram: 0.2}\n"
                     "tamper:\n"
-                    "  min-confidence: 0.6\n"
+                    "  min-confidence: 60\n"
                     "  max-flows: 1024\n"
                     "  race-window-ms: 500\n"
                     "workers: 4\n"
@@ -229,7 +229,7 @@ static void test_keys(void)
     CHECK(!C.beacons_enabled);
     CHECK(C.beacon.threshold == 0.7);
     CHECK(C.beacon.w_interval == 0.4);
-    CHECK(C.tamper_min_confidence == 0.6);
+    CHECK(C.tamper_min_confidence == 60);
     CHECK_EQ_U(C.tamper.max_flows, 1024);
     CHECK_EQ_U(C.tamper.race_window_ms, 500);
     CHECK_EQ_U(C.workers, 4);

@@ -10,6 +10,7 @@
 #include "output/eve_tamper.h"
 #include "output/json_writer.h"
 #include "tamper/tamper.h"
+#include "tamper/tamper_int.h"
 #include "vg_test.h"
 
 /* ---- fixture: one TCP connection, client 10.0.0.1:40000 -> server 93.184.216.34:80 ---------- */
@@ -1440,7 +1441,12 @@ static void test_misc(void)
     CHECK_STR(tamper_field_name(6), "");
     for (int s = 0; s < TAMPER_SIG_COUNT; s++) {
         CHECK(strncmp(tamper_sig_msg(s), "VIGIL TAMPER ", 13) == 0);
-        CHECK_EQ_U(tamper_sig_severity(s), strcmp(tamper_sig_class(s), "forged_rst") == 0 ? 2 : 1);
+        /* severity 2: behavioural evidence (forged resets, a server's other stack, a redirect's
+         * shape); 1: different bytes or departing packets */
+        bool weak = strcmp(tamper_sig_class(s), "forged_rst") == 0 ||
+                    strcmp(tamper_sig_subtype(s), "server_departure") == 0 ||
+                    strcmp(tamper_sig_subtype(s), "injected_shape") == 0;
+        CHECK_EQ_U(tamper_sig_severity(s), weak ? 2 : 1);
     }
     /* allocation failure at start-up */
     vg_alloc_fail_after(1);
@@ -1448,6 +1454,130 @@ static void test_misc(void)
     vg_alloc_fail_after(-1);
     tamper_ctx_free(X.ctx);
     X.ctx = NULL;
+}
+
+
+/* ---- in-path rewrite (tamper_inpath.c) ------------------------------------------------------- */
+
+static const char RESP[] = "HTTP/1.1 200 OK\r\nServer: nginx\r\nContent-Length: 5\r\n\r\nhello";
+
+/* Handshake, request, the server's ACK; then a response head built by `how`: 0 genuine, 1 an
+ * implant's stack (other initial TTL, no DF, IP ID 1, no timestamps), 2 the genuine stack after a
+ * route change (TTL only), 3 the implant with the server's TTL, DF and IP ID counter (one stack
+ * signal: the missing timestamps). */
+static void inpath_flow(int how)
+{
+    X.f.app_proto = APP_PROTO_HTTP;
+    handshake_and_request();
+    struct packet p = genuine(FLOW_TOCLIENT, VG_TCP_ACK, X.s[1].nxt, X.s[0].nxt, NULL, 0);
+    feed(&p, FLOW_TOCLIENT, true);
+    p = genuine(FLOW_TOCLIENT, VG_TCP_ACK | VG_TCP_PSH, X.s[1].nxt, X.s[0].nxt, RESP,
+                sizeof RESP - 1);
+    if (how == 1 || how == 3) {
+        if (how == 1) {
+            X.s[1].id--;
+            p.ip_id = 1;
+        }
+        p.ttl = how == 1 ? 120 : X.s[1].ttl;
+        p.df = how == 1 ? false : true;
+        memset(&p.tcp_opts, 0, sizeof p.tcp_opts);
+        p.tcp_win = 8192;
+    } else if (how == 2) {
+        p.ttl = (uint8_t)(X.s[1].ttl - 3);
+        X.s[1].ttl = p.ttl; /* and stays */
+    }
+    feed(&p, FLOW_TOCLIENT, true);
+    X.s[1].nxt += sizeof RESP - 1;
+    server_tail(2);
+    end_flow();
+}
+
+static void test_inpath_flow_departure(void)
+{
+    fx_init();
+    inpath_flow(1);
+    const struct tamper_finding *fd = find_sig(TAMPER_SIG_INPATH_FLOW);
+    CHECK(fd != NULL);
+    if (!fd) return;
+    CHECK_EQ_U(X.n_got, 1);
+    CHECK_EQ_U(fd->c[0].pcap_cnt, 6);
+    CHECK_EQ_U(fd->c[0].verdict, TAMPER_VERDICT_FORGED);
+    CHECK_EQ_U(fd->c[1].pcap_cnt, 5); /* the server's ACK just before: a genuine packet */
+    CHECK(fd->confidence >= 80);
+    CHECK(has_reason(fd, "initial 128"));
+    CHECK(has_reason(fd, "no TCP timestamp though the handshake negotiated them"));
+    CHECK(has_reason(fd, "later packets look like its packets before"));
+    CHECK(strstr(X.json[0], "\"class\":\"inpath_rewrite\",\"subtype\":\"flow_departure\"") != NULL);
+    CHECK(strstr(X.json[0], "\"signature_id\":8800030") != NULL);
+    CHECK_EQ_U(tamper_counters(X.ctx)->findings[TAMPER_SIG_INPATH_FLOW], 1);
+}
+
+static void test_inpath_benign(void)
+{
+    fx_init();
+    inpath_flow(0); /* genuine */
+    CHECK_EQ_U(X.n_got, 0);
+    fx_init();
+    inpath_flow(2); /* route change: TTL steps once and stays */
+    CHECK_EQ_U(X.n_got, 0);
+    fx_init();
+    inpath_flow(3); /* one stack signal and no weak ones: below the gate */
+    CHECK_EQ_U(X.n_got, 0);
+}
+
+static void test_inpath_threshold(void)
+{
+    struct tamper_config cfg;
+    tamper_config_default(&cfg);
+    CHECK_EQ_U(cfg.min_confidence, 0);
+    cfg.min_confidence = 100;
+    fx_init_cfg(&cfg);
+    inpath_flow(1);
+    CHECK_EQ_U(X.n_got, 0);
+    CHECK_EQ_U(tamper_counters(X.ctx)->below_threshold, 1);
+    CHECK_EQ_U(tamper_counters(X.ctx)->findings[TAMPER_SIG_INPATH_FLOW], 0);
+}
+
+/* A flood of distinct servers: the host table keeps its fixed size and counts what it does. */
+static void test_host_table_flood(void)
+{
+    struct tamper_config cfg;
+    tamper_config_default(&cfg);
+    cfg.max_hosts = 1000; /* rounded up to 1024 */
+    cfg.host_age_s = 60;
+    fx_init_cfg(&cfg);
+    struct vg_addr a;
+    memset(&a, 0, sizeof a);
+    a.family = 4;
+    const uint32_t n = 200000;
+    bool fresh = false, all_fresh = true;
+    for (uint32_t i = 0; i < n; i++) {
+        a.a[0] = 10;
+        a.a[1] = (uint8_t)(i >> 16);
+        a.a[2] = (uint8_t)(i >> 8);
+        a.a[3] = (uint8_t)i;
+        struct tamper__host *e = tamper__host_get(X.ctx, &a, 80, 6, 1000 + i / 1000, &fresh);
+        all_fresh = all_fresh && e != NULL && fresh;
+    }
+    CHECK(all_fresh);
+    const struct tamper_counters *c = tamper_counters(X.ctx);
+    CHECK_EQ_U(c->host_capacity, 1024);
+    CHECK(c->host_entries <= 1024);
+    CHECK(c->host_entries >= 1000); /* the window probe fills the table */
+    CHECK_EQ_U(c->host_inserts, n);
+    CHECK_EQ_U(c->host_evictions, n - c->host_entries);
+    CHECK(c->host_cap_hits > 0 && c->host_cap_hits <= c->host_evictions);
+    CHECK_EQ_U(c->host_memory_bytes, 1024 * sizeof(struct tamper__host));
+    /* a known server is found again, not re-inserted */
+    tamper__host_get(X.ctx, &a, 80, 6, 1000 + n / 1000, &fresh);
+    CHECK(!fresh);
+    CHECK_EQ_U(c->host_inserts, n);
+    /* aging: a long pause later every entry is stale; a new server reuses one without a cap hit */
+    uint64_t hits = c->host_cap_hits;
+    a.a[0] = 11;
+    tamper__host_get(X.ctx, &a, 80, 6, 100000, &fresh);
+    CHECK(fresh);
+    CHECK_EQ_U(c->host_cap_hits, hits);
 }
 
 int main(void)
@@ -1490,6 +1620,10 @@ int main(void)
     RUN(test_http_race);
     RUN(test_http_race_needs_both);
     RUN(test_misc);
+    RUN(test_inpath_flow_departure);
+    RUN(test_inpath_benign);
+    RUN(test_inpath_threshold);
+    RUN(test_host_table_flood);
     if (X.ctx) tamper_ctx_free(X.ctx);
     return vg_test_done("tamper");
 }
