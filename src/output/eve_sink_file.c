@@ -12,12 +12,18 @@
  * continues after the highest number already in the folder, so nothing earlier is overwritten), and
  * NAME is created again. So every line is in exactly one file, whole, and `cat NAME.1 NAME.2 ...
  * NAME` is the output of the run in order.
+ *
+ * Threads: several workers may share one sink (vigil analyze --workers N, vigil run). One mutex
+ * covers each event (file buffer, rotation, Redis hand-over, counters), so a line is always added
+ * whole and rotation sees one writer at a time. An event is built in the worker's own struct jw
+ * first, so the lock is held only for the copy into the buffer (and the write(2) when it fills).
  */
 #include "output/eve.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,6 +60,7 @@ struct eve_sink {
     size_t n_rotated, cap_rotated;
     struct eve_sink_stats st;
     char errbuf[256];
+    pthread_mutex_t mu; /* one event at a time (writers on several threads) */
 };
 
 void eve_sink_config_default(struct eve_sink_config *cfg)
@@ -285,6 +292,7 @@ struct eve_sink *eve_sink_open_cfg(const struct eve_sink_config *cfg, char *errb
         return NULL;
     }
     s->cfg = *cfg;
+    pthread_mutex_init(&s->mu, NULL);
     s->base = vg_strdup(cfg->path);
     if (!s->base) {
         snprintf(errbuf, errlen, "%s: out of memory", cfg->path);
@@ -327,34 +335,43 @@ struct eve_sink *eve_sink_open(const char *path, char *errbuf, size_t errlen)
 int eve_sink_flush(struct eve_sink *s)
 {
     int rc = VG_OK;
+    pthread_mutex_lock(&s->mu);
     for (unsigned i = 0; i < s->n_outs; i++)
         if (fout_flush(s->outs[i]) != VG_OK) rc = VG_ERR_IO;
     if (s->redis) sink_redis_flush(s->redis);
+    pthread_mutex_unlock(&s->mu);
     return rc;
 }
 
 int eve_sink_write(struct eve_sink *s, const struct jw *w)
 {
     if (w->oom || w->len == 0) return VG_ERR_NOMEM;
+    pthread_mutex_lock(&s->mu);
     struct fout *o = s->cfg.split_types ? split_out(s, w->buf, w->len) : s->outs[0];
     int rc = o ? fout_write(s, o, w->buf, w->len) : VG_ERR_IO;
     /* Redis gets the event even when a file failed: outputs are independent. A full spool is
      * counted in the Redis stats, not an error of the event. */
     if (s->redis) sink_redis_write(s->redis, w->buf, w->len);
-    if (rc != VG_OK) return rc;
-    s->st.events++;
-    return VG_OK;
+    if (rc == VG_OK) s->st.events++;
+    pthread_mutex_unlock(&s->mu);
+    return rc;
 }
 
 uint64_t eve_sink_events(const struct eve_sink *s)
 {
-    return s->st.events;
+    pthread_mutex_lock((pthread_mutex_t *)&s->mu);
+    uint64_t n = s->st.events;
+    pthread_mutex_unlock((pthread_mutex_t *)&s->mu);
+    return n;
 }
 
 void eve_sink_get_stats(const struct eve_sink *s, struct eve_sink_stats *st)
 {
+    /* The lock is not const; the sink's state is not changed. */
+    pthread_mutex_lock((pthread_mutex_t *)&s->mu);
     *st = s->st;
     if (s->redis) sink_redis_stats(s->redis, st);
+    pthread_mutex_unlock((pthread_mutex_t *)&s->mu);
 }
 
 size_t eve_sink_file_count(const struct eve_sink *s)
@@ -395,6 +412,7 @@ int eve_sink_close_stats(struct eve_sink *s, struct eve_sink_stats *st)
         vg_free(s->rotated[i]);
     vg_free(s->rotated);
     vg_free(s->base);
+    pthread_mutex_destroy(&s->mu);
     vg_free(s);
     return rc;
 }
