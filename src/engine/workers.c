@@ -298,8 +298,16 @@ struct wthread {
     int nfiles;
     struct engine_result res; /* thread 0's is the run's */
     bool progress;
+    double cpu_s; /* this thread's CPU time (CLOCK_THREAD_CPUTIME_ID), for -v */
     pthread_t tid;
 };
+
+static double thread_cpu_now(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+    return (double)t.tv_sec + t.tv_nsec / 1e9;
+}
 
 static double mono_now(void)
 {
@@ -327,6 +335,7 @@ static void *file_thread(void *arg)
     struct worker *w = &ew->w[t->idx];
     const unsigned n = ew->n, me = t->idx;
     const bool lead = me == 0; /* reports errors and progress; its counts are the run's */
+    const double cpu0 = thread_cpu_now();
     uint64_t cnt = 0;          /* frame number in the input: the same in every thread */
     uint64_t total_bytes = 0, done_before = 0;
     double start = mono_now(), last = start;
@@ -401,6 +410,7 @@ static void *file_thread(void *arg)
     /* End this worker's flows here, in parallel with the others. */
     worker_end_flows(w);
     ew->ended[me] = true;
+    t->cpu_s = thread_cpu_now() - cpu0;
     return NULL;
 }
 
@@ -561,6 +571,11 @@ int engine_workers_analyze_files(struct engine_workers *ew, char *const *files, 
         }
         file_thread(&ts[0]);
         for (unsigned i = 1; i <= started; i++) pthread_join(ts[i].tid, NULL);
+        /* -v: the work of each thread. On a machine with a free core per worker the wall time is
+         * about the largest of these (bench/workers.sh reads them). */
+        for (unsigned i = 0; i <= started; i++)
+            vg_info("workers: worker %u: %llu packets, %.3f s CPU", i,
+                    (unsigned long long)decode_counters(ew->w[i].dec)->pkts, ts[i].cpu_s);
         *res = ts[0].res;
         vg_free(ts);
     } else {

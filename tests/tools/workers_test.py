@@ -34,7 +34,10 @@ import yaml
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BIN = os.environ.get("VIGIL_BIN", os.path.join(REPO, "build", "vigil"))
-CORPUS = os.environ.get("VIGIL_CORPUS", os.path.join(REPO, "..", "shared", "corpus"))
+CORPUS = os.environ.get("VIGIL_CORPUS") or next(
+    (c for c in (os.path.join(REPO, "..", "shared", "corpus"),
+                 os.path.join(REPO, "..", "..", "shared", "corpus")) if os.path.isdir(c)),
+    os.path.join(REPO, "..", "shared", "corpus"))
 QUICK = os.environ.get("WORKERS_QUICK") == "1"
 COUNTS = [int(x) for x in os.environ.get("WORKERS_COUNTS", "2,4").split(",")]
 
@@ -106,9 +109,12 @@ def run(args, files, n, outdir, stdin_file=None):
     cmd = [BIN, "analyze", "-q", "--no-progress", "--workers", str(n), "-o", outdir] + args
     env = dict(os.environ, TZ="UTC")
     if stdin_file:
-        with open(stdin_file, "rb") as fin:
-            r = subprocess.run(cmd + ["/dev/stdin"], stdin=fin, capture_output=True, env=env,
-                               timeout=600)
+        # a real pipe (a file on stdin would be mapped like any file): the ring path
+        cat = subprocess.Popen(["cat", stdin_file], stdout=subprocess.PIPE)
+        r = subprocess.run(cmd + ["/dev/stdin"], stdin=cat.stdout, capture_output=True, env=env,
+                           timeout=600)
+        cat.stdout.close()
+        cat.wait()
     else:
         r = subprocess.run(cmd + files, capture_output=True, env=env, timeout=600)
     lines = []
@@ -188,6 +194,9 @@ def main():
         cases = [c for c in cases if c[0].startswith(("pcap/apprace", "pcap/ipv4-frag",
                                                        "pcap/beacon", "pcap/flow-timeouts",
                                                        "foxit", "honeybadger", "sv/"))]
+    print("workers: %d capture sets (%d tests/pcap cases, %d suricata-verify cases with rules), "
+          "workers %s against 1" % (len(cases), sum(c[0].startswith("pcap/") for c in cases),
+                                   sum(c[0].startswith("sv/") for c in cases), COUNTS))
     npass = nfail = 0
     tmp_root = tempfile.mkdtemp(prefix="vigil-workers-")
     total_events = 0
