@@ -19,7 +19,9 @@ corpus bench capture, suricata-verify cases with their rules, a pipe (stdin: the
 and one run with --evidence (the set of evidence file names compared too).
 
 Environment: VIGIL_BIN (default build/vigil), VIGIL_CORPUS (default ../shared/corpus),
-WORKERS_QUICK=1 for a short selection (the sanitizer runs).
+WORKERS_QUICK=1 for a short selection (the sanitizer runs). When build-tsan/vigil exists
+(make build-tsan; or VIGIL_TSAN_BIN), three captures also run under ThreadSanitizer (a race report
+is a failure).
 Last line: "workers: N passed, N failed".
 """
 import glob
@@ -185,6 +187,7 @@ def compare(name, args, files, tmp, stdin_file=None, evidence=False):
 
 
 def main():
+    global BIN
     if not os.access(BIN, os.X_OK):
         print("workers: vigil binary %s not found" % BIN)
         print("workers: 0 passed, 1 failed")
@@ -231,6 +234,28 @@ def main():
             else:
                 npass += 1
             shutil.rmtree(tmp, ignore_errors=True)
+        # ThreadSanitizer build (make build-tsan), when there: a few captures, file and pipe paths
+        tsan = os.environ.get("VIGIL_TSAN_BIN", os.path.join(REPO, "build-tsan", "vigil"))
+        if not QUICK and os.access(tsan, os.X_OK):
+            BIN = tsan
+            for name, rel, pipe, args in [
+                    ("tsan: foxit qi_local_SYNACK_putty_dl", "foxit-quantuminsert/pcaps/"
+                     "qi_local_SYNACK_putty_dl.pcap", False, []),
+                    ("tsan: honeybadger netcat1 (pipe)", "honeybadger-pcap-files/"
+                     "ordered_coalesce_netcat1.pcap", True, []),
+                    ("tsan: bench capture", "bench/elcabezzonn-lab-mixed-merged.pcap", False,
+                     ["--evidence"])]:
+                f = os.path.join(CORPUS, rel)
+                if not os.path.isfile(f):
+                    continue
+                tmp = tempfile.mkdtemp(dir=tmp_root)
+                msg = compare(name, args, [f], tmp, stdin_file=f if pipe else None)
+                if msg:
+                    nfail += 1
+                    print("FAIL %s: %s" % (name, msg))
+                else:
+                    npass += 1
+                shutil.rmtree(tmp, ignore_errors=True)
     finally:
         shutil.rmtree(tmp_root, ignore_errors=True)
     print("workers: %d passed, %d failed" % (npass, nfail))
