@@ -346,7 +346,10 @@ static void *file_thread(void *arg)
     for (int i = 0; i < t->nfiles && !engine_stop_requested; i++) {
         char err[512];
         struct capture *c = NULL;
-        if (capture_open_file(t->files[i], &c, err, sizeof err) < 0) {
+        if (!lead) vg_log_mute_thread(1); /* the reader's warnings: worker 0 prints them */
+        int orc = capture_open_file(t->files[i], &c, err, sizeof err);
+        vg_log_mute_thread(0);
+        if (orc < 0) {
             if (lead) vg_err("%s", err);
             t->res.files_failed++;
             continue;
@@ -361,7 +364,9 @@ static void *file_thread(void *arg)
                 t->res.interrupted = true;
                 break;
             }
+            if (!lead) vg_log_mute_thread(1);
             int rc = capture_next(c, &fr);
+            vg_log_mute_thread(0);
             if (rc == VG_EOF) break;
             if (rc < 0) {
                 t->res.capture_errors++;
