@@ -23,7 +23,7 @@ build-asan: deps
 # ThreadSanitizer (clang): the --workers suite runs a few captures with it when build-tsan exists.
 build-tsan: deps
 	@CC=clang cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DVIGIL_TSAN=ON >/dev/null
-	@cmake --build build-tsan -j$(JOBS) --target vigil -- -s
+	@cmake --build build-tsan -j$(JOBS) --target vigil test_workers -- -s
 
 build-fuzz: deps
 	@CC=clang cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DVIGIL_FUZZ=ON >/dev/null

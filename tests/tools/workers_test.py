@@ -242,6 +242,16 @@ def main():
             shutil.rmtree(tmp, ignore_errors=True)
         # ThreadSanitizer build (make build-tsan), when there: a few captures, file and pipe paths
         tsan = os.environ.get("VIGIL_TSAN_BIN", os.path.join(REPO, "build-tsan", "vigil"))
+        tsan_unit = os.path.join(os.path.dirname(tsan), "test_workers")
+        if not QUICK and os.access(tsan_unit, os.X_OK):
+            # the EVE sink with 4 concurrent writers and rotation, under ThreadSanitizer
+            r = subprocess.run([tsan_unit], capture_output=True, timeout=600)
+            out = (r.stdout + r.stderr).decode(errors="replace")
+            if r.returncode != 0 or "ThreadSanitizer" in out:
+                nfail += 1
+                print("FAIL tsan: test_workers: exit %d\n%s" % (r.returncode, out[-3000:]))
+            else:
+                npass += 1
         if not QUICK and os.access(tsan, os.X_OK):
             BIN = tsan
             for name, rel, pipe, args in [
