@@ -55,6 +55,7 @@ for n in $workers; do
     read -r wall user sys rss <"$out/v.t"
     if [ -z "$best" ] || awk -v a="$wall" -v b="${best%% *}" 'BEGIN{exit !(a<b)}'; then
       best="$wall $user $sys $rss"
+      cp "$out/stderr" "$out/best.stderr"
     fi
   done
   read -r wall user sys rss <<<"$best"
@@ -63,9 +64,9 @@ for n in $workers; do
   awk -v n="$n" -v w="$wall" -v u="$user" -v s="$sys" -v r="$rss" -v sz="$size" -v p="$pkts" -v b="$base" 'BEGIN{
     printf "workers %-3d %7.2f s wall  user %7.2f s  sys %6.2f s  cpu %7.2f s  %6.3f Gbit/s  %10.0f pkts/s  RSS %5.0f MB  speed-up %.2fx\n",
       n, w, u, s, u + s, sz * 8 / w / 1e9, p / w, r / 1024, b / w }'
-  if grep -q "workers: worker" "$out/stderr"; then
-    grep "workers: worker" "$out/stderr" | sed 's/^vigil: info: /            /'
-    grep "workers: worker" "$out/stderr" | awk -v bc="$base_cpu" '{c=$(NF-2); if (c>m) m=c}
+  if grep -q "workers: worker" "$out/best.stderr"; then
+    grep "workers: worker" "$out/best.stderr" | sed 's/^vigil: info: /            /'
+    grep "workers: worker" "$out/best.stderr" | awk -v bc="$base_cpu" '{c=$(NF-2); if (c>m) m=c}
       END{ if (m > 0) printf "            largest worker CPU %.2f s: cpu speed-up %.2fx over --workers 1 (%.2f s CPU)\n", m, bc/m, bc }'
   fi
 done

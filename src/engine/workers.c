@@ -20,6 +20,8 @@
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -291,10 +293,18 @@ void engine_workers_finish(struct engine_workers *ew, const struct eve_stats_in 
 
 /* ---- regular files: every thread walks the file ---- */
 
+/* One read-only mapping per file, shared by the threads (capture_open_mem on it): the pages are
+ * faulted in once, not once per worker. NULL: the thread opens the file itself. */
+struct fmap {
+    void *p;
+    size_t len;
+};
+
 struct wthread {
     struct engine_workers *ew;
     unsigned idx;
     char *const *files;
+    const struct fmap *maps;
     int nfiles;
     struct engine_result res; /* thread 0's is the run's */
     bool progress;
@@ -347,7 +357,10 @@ static void *file_thread(void *arg)
         char err[512];
         struct capture *c = NULL;
         if (!lead) vg_log_mute_thread(1); /* the reader's warnings: worker 0 prints them */
-        int orc = capture_open_file(t->files[i], &c, err, sizeof err);
+        int orc = t->maps && t->maps[i].p
+                      ? capture_open_mem(t->maps[i].p, t->maps[i].len, t->files[i], &c, err,
+                                         sizeof err)
+                      : capture_open_file(t->files[i], &c, err, sizeof err);
         vg_log_mute_thread(0);
         if (orc < 0) {
             if (lead) vg_err("%s", err);
@@ -558,12 +571,32 @@ int engine_workers_analyze_files(struct engine_workers *ew, char *const *files, 
 
     if (all_files || ew->n == 1) {
         struct wthread *ts = vg_calloc(ew->n, sizeof *ts);
-        if (!ts) return VG_ERR_NOMEM;
+        struct fmap *maps = ew->n > 1 ? vg_calloc((size_t)nfiles + 1, sizeof *maps) : NULL;
+        if (!ts) {
+            vg_free(maps);
+            return VG_ERR_NOMEM;
+        }
+        for (int i = 0; maps && i < nfiles; i++) {
+            int fd = open(files[i], O_RDONLY | O_CLOEXEC);
+            struct stat st;
+            if (fd < 0) continue;
+            if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
+                (uint64_t)st.st_size <= SIZE_MAX) {
+                void *p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+                if (p != MAP_FAILED) {
+                    (void)madvise(p, (size_t)st.st_size, MADV_SEQUENTIAL); /* advice only */
+                    maps[i].p = p;
+                    maps[i].len = (size_t)st.st_size;
+                }
+            }
+            close(fd);
+        }
         unsigned started = 0;
         for (unsigned i = 0; i < ew->n; i++) {
             ts[i].ew = ew;
             ts[i].idx = i;
             ts[i].files = files;
+            ts[i].maps = maps;
             ts[i].nfiles = nfiles;
             ts[i].progress = cfg->progress && isatty(STDERR_FILENO);
             if (i == 0) continue; /* the calling thread is worker 0 */
@@ -583,6 +616,9 @@ int engine_workers_analyze_files(struct engine_workers *ew, char *const *files, 
                     (unsigned long long)decode_counters(ew->w[i].dec)->pkts, ts[i].cpu_s);
         *res = ts[0].res;
         vg_free(ts);
+        for (int i = 0; maps && i < nfiles; i++)
+            if (maps[i].p) munmap(maps[i].p, maps[i].len);
+        vg_free(maps);
     } else {
         ew->rings = vg_calloc(ew->n, sizeof *ew->rings);
         if (!ew->rings) return VG_ERR_NOMEM;
