@@ -31,7 +31,7 @@ build-fuzz: deps
 
 # Everything: unit tests (normal and ASan+UBSan), capture tests, tshark cross-checks, a corpus sweep
 # under sanitizers, and a short run of every fuzzer. Prints "N passed, N failed" at the end.
-test: build build-asan build-fuzz
+test: build build-asan build-tsan build-fuzz
 	@bash tests/run-all.sh
 
 # Unit tests only, for a quick edit-compile-test loop.
