@@ -309,6 +309,107 @@ static void test_sink_concurrent(void)
     rmdir(dir);
 }
 
+/* ---- the API a live capture uses: worker i on thread i, then one finish ---- */
+
+#define LIVE_PAIRS 64
+#define LIVE_WORKERS 3
+
+struct live_arg {
+    struct engine_workers *ew;
+    unsigned idx;
+};
+
+static void *live_thread(void *arg)
+{
+    struct live_arg *a = arg;
+    struct worker *w = engine_workers_get(a->ew, a->idx);
+    uint8_t f[128];
+    /* every thread walks the same frames and runs its own (as a fanout ring would give them) */
+    for (unsigned i = 0; i < LIVE_PAIRS; i++) {
+        uint8_t s[4] = {10, 1, 0, (uint8_t)i}, d[4] = {192, 0, 2, 1};
+        for (int k = 0; k < 2; k++) {
+            size_t n = k ? frame_tcp(f, d, s) : frame_tcp(f, s, d);
+            if (k) { /* the answer: ports swapped, SYN+ACK */
+                f[34] = 0, f[35] = 80, f[36] = 0x9c, f[37] = 0x40;
+                f[47] = 0x12;
+            }
+            if (engine_dispatch(f, (uint32_t)n, VG_LINK_ETHERNET, LIVE_WORKERS) != a->idx) continue;
+            struct packet p;
+            memset(&p, 0, sizeof p);
+            p.data = f;
+            p.caplen = p.wirelen = (uint32_t)n;
+            p.ts.sec = 1700000000 + i;
+            p.linktype = VG_LINK_ETHERNET;
+            p.pcap_cnt = 2 * i + (unsigned)k + 1;
+            worker_packet(w, &p);
+        }
+    }
+    worker_tick(w, (struct vg_ts){1700000000 + LIVE_PAIRS, 0});
+    return NULL;
+}
+
+static void test_live_api(void)
+{
+    char dir[] = "/tmp/vigil-test-live-XXXXXX";
+    CHECK(mkdtemp(dir) != NULL);
+    char path[256], err[256];
+    snprintf(path, sizeof path, "%s/eve.json", dir);
+    struct eve_sink *sink = eve_sink_open(path, err, sizeof err);
+    CHECK(sink != NULL);
+    if (!sink) return;
+    struct engine_config cfg;
+    engine_config_default(&cfg);
+    struct engine_workers *ew = engine_workers_new(&cfg, sink, LIVE_WORKERS, NULL, err, sizeof err);
+    CHECK(ew != NULL);
+    if (!ew) return;
+    CHECK_EQ_U(engine_workers_count(ew), LIVE_WORKERS);
+    CHECK(engine_workers_get(ew, LIVE_WORKERS) == NULL);
+    pthread_t t[LIVE_WORKERS];
+    struct live_arg a[LIVE_WORKERS];
+    for (unsigned i = 0; i < LIVE_WORKERS; i++) {
+        a[i].ew = ew;
+        a[i].idx = i;
+        pthread_create(&t[i], NULL, live_thread, &a[i]);
+    }
+    for (unsigned i = 0; i < LIVE_WORKERS; i++) pthread_join(t[i], NULL);
+    engine_workers_finish(ew, NULL);
+    struct engine_summary sum;
+    engine_workers_summary(ew, &sum);
+    CHECK_EQ_U(sum.flow.total, LIVE_PAIRS);
+    CHECK_EQ_U(sum.events[ENG_EV_FLOW], LIVE_PAIRS);
+    CHECK_EQ_U(sum.events[ENG_EV_STATS], 1);
+    unsigned busy = 0;
+    for (unsigned i = 0; i < LIVE_WORKERS; i++)
+        busy += flow_table_counters(engine_workers_get(ew, i)->flows)->total > 0;
+    CHECK_EQ_U(busy, LIVE_WORKERS); /* 64 pairs over 3 workers: each got some */
+    engine_workers_free(ew);
+    CHECK_EQ_U(eve_sink_close(sink), VG_OK);
+    /* one stats event, last, with the summed packet count; 64 flow events with both directions */
+    FILE *fp = fopen(path, "r");
+    CHECK(fp != NULL);
+    char line[8192];
+    unsigned flows = 0, stats = 0, both = 0, last_is_stats = 0;
+    while (fp && fgets(line, sizeof line, fp)) {
+        last_is_stats = strstr(line, "\"event_type\":\"stats\"") != NULL;
+        if (last_is_stats) {
+            stats++;
+            CHECK(strstr(line, "\"decoder\":{\"pkts\":128,") != NULL);
+            CHECK(strstr(line, "\"flow\":{\"tcp\":64") != NULL || strstr(line, "\"tcp\":64") != NULL);
+        }
+        if (strstr(line, "\"event_type\":\"flow\"")) {
+            flows++;
+            both += strstr(line, "\"pkts_toserver\":1,\"pkts_toclient\":1") != NULL;
+        }
+    }
+    if (fp) fclose(fp);
+    CHECK_EQ_U(flows, LIVE_PAIRS);
+    CHECK_EQ_U(both, LIVE_PAIRS);
+    CHECK_EQ_U(stats, 1);
+    CHECK(last_is_stats);
+    unlink(path);
+    rmdir(dir);
+}
+
 int main(void)
 {
     RUN(test_symmetric_and_fragments);
@@ -317,5 +418,6 @@ int main(void)
     RUN(test_truncated);
     RUN(test_spread);
     RUN(test_sink_concurrent);
+    RUN(test_live_api);
     return vg_test_done("workers");
 }
