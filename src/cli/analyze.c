@@ -71,8 +71,9 @@ static void analyze_usage(FILE *out)
           "      --no-beacons     do not score beacons\n"
           "\n"
           "  -q, --quiet          no summary, errors only\n"
-          "      --workers N      N worker threads (1-64, default 1); flows are split among them by\n"
-          "                       address pair, the events are the same as with one worker\n"
+          "      --workers N      N worker threads (1-64; 0: one per CPU; default 1); flows are split\n"
+          "                       among them by address pair, the events are the same as with one\n"
+          "                       worker\n"
           "  -v, --verbose        more messages on stderr\n"
           "  -h, --help           this help\n"
           "\n"
@@ -488,9 +489,12 @@ int cli_analyze(int argc, char **argv)
             char *end;
             errno = 0;
             unsigned long nw = strtoul(optarg, &end, 10);
-            if (errno || end == optarg || *end || optarg[0] == '-' || nw < 1 ||
-                nw > ENGINE_MAX_WORKERS)
-                return usage_error(files, "--workers", optarg, "a number from 1 to 64");
+            if (errno || end == optarg || *end || optarg[0] == '-' || nw > ENGINE_MAX_WORKERS)
+                return usage_error(files, "--workers", optarg, "a number from 0 to 64");
+            if (nw == 0) { /* one per online CPU */
+                long nc = sysconf(_SC_NPROCESSORS_ONLN);
+                nw = nc < 1 ? 1 : nc > ENGINE_MAX_WORKERS ? ENGINE_MAX_WORKERS : (unsigned long)nc;
+            }
             n_workers = (unsigned)nw;
             break;
         }
