@@ -5,7 +5,7 @@ JOBS ?= 2
 MAKEFLAGS += --no-print-directory
 export VIGIL_CORPUS ?= $(CORPUS)
 
-.PHONY: all deps build build-asan build-fuzz test unit demo bench fuzz clean format
+.PHONY: all deps build build-asan build-tsan build-fuzz test unit demo bench fuzz clean format
 
 all: build
 
@@ -20,13 +20,18 @@ build-asan: deps
 	@CC=clang cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DVIGIL_SANITIZE=ON >/dev/null
 	@cmake --build build-asan -j$(JOBS) -- -s
 
+# ThreadSanitizer (clang): the --workers suite runs a few captures with it when build-tsan exists.
+build-tsan: deps
+	@CC=clang cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DVIGIL_TSAN=ON >/dev/null
+	@cmake --build build-tsan -j$(JOBS) --target vigil test_workers -- -s
+
 build-fuzz: deps
 	@CC=clang cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DVIGIL_FUZZ=ON >/dev/null
 	@cmake --build build-fuzz -j$(JOBS) -- -s
 
 # Everything: unit tests (normal and ASan+UBSan), capture tests, tshark cross-checks, a corpus sweep
 # under sanitizers, and a short run of every fuzzer. Prints "N passed, N failed" at the end.
-test: build build-asan build-fuzz
+test: build build-asan build-tsan build-fuzz
 	@bash tests/run-all.sh
 
 # Unit tests only, for a quick edit-compile-test loop.
@@ -50,4 +55,4 @@ format:
 	@clang-format -i $$(git ls-files '*.c' '*.h')
 
 clean:
-	rm -rf build build-asan build-fuzz vigil-out
+	rm -rf build build-asan build-tsan build-fuzz vigil-out

@@ -78,6 +78,8 @@ if [ "$only" != "unit" ]; then
   run_suite "config" env VIGIL_BIN=build/vigil bash tests/tools/config_test.sh
   run_suite "benign sweep (no tamper)" env VIGIL_BIN=build/vigil $PY tests/tools/benign_sweep.py
   run_suite "in-path lab (recall/precision)" env VIGIL_BIN=build/vigil $PY tests/tools/inpath_lab.py
+  run_suite "workers: N equals 1" env VIGIL_BIN=build/vigil $PY tests/tools/workers_test.py
+  run_suite "workers: N equals 1 [asan]" env VIGIL_BIN=build-asan/vigil WORKERS_QUICK=1 $PY tests/tools/workers_test.py
   # Gate at the pass rate reached on the whole selection (the harder number: http-evader cases
   # depend on the HTTP parser's decoding: 0.68 reached; with --skip http-evader 0.86).
   run_gate "suricata-verify alerts" env VIGIL_BIN=build/vigil $PY tests/tools/run_suricata_verify.py --min-pass-rate 0.65

@@ -79,6 +79,9 @@ static void analyze_usage(FILE *out)
           "                       (default 0: every finding; the rest are counted in stats)\n"
           "\n"
           "  -q, --quiet          no summary, errors only\n"
+          "      --workers N      N worker threads (1-64; 0: one per CPU; default 1); flows are split\n"
+          "                       among them by address pair, the events are the same as with one\n"
+          "                       worker\n"
           "  -v, --verbose        more messages on stderr\n"
           "  -h, --help           this help\n"
           "\n"
@@ -223,10 +226,10 @@ static bool parse_weights(const char *s, struct beacon_config *b)
     return true;
 }
 
-static void print_intel_summary(const struct worker *w)
+static void print_intel_summary(const struct engine_summary *sum)
 {
-    const struct intel_counters *ic = intel_counters(w->intel);
-    const struct beacon_counters *bc = intel_beacon_counters(w->intel);
+    const struct intel_counters *ic = sum->has_intel ? &sum->intel : NULL;
+    const struct beacon_counters *bc = sum->beacons;
     if (!ic) return;
     printf("  intel     %llu indicator alert(s)", (unsigned long long)ic->alerts);
     if (bc)
@@ -343,15 +346,16 @@ static bool parse_duration(const char *s, uint64_t *out)
     return true;
 }
 
-static void print_summary(const struct worker *w, const struct engine_result *res,
-                          const char *eve_path, double secs)
+static void print_summary(const struct engine_summary *w, const struct engine_result *res,
+                          const char *eve_path, double secs, unsigned workers)
 {
-    const struct flow_counters *fc = flow_table_counters(w->flows);
+    const struct flow_counters *fc = &w->flow;
     printf("vigil analyze: %llu file(s) read, %llu failed%s\n", (unsigned long long)res->files_ok,
            (unsigned long long)res->files_failed, res->interrupted ? " (interrupted)" : "");
     printf("  packets   %llu (%.1f MB) in %.2f s", (unsigned long long)res->frames,
            res->bytes / 1e6, secs);
     if (secs > 0) printf(", %.1f MB/s", res->bytes / 1e6 / secs);
+    if (workers > 1) printf(", %u workers", workers);
     printf("\n  flows     %llu (tcp %llu, udp %llu, icmp %llu, other %llu)\n",
            (unsigned long long)fc->total, (unsigned long long)fc->tcp, (unsigned long long)fc->udp,
            (unsigned long long)(fc->icmpv4 + fc->icmpv6), (unsigned long long)fc->other);
@@ -480,7 +484,7 @@ int cli_analyze(int argc, char **argv)
            OPT_REDIS_STREAM, OPT_REDIS_LIST, OPT_REDIS_MAXLEN, OPT_REDIS_SPOOL, OPT_REDIS_DRAIN };
     enum { OPT_IOC = 512, OPT_BEACON_ALLOWLIST, OPT_BEACON_THRESHOLD, OPT_BEACON_WEIGHTS,
            OPT_NO_BEACONS };
-    enum { OPT_RULES_CACHE = 768, OPT_NO_RULES_CACHE };
+    enum { OPT_RULES_CACHE = 768, OPT_NO_RULES_CACHE, OPT_WORKERS };
     enum { OPT_TAMPER_THRESHOLD = 1024 };
     struct detect_build_cfg dbc;
     memset(&dbc, 0, sizeof dbc);
@@ -517,6 +521,7 @@ int cli_analyze(int argc, char **argv)
         {"rules-cache", required_argument, NULL, OPT_RULES_CACHE},
         {"no-rules-cache", no_argument, NULL, OPT_NO_RULES_CACHE},
         {"tamper-threshold", required_argument, NULL, OPT_TAMPER_THRESHOLD},
+        {"workers", required_argument, NULL, OPT_WORKERS},
         {"verbose", no_argument, NULL, 'v'},           {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
     struct eve_sink_config scfg;
@@ -588,6 +593,11 @@ int cli_analyze(int argc, char **argv)
     struct detect_engine *rules_de = NULL;
     int nfiles = 0, nrules = 0;
     bool quiet = false, progress = true;
+    unsigned n_workers = 1;
+    if (conf_path) { /* the config's workers (0: one per online CPU); --workers wins */
+        long nc = g_conf.workers ? (long)g_conf.workers : sysconf(_SC_NPROCESSORS_ONLN);
+        n_workers = nc < 1 ? 1 : nc > ENGINE_MAX_WORKERS ? ENGINE_MAX_WORKERS : (unsigned)nc;
+    }
     int last_stage = ENG_STAGE_ALL;
     unsigned eve_types = g_conf.eve_types;
     if (!files || !rule_paths) {
@@ -616,6 +626,19 @@ int cli_analyze(int argc, char **argv)
             break;
         case OPT_RULES_CACHE: dbc.cache_dir = optarg; break;
         case OPT_NO_RULES_CACHE: dbc.no_cache = true; break;
+        case OPT_WORKERS: {
+            char *end;
+            errno = 0;
+            unsigned long nw = strtoul(optarg, &end, 10);
+            if (errno || end == optarg || *end || optarg[0] == '-' || nw > ENGINE_MAX_WORKERS)
+                return usage_error(files, "--workers", optarg, "a number from 0 to 64");
+            if (nw == 0) { /* one per online CPU */
+                long nc = sysconf(_SC_NPROCESSORS_ONLN);
+                nw = nc < 1 ? 1 : nc > ENGINE_MAX_WORKERS ? ENGINE_MAX_WORKERS : (unsigned long)nc;
+            }
+            n_workers = (unsigned)nw;
+            break;
+        }
         case OPT_NO_PROGRESS: progress = false; break;
         case OPT_EVE_TYPES:
             if (parse_eve_types(optarg, &eve_types) != 0) {
@@ -825,7 +848,8 @@ int cli_analyze(int argc, char **argv)
         return CLI_EXIT_RUNTIME;
     }
     struct evidence_ctx *ev = NULL;
-    if (evidence) {
+    if (evidence) ecfg.dir = outdir;
+    if (evidence && n_workers == 1) {
         ecfg.dir = outdir;
         ev = evidence_ctx_new(&ecfg, err, sizeof err);
         if (!ev) {
@@ -851,19 +875,41 @@ int cli_analyze(int argc, char **argv)
     cfg.intel = g_intel;
     cfg.detect = rules_de;
     if (tamper_threshold >= 0) cfg.tamper.min_confidence = (uint8_t)tamper_threshold;
+    /* One worker: the single-threaded path (engine.c). More: workers.c (threads). */
     struct worker w;
-    if (worker_init(&w, &cfg, eve) != 0) {
-        fprintf(stderr, "vigil: error: out of memory setting up the pipeline\n");
-        eve_sink_close(eve);
-        evidence_ctx_free(ev);
-        vg_free(files);
-        return CLI_EXIT_RUNTIME;
-    }
-    w.evidence = ev;
-    double t0 = mono_now();
+    struct engine_workers *ew = NULL;
     struct engine_result res;
-    engine_analyze_files(&cfg, files, nfiles, eve, &w, &res);
+    double t0 = mono_now();
+    if (n_workers == 1) {
+        if (worker_init(&w, &cfg, eve) != 0) {
+            fprintf(stderr, "vigil: error: out of memory setting up the pipeline\n");
+            eve_sink_close(eve);
+            evidence_ctx_free(ev);
+            vg_free(files);
+            return CLI_EXIT_RUNTIME;
+        }
+        w.evidence = ev;
+        t0 = mono_now();
+        engine_analyze_files(&cfg, files, nfiles, eve, &w, &res);
+    } else {
+        ew = engine_workers_new(&cfg, eve, n_workers, evidence ? &ecfg : NULL, err, sizeof err);
+        if (!ew) {
+            fprintf(stderr, "vigil: error: %s\n", err);
+            eve_sink_close(eve);
+            vg_free(files);
+            return CLI_EXIT_RUNTIME;
+        }
+        t0 = mono_now();
+        engine_workers_analyze_files(ew, files, nfiles, &res);
+    }
     double secs = mono_now() - t0;
+    struct engine_summary sum;
+    if (ew) {
+        engine_workers_summary(ew, &sum);
+    } else {
+        struct worker *wp = &w;
+        engine_summary_of(&wp, 1, &sum);
+    }
     /* The files the report reads: every EVE file of the run (rotated ones too), copied before
      * the sink (which owns the names) is closed. */
     size_t n_eve = eve_sink_file_count(eve);
@@ -873,8 +919,8 @@ int cli_analyze(int argc, char **argv)
     memset(&sst, 0, sizeof sst);
     int close_rc = eve_sink_close_stats(eve, &sst);
     if (!quiet) {
-        print_summary(&w, &res, eve_path, secs);
-        print_intel_summary(&w);
+        print_summary(&sum, &res, eve_path, secs, n_workers);
+        print_intel_summary(&sum);
         if (scfg.split_types || sst.rotations)
             printf("  files     %llu EVE file(s)%s, %llu rotation(s)\n",
                    (unsigned long long)sst.files_opened,
@@ -884,8 +930,8 @@ int cli_analyze(int argc, char **argv)
                    redis_host, scfg.redis_port, scfg.redis_key, (unsigned long long)sst.redis_sent,
                    (unsigned long long)sst.redis_dropped, (unsigned long long)sst.redis_errors,
                    (unsigned long long)(sst.redis_connects ? sst.redis_connects - 1 : 0));
-        if (ev) {
-            const struct evidence_counters *ec = evidence_counters(ev);
+        if (sum.has_evidence) {
+            const struct evidence_counters *ec = &sum.evidence;
             printf("  evidence  %llu pcap file(s) in %s/evidence", (unsigned long long)ec->files_written,
                    outdir);
             if (ec->memcap_drops) printf(" (%llu packets not kept: memcap)", (unsigned long long)ec->memcap_drops);
@@ -893,7 +939,7 @@ int cli_analyze(int argc, char **argv)
         }
     }
     int rc = CLI_EXIT_OK;
-    if (w.write_errors || close_rc != 0) {
+    if (sum.write_errors || close_rc != 0) {
         fprintf(stderr, "vigil: error: %s: events could not be written\n", eve_path);
         rc = CLI_EXIT_RUNTIME;
     } else if (res.files_ok == 0) {
@@ -902,7 +948,10 @@ int cli_analyze(int argc, char **argv)
     if (sst.redis && sst.redis_dropped)
         fprintf(stderr, "vigil: warning: redis: %llu event(s) were not delivered\n",
                 (unsigned long long)sst.redis_dropped);
-    worker_fini(&w);
+    if (ew)
+        engine_workers_free(ew);
+    else
+        worker_fini(&w);
     intel_ctx_free(g_intel);
     g_intel = NULL;
     detect_engine_free(rules_de); /* after the workers: they point into it */

@@ -1142,7 +1142,7 @@ static const struct key k_top[] = {
     MAP("defrag", k_defrag),
     MAP("intel", k_intel),
     MAP("tamper", k_tamper),
-    VAL("workers", KT_U32, OFF(workers), 0, 1024),
+    VAL("workers", KT_U32, OFF(workers), 0, 64), /* = ENGINE_MAX_WORKERS */
     MAP("capture", k_capture),
     VAL("stats-interval", KT_DUR, OFF(stats_interval_s), 0, 86400),
     END,

@@ -223,6 +223,13 @@ static void on_flow_end(struct flow *f, void *ud)
     if (w->evidence) evidence_flow_end(w->evidence, f);
 }
 
+void worker_intel_hooks(struct worker *w, struct intel_hooks *ih)
+{
+    ih->ioc = on_intel_ioc;
+    ih->beacon = on_intel_beacon;
+    ih->ud = w;
+}
+
 int worker_init(struct worker *w, const struct engine_config *cfg, struct eve_sink *eve)
 {
     memset(w, 0, sizeof *w);
@@ -244,7 +251,8 @@ int worker_init(struct worker *w, const struct engine_config *cfg, struct eve_si
     w->app = app_ctx_new(&hooks);
     w->last_expire_sec = INT64_MIN;
     if (cfg->intel) {
-        struct intel_hooks ih = {on_intel_ioc, on_intel_beacon, w};
+        struct intel_hooks ih;
+        worker_intel_hooks(w, &ih);
         w->intel = intel_worker_new(cfg->intel, &ih);
     }
     /* The rule matcher runs in the full pipeline only (detect hangs after app). */
@@ -328,30 +336,28 @@ void worker_packet(struct worker *w, struct packet *p)
     w->cur_f = NULL;
 }
 
-void worker_finish(struct worker *w, const struct eve_stats_in *extra)
+void worker_tick(struct worker *w, struct vg_ts ts)
+{
+    if (vg_ts_cmp(ts, w->now) > 0) w->now = ts;
+    housekeeping(w);
+}
+
+void worker_end_flows(struct worker *w)
 {
     flow_table_flush(w->flows, FLOW_END_SHUTDOWN);
     if (w->intel && w->last_stage >= ENG_STAGE_ALL)
         intel_finish(w->intel); /* beacon scoring over every connection seen */
-    worker_stats(w, extra);
 }
 
-void worker_stats(struct worker *w, const struct eve_stats_in *extra)
+void worker_write_stats(struct worker *w, const struct eve_stats_in *in_counters,
+                        const struct evidence_counters *evc)
 {
-    struct eve_stats_in in;
-    memset(&in, 0, sizeof in);
-    if (extra) in = *extra;
-    if (in.ts.sec == 0 && in.ts.nsec == 0) in.ts = w->now;
-    in.dec = decode_counters(w->dec);
-    in.flow = flow_table_counters(w->flows);
-    in.stream = stream_counters(w->stream);
-    in.tamper = tamper_counters(w->tamper);
-    in.app = app_counters(w->app);
-    if (w->det) in.detect = detect_counters(w->det);
+    struct eve_stats_in in = *in_counters;
+    if (!evc && w->evidence) evc = evidence_counters(w->evidence);
     /* vigil.stats.output: the sink's and the evidence writer's counters, as one object */
     struct jw oj;
     jw_init(&oj);
-    if (w->eve || w->evidence) {
+    if (w->eve || evc) {
         jw_obj_open(&oj, NULL);
         if (w->eve) {
             struct eve_sink_stats st;
@@ -373,7 +379,7 @@ void worker_stats(struct worker *w, const struct eve_stats_in *extra)
                 jw_obj_close(&oj);
             }
         }
-        if (w->evidence) evidence_counters_json(w->evidence, &oj, "evidence");
+        if (evc) evidence_counters_json_c(evc, &oj, "evidence");
         jw_obj_close(&oj);
         if (!oj.oom) {
             in.output_json = oj.buf;
@@ -383,6 +389,27 @@ void worker_stats(struct worker *w, const struct eve_stats_in *extra)
     eve_stats(&w->jw, &in);
     jw_fini(&oj);
     emit(w, ENG_EV_STATS);
+}
+
+void worker_stats(struct worker *w, const struct eve_stats_in *extra)
+{
+    struct eve_stats_in in;
+    memset(&in, 0, sizeof in);
+    if (extra) in = *extra;
+    if (in.ts.sec == 0 && in.ts.nsec == 0) in.ts = w->now;
+    in.dec = decode_counters(w->dec);
+    in.flow = flow_table_counters(w->flows);
+    in.stream = stream_counters(w->stream);
+    in.tamper = tamper_counters(w->tamper);
+    in.app = app_counters(w->app);
+    if (w->det) in.detect = detect_counters(w->det);
+    worker_write_stats(w, &in, NULL);
+}
+
+void worker_finish(struct worker *w, const struct eve_stats_in *extra)
+{
+    worker_end_flows(w);
+    worker_stats(w, extra);
 }
 
 void worker_fini(struct worker *w)

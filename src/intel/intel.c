@@ -9,6 +9,7 @@
  */
 #include "intel/intel.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -98,17 +99,69 @@ struct fstate {
     uint32_t inl[HITS_INLINE];
 };
 
+/* The beacon table of several workers (intel.h: intel_shared_new). Taken at flow granularity
+ * only: a server name, a flow end; flow starts widen a per-worker span merged at intel_finish. */
+struct intel_shared {
+    struct beacon_table *beacons; /* NULL when beacons are off */
+    pthread_mutex_t mu;
+    bool scored;
+};
+
 struct intel_worker {
     const struct intel_ctx *ctx;
     struct intel_hooks hooks;
-    struct beacon_table *beacons; /* NULL when beacons are off */
+    struct beacon_table *beacons; /* NULL when beacons are off; sh->beacons when shared */
+    struct intel_shared *sh;      /* NULL: the table is this worker's own */
+    struct vg_ts span_lo, span_hi; /* shared: flow starts seen, merged into the table at finish */
+    bool span_set;
     struct fstate *fs;
     size_t n_fs, cap_fs; /* cap: power of two */
     bool finished;
     struct intel_counters c;
 };
 
+struct intel_shared *intel_shared_new(const struct intel_ctx *ctx)
+{
+    if (!ctx) return NULL;
+    struct intel_shared *sh = vg_calloc(1, sizeof *sh);
+    if (!sh) return NULL;
+    if (ctx->beacon_enabled) {
+        sh->beacons = beacon_table_new(&ctx->beacon, ctx->allow);
+        if (!sh->beacons) {
+            vg_free(sh);
+            return NULL;
+        }
+    }
+    pthread_mutex_init(&sh->mu, NULL);
+    return sh;
+}
+
+void intel_shared_free(struct intel_shared *sh)
+{
+    if (!sh) return;
+    beacon_table_free(sh->beacons);
+    pthread_mutex_destroy(&sh->mu);
+    vg_free(sh);
+}
+
+static void sh_lock(struct intel_worker *w)
+{
+    if (w->sh) pthread_mutex_lock(&w->sh->mu);
+}
+
+static void sh_unlock(struct intel_worker *w)
+{
+    if (w->sh) pthread_mutex_unlock(&w->sh->mu);
+}
+
 struct intel_worker *intel_worker_new(const struct intel_ctx *ctx, const struct intel_hooks *hooks)
+{
+    return intel_worker_new_shared(ctx, hooks, NULL);
+}
+
+struct intel_worker *intel_worker_new_shared(const struct intel_ctx *ctx,
+                                             const struct intel_hooks *hooks,
+                                             struct intel_shared *sh)
 {
     if (!ctx) return NULL;
     struct intel_worker *w = vg_calloc(1, sizeof *w);
@@ -118,7 +171,10 @@ struct intel_worker *intel_worker_new(const struct intel_ctx *ctx, const struct 
     w->cap_fs = 1024;
     w->fs = vg_calloc(w->cap_fs, sizeof *w->fs);
     if (!w->fs) goto fail;
-    if (ctx->beacon_enabled) {
+    if (sh) {
+        w->sh = sh;
+        w->beacons = sh->beacons;
+    } else if (ctx->beacon_enabled) {
         w->beacons = beacon_table_new(&ctx->beacon, ctx->allow);
         if (!w->beacons) goto fail;
     }
@@ -135,7 +191,7 @@ void intel_worker_free(struct intel_worker *w)
         for (size_t i = 0; i < w->cap_fs; i++)
             if (w->fs[i].f && w->fs[i].hits != w->fs[i].inl) vg_free(w->fs[i].hits);
     vg_free(w->fs);
-    beacon_table_free(w->beacons);
+    if (!w->sh) beacon_table_free(w->beacons);
     vg_free(w);
 }
 
@@ -300,13 +356,21 @@ static void name_server(struct intel_worker *w, const struct flow *f, const char
     if (!w->beacons || !name || !len) return;
     struct fstate *s = fs_get(w, f);
     if (!s || s->name_ref != IOC_NONE) return;
+    sh_lock(w);
     s->name_ref = beacon_name_ref(w->beacons, &f->src, name, len);
+    sh_unlock(w);
 }
 
 void intel_flow_new(struct intel_worker *w, struct flow *f, const struct packet *p)
 {
     if (!w || !f) return;
-    if (w->beacons) beacon_table_time(w->beacons, f->start);
+    if (w->beacons && w->sh) {
+        if (!w->span_set || vg_ts_cmp(f->start, w->span_lo) < 0) w->span_lo = f->start;
+        if (!w->span_set || vg_ts_cmp(f->start, w->span_hi) > 0) w->span_hi = f->start;
+        w->span_set = true;
+    } else if (w->beacons) {
+        beacon_table_time(w->beacons, f->start);
+    }
     if (!have(w, IOC_IPV4) && !have(w, IOC_IPV6)) return;
     w->c.lookups += 2;
     hit(w, f, p, FLOW_TOSERVER, ioc_match_addr(w->ctx->iocs, &f->src), "src_ip");
@@ -429,7 +493,11 @@ void intel_flow_end(struct intel_worker *w, struct flow *f)
 {
     if (!w || !f) return;
     struct fstate *s = w->n_fs ? fs_find(w, f) : NULL;
-    if (w->beacons) beacon_table_add(w->beacons, f, s ? s->name_ref : IOC_NONE);
+    if (w->beacons) {
+        sh_lock(w);
+        beacon_table_add(w->beacons, f, s ? s->name_ref : IOC_NONE);
+        sh_unlock(w);
+    }
     if (s) fs_remove(w, f);
 }
 
@@ -444,5 +512,24 @@ void intel_finish(struct intel_worker *w)
 {
     if (!w || w->finished) return;
     w->finished = true;
+    if (w->sh) { /* shared: the span joins the table; intel_finish_shared scores */
+        if (w->beacons && w->span_set) {
+            sh_lock(w);
+            beacon_table_time(w->beacons, w->span_lo);
+            beacon_table_time(w->beacons, w->span_hi);
+            sh_unlock(w);
+        }
+        return;
+    }
     if (w->beacons) beacon_table_score(w->beacons, on_beacon, w);
+}
+
+void intel_finish_shared(struct intel_worker *w)
+{
+    if (!w || !w->sh) return;
+    sh_lock(w);
+    bool first = !w->sh->scored;
+    w->sh->scored = true;
+    if (first && w->beacons) beacon_table_score(w->beacons, on_beacon, w);
+    sh_unlock(w);
 }

@@ -344,6 +344,21 @@ struct intel_worker;
 struct intel_worker *intel_worker_new(const struct intel_ctx *ctx, const struct intel_hooks *hooks);
 void intel_worker_free(struct intel_worker *w);
 
+/* Several workers (engine workers.c), one beacon table: the connections of one client to one
+ * server *name* can end on different workers (address-pair dispatch keeps only (client, server
+ * address) pairs together). intel_shared_new makes the table (NULL on OOM), shared by the workers
+ * made with intel_worker_new_shared; they take its mutex at flow granularity (a server name, a flow
+ * end), never per packet. intel_finish of such a worker only adds its time span; once every worker
+ * has finished, intel_finish_shared(one worker) scores the table through that worker's hooks (once;
+ * later calls do nothing). intel_shared_free after the workers. intel_beacon_counters of any of
+ * them reads the shared table's counters. */
+struct intel_shared;
+struct intel_shared *intel_shared_new(const struct intel_ctx *ctx);
+void intel_shared_free(struct intel_shared *sh);
+struct intel_worker *intel_worker_new_shared(const struct intel_ctx *ctx,
+                                             const struct intel_hooks *hooks,
+                                             struct intel_shared *sh);
+void intel_finish_shared(struct intel_worker *w);
 /* intel_flow_new checks a new flow's two addresses (matched_on "src_ip" / "dest_ip", src being the
  * client) and widens the beacon capture span. p: the flow's first packet (may be NULL). */
 void intel_flow_new(struct intel_worker *w, struct flow *f, const struct packet *p);

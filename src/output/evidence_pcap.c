@@ -666,7 +666,11 @@ const struct evidence_counters *evidence_counters(const struct evidence_ctx *ev)
 
 void evidence_counters_json(const struct evidence_ctx *ev, struct jw *w, const char *key)
 {
-    const struct evidence_counters *c = &ev->ctr;
+    evidence_counters_json_c(&ev->ctr, w, key);
+}
+
+void evidence_counters_json_c(const struct evidence_counters *c, struct jw *w, const char *key)
+{
     jw_obj_open(w, key);
     jw_uint(w, "flows_recorded", c->flows_recorded);
     jw_uint(w, "flow_pool_exhausted", c->flow_pool_exhausted);

@@ -126,5 +126,7 @@ const struct evidence_counters *evidence_counters(const struct evidence_ctx *ev)
 /* evidence_counters_json writes the counters as one JSON object (the stats event's
  * vigil.stats.output.evidence). */
 void evidence_counters_json(const struct evidence_ctx *ev, struct jw *w, const char *key);
+/* The same object from counters (e.g. summed over workers). */
+void evidence_counters_json_c(const struct evidence_counters *c, struct jw *w, const char *key);
 
 #endif
