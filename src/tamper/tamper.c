@@ -155,6 +155,9 @@ void tamper_config_default(struct tamper_config *cfg)
     cfg->race_window_ms = 1000;
     cfg->reorder_ms = 200;
     cfg->max_dns_flows = 16384;
+    cfg->min_confidence = 0;
+    cfg->lan_max_bindings = 4096;
+    cfg->lan_max_macs = 4096;
 }
 
 struct tamper_ctx *tamper_ctx_new_with(const struct tamper_config *cfg)
@@ -169,7 +172,8 @@ struct tamper_ctx *tamper_ctx_new_with(const struct tamper_config *cfg)
     if (!ctx->cfg.max_findings) ctx->cfg.max_findings = 1;
     ctx->flows = vg_calloc(ctx->cfg.max_flows, sizeof *ctx->flows);
     ctx->slots = vg_calloc(ctx->cfg.max_findings, sizeof *ctx->slots);
-    if (!ctx->flows || !ctx->slots) {
+    ctx->lan = tamper__lan_new(&ctx->cfg);
+    if (!ctx->flows || !ctx->slots || !ctx->lan) {
         tamper_ctx_free(ctx);
         return NULL;
     }
@@ -186,6 +190,7 @@ void tamper_ctx_free(struct tamper_ctx *ctx)
     if (!ctx) return;
     vg_free(ctx->flows);
     vg_free(ctx->slots);
+    tamper__lan_free(ctx->lan);
     vg_free(ctx);
 }
 

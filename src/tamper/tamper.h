@@ -47,6 +47,7 @@
 #include "decode/packet.h"
 #include "flow/flow.h"
 #include "stream/stream.h"
+#include "tamper/tamper_lan.h"
 
 /* Built-in signatures, gid 1 (EVE-EXTENSIONS.md: sids 8,800,000-8,899,999). One row per
  * (class, subtype): X(id, sid, rev, class, subtype, severity, signature text). Subtypes are unique
@@ -75,7 +76,17 @@
     X(TAMPER_SIG_DNS_RACE, 8800020, 1, "dns_race", "dns_answer_mismatch", 1,                       \
       "VIGIL TAMPER DNS race: two different answers to one query")                                 \
     X(TAMPER_SIG_HTTP_RACE, 8800021, 1, "http_race", "http_response_mismatch", 1,                  \
-      "VIGIL TAMPER HTTP race: one request answered twice")
+      "VIGIL TAMPER HTTP race: one request answered twice")                                        \
+    X(TAMPER_SIG_ARP_MAC_CHANGE, 8800040, 1, "arp_spoof", "mac_change", 1,                         \
+      "VIGIL TAMPER ARP spoofing: address claimed by a second MAC")                                \
+    X(TAMPER_SIG_ARP_STORM, 8800041, 1, "arp_spoof", "gratuitous_storm", 2,                        \
+      "VIGIL TAMPER ARP spoofing: gratuitous/unsolicited ARP storm")                               \
+    X(TAMPER_SIG_ND_ROGUE_RA, 8800045, 1, "nd_spoof", "rogue_ra", 1,                               \
+      "VIGIL TAMPER ND spoofing: rogue router advertisement")                                      \
+    X(TAMPER_SIG_ND_RA_SPOOF, 8800046, 1, "nd_spoof", "ra_spoof", 1,                               \
+      "VIGIL TAMPER ND spoofing: router advertisement from another MAC")                           \
+    X(TAMPER_SIG_ND_NA_OVERRIDE, 8800047, 1, "nd_spoof", "na_override", 1,                         \
+      "VIGIL TAMPER ND spoofing: neighbor advertisement overrides a binding")
 
 enum tamper_sig {
 #define TAMPER_SIG_ENUM(id, sid, rev, cls, sub, sev, msg) id,
@@ -206,6 +217,10 @@ struct tamper_config {
                               * reordering; default 200 */
     uint32_t max_dns_flows;  /* of max_flows, UDP DNS flows with tamper state at once (so that
                               * DNS traffic cannot starve TCP flows); default 16384 */
+    uint32_t min_confidence; /* findings below this confidence (0-100) are not reported; default 0
+                              * (LAN findings also keep their own floor, TAMPER_LAN_FLOOR) */
+    uint32_t lan_max_bindings; /* IP->MAC bindings held at once (tamper_lan.c); default 4096 */
+    uint32_t lan_max_macs;     /* MACs tracked at once; default 4096 */
 };
 
 struct tamper_counters {
@@ -224,6 +239,7 @@ struct tamper_counters {
     uint64_t dns_no_state_pkts;   /* packets of UDP DNS flows left without tamper state (the
                                    * max_dns_flows cap, or the pool) */
     uint64_t http_parse_nomem;    /* http_race heads not parsed: no parser state */
+    struct tamper_lan_counters lan; /* ARP / ND spoofing (tamper_lan.c) */
 };
 
 struct tamper_ctx;
