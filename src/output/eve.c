@@ -322,6 +322,7 @@ void eve_stats(struct jw *w, const struct eve_stats_in *in)
         jw_uint(w, "virtual_mac", lc->virtual_mac);
         jw_uint(w, "ra_changes", lc->ra_changes);
         jw_uint(w, "below_threshold", lc->below_threshold);
+        jw_uint(w, "max_below", lc->max_below);
         jw_uint(w, "repeats", lc->repeats);
         jw_obj_close(w);
         jw_obj_close(w);

@@ -136,6 +136,7 @@ struct tamper__lan {
     int64_t flood_win_us;
     uint32_t flood_cnt;
     bool flood_reported;
+    int64_t last_rogue_us; /* last rogue_ra report (0: none) */
     uint32_t min_conf;
     struct tamper_lan_finding fd; /* scratch for the finding being emitted */
 };
@@ -358,6 +359,7 @@ static bool report(struct tamper_ctx *ctx, struct tamper_lan_finding *fd, int sc
     uint32_t floor = ctx->lan->min_conf > TAMPER_LAN_FLOOR ? ctx->lan->min_conf : TAMPER_LAN_FLOOR;
     if ((uint32_t)score < floor) {
         ctx->cnt.lan.below_threshold++;
+        if ((uint64_t)score > ctx->cnt.lan.max_below) ctx->cnt.lan.max_below = (uint64_t)score;
         return false;
     }
     ctx->cnt.findings[fd->sig]++;
@@ -685,6 +687,14 @@ static void rogue_judge(struct tamper_ctx *ctx, struct lan_router *r, const stru
         ctx->cnt.lan.repeats++;
         return;
     }
+    /* An RA flood is one incident: after a report, new routers within the flood window are
+     * repeats, except the one that first shows the flood (reported with that reason). */
+    bool flood = l->flood_cnt >= LAN_FLOOD_N;
+    if (l->last_rogue_us && now - l->last_rogue_us <= LAN_STORM_US && l->flood_cnt > 1 &&
+        (!flood || l->flood_reported)) {
+        ctx->cnt.lan.repeats++;
+        return;
+    }
     struct tamper_lan_finding *fd = &l->fd;
     memset(fd, 0, sizeof *fd);
     char rm[18], a[VG_ADDR_STRLEN];
@@ -746,7 +756,11 @@ static void rogue_judge(struct tamper_ctx *ctx, struct lan_router *r, const stru
     }
     fd->c[1] = r->est;
     fd->gateway = true;
-    if (report(ctx, fd, score, p, emit, ud)) r->reported = true;
+    if (report(ctx, fd, score, p, emit, ud)) {
+        r->reported = true;
+        l->last_rogue_us = now;
+        if (flood) l->flood_reported = true;
+    }
 }
 
 static void lan_ra(struct tamper_ctx *ctx, const struct packet *p, const uint8_t *l2src,

@@ -92,6 +92,7 @@ struct tamper_lan_counters {
     uint64_t virtual_mac;       /* of those: a VRRP/HSRP/CARP virtual MAC was involved */
     uint64_t ra_changes;        /* an established router changed its lifetime or prefix */
     uint64_t below_threshold;   /* candidates judged and not reported (confidence too low) */
+    uint64_t max_below;         /* the highest confidence among those (the closest call) */
     uint64_t repeats;           /* evidence added to an already reported finding */
 };
 

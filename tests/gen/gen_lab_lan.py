@@ -152,7 +152,7 @@ def background(c, lan, t_end, r, v6=False, gw_alive_until=None):
             c.add(t, ra(lan.rtr_mac, lan.rtr_ll, lan.pfx))
             t += r.uniform(8, 12)
         for g, ll, m in lan.h6:
-            tt = r.uniform(1, t_end)
+            tt = r.uniform(1, min(t_end, end_gw))
             c.add(tt, ns(m, g, lan.rtr_ll, m))
             c.add(tt + 0.0005, na(lan.rtr_mac, m, lan.rtr_ll, g, lan.rtr_ll, lan.rtr_mac, R=1, S=1))
 
