@@ -27,6 +27,7 @@ failover, a second router from the start, a router replaced, IPv6 DAD and a MAC 
 with unsolicited NAs.
 """
 import argparse
+import json
 import os
 import random
 import struct
@@ -53,9 +54,19 @@ class Cap:
     def __init__(self, t0):
         self.t0 = t0
         self.frames = []
+        self.marks = {}  # name -> insertion indexes of the frames that carry it
+        self.expect = {}  # EVE fields a committed case asserts
 
-    def add(self, t, pkt):
+    def add(self, t, pkt, mark=None):
         self.frames.append((round((self.t0 + t) * 1e6), len(self.frames), bytes(pkt)))
+        if mark:
+            self.marks.setdefault(mark, []).append(len(self.frames) - 1)
+
+    def first(self, mark):
+        """pcap_cnt (1-based position in the written file) of the earliest frame with mark."""
+        order = sorted(self.frames)
+        pos = {idx: i + 1 for i, (_, idx, _) in enumerate(order)}
+        return min(pos[i] for i in self.marks[mark])
 
     def write(self, path):
         os.makedirs(os.path.dirname(path), exist_ok=True)
@@ -137,7 +148,7 @@ def background(c, lan, t_end, r, v6=False, gw_alive_until=None):
     for ip, m in lan.hosts:
         t = r.uniform(0.0, 2.0)
         c.add(t, arp(m, BCAST, 1, m, ip, "00:00:00:00:00:00", lan.gw_ip))
-        c.add(t + 0.0004, arp(lan.gw_mac, m, 2, lan.gw_mac, lan.gw_ip, m, ip))
+        c.add(t + 0.0004, arp(lan.gw_mac, m, 2, lan.gw_mac, lan.gw_ip, m, ip), "gw_claim")
     t = 0.5
     while t < t_end:
         ip, m = r.choice(lan.hosts)
@@ -149,7 +160,7 @@ def background(c, lan, t_end, r, v6=False, gw_alive_until=None):
     if v6:
         t = r.uniform(0, 1)
         while t < min(t_end, end_gw):
-            c.add(t, ra(lan.rtr_mac, lan.rtr_ll, lan.pfx))
+            c.add(t, ra(lan.rtr_mac, lan.rtr_ll, lan.pfx), "rtr_ra")
             t += r.uniform(8, 12)
         for g, ll, m in lan.h6:
             tt = r.uniform(1, min(t_end, end_gw))
@@ -168,10 +179,14 @@ def a_gw_poison(r, c, bcast=False):
     t = r.uniform(8, 15)
     for _ in range(r.randrange(6, 16)):
         if bcast:
-            c.add(t, arp(att, BCAST, 2, att, lan.gw_ip, BCAST, "0.0.0.0"))
+            c.add(t, arp(att, BCAST, 2, att, lan.gw_ip, BCAST, "0.0.0.0"), "att")
         else:
-            c.add(t, arp(att, vmac, 2, att, lan.gw_ip, vmac, vip))
+            c.add(t, arp(att, vmac, 2, att, lan.gw_ip, vmac, vip), "att")
         t += r.uniform(1.5, 2.5)
+    c.expect = {"src_ip": lan.gw_ip, "tamper.lan.ip": lan.gw_ip, "tamper.lan.old_mac": lan.gw_mac,
+                "tamper.lan.new_mac": att, "tamper.lan.gateway": True,
+                "tamper.contestants.0.pcap_cnt": c.first("gw_claim"),
+                "tamper.contestants.1.pcap_cnt": c.first("att")}
 
 
 def a_victim_only(r, c):
@@ -244,8 +259,10 @@ def a_storm(r, c):
     many = r.random() < 0.5
     for i in range(n):
         ip = lan.net + str(r.randrange(2, 254)) if many else lan.hosts[2][0]
-        c.add(t, arp(att, BCAST, r.choice([1, 2]), att, ip, BCAST, ip))
+        c.add(t, arp(att, BCAST, r.choice([1, 2]), att, ip, BCAST, ip), "att")
         t += r.uniform(0.01, 0.3)
+    c.expect = {"tamper.lan.new_mac": att, "tamper.lan.frames": 20,
+                "tamper.contestants.0.pcap_cnt": c.first("att")}
 
 
 ARP_ATTACKS = [("gw_poison", a_gw_poison), ("gw_poison_bcast", lambda r, c: a_gw_poison(r, c, True)),
@@ -265,8 +282,12 @@ def a_rogue_ra(r, c, new_prefix=True):
     t = r.uniform(35, 50)
     for _ in range(r.randrange(2, 6)):
         c.add(t, ra(att, all_, pfx, lifetime=r.choice([1800, 9000, 65535]),
-                    prf=1 if (not new_prefix or r.random() < 0.5) else 0))
+                    prf=1 if (not new_prefix or r.random() < 0.5) else 0), "att")
         t += r.uniform(3, 8)
+    c.expect = {"src_ip": all_, "tamper.lan.new_mac": att, "tamper.lan.old_mac": lan.rtr_mac,
+                "tamper.lan.prefix": pfx + "/64", "tamper.lan.prefix_new": new_prefix,
+                "tamper.contestants.0.pcap_cnt": c.first("rtr_ra"),
+                "tamper.contestants.1.pcap_cnt": c.first("att")}
 
 
 def a_ra_flood(r, c):
@@ -289,8 +310,12 @@ def a_ra_kill(r, c):
     t = r.uniform(35, 45)
     for _ in range(r.randrange(1, 5)):
         c.add(t, ra(att, lan.rtr_ll, lan.pfx if r.random() < 0.5 else None, lifetime=0,
-                    m=r.choice([att, lan.rtr_mac])))
+                    m=r.choice([att, lan.rtr_mac])), "att")
         t += r.uniform(2, 5)
+    c.expect = {"src_ip": lan.rtr_ll, "tamper.lan.old_mac": lan.rtr_mac,
+                "tamper.lan.router_lifetime": 0, "tamper.lan.old_router_lifetime": 1800,
+                "tamper.contestants.0.pcap_cnt": c.first("rtr_ra"),
+                "tamper.contestants.1.pcap_cnt": c.first("att")}
 
 
 def a_na_router(r, c, multicast=False):
@@ -302,10 +327,14 @@ def a_na_router(r, c, multicast=False):
     t = r.uniform(15, 25)
     for _ in range(r.randrange(7, 15)):
         if multicast:
-            c.add(t, na(att, "33:33:00:00:00:01", ll_of(att), "ff02::1", lan.rtr_ll, att, R=1, O=1))
+            c.add(t, na(att, "33:33:00:00:00:01", ll_of(att), "ff02::1", lan.rtr_ll, att, R=1, O=1), "att")
         else:
-            c.add(t, na(att, vm, ll_of(att), g, lan.rtr_ll, att, R=1, O=1))
+            c.add(t, na(att, vm, ll_of(att), g, lan.rtr_ll, att, R=1, O=1), "att")
         t += r.uniform(1.5, 3)
+    c.expect = {"src_ip": lan.rtr_ll, "tamper.lan.ip": lan.rtr_ll, "tamper.lan.old_mac": lan.rtr_mac,
+                "tamper.lan.new_mac": att, "tamper.lan.gateway": True,
+                "tamper.contestants.0.pcap_cnt": c.first("rtr_ra"),
+                "tamper.contestants.1.pcap_cnt": c.first("att")}
 
 
 def a_na_host(r, c):
@@ -593,11 +622,16 @@ def write_pcap_cases(pcap_dir):
         c = gen_case(1, name, fn, 0)
         d = os.path.join(pcap_dir, case)
         c.write(os.path.join(d, "input.pcap"))
+        m = {"event_type": "alert", "tamper.class": cls, "tamper.subtype": sub,
+             "alert.signature_id": sid, "alert.gid": 1, "alert.category": "Traffic tampering",
+             "tamper.contestants.1.verdict": "forged", "evidence.packets_in_file": 2}
+        if sub != "gratuitous_storm":
+            m["tamper.contestants.0.verdict"] = "genuine"
+        m.update(c.expect)
         with open(os.path.join(d, "test.yaml"), "w") as f:
             f.write(GENERATED_MARK + "\n# " + text + "\npcap: input.pcap\nargs: [--evidence]\nchecks:\n")
-            f.write("  - filter: {count: 1, match: {event_type: alert, tamper.class: %s, "
-                    "tamper.subtype: %s, alert.signature_id: %d, tamper.contestants.0.verdict: genuine, "
-                    "tamper.contestants.1.verdict: forged}}\n" % (cls, sub, sid))
+            f.write("  - filter: {count: 1, match: {%s}}\n" % ", ".join(
+                "%s: %s" % (k, json.dumps(v)) for k, v in m.items()))
             f.write("  - filter: {count: 1, match: {event_type: alert, tamper.class: %s}}\n" % cls)
             other = "nd_spoof" if cls == "arp_spoof" else "arp_spoof"
             f.write("  - filter: {count: 0, match: {event_type: alert, tamper.class: %s}}\n" % other)
