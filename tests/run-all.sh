@@ -20,7 +20,7 @@ run_suite() { # run_suite LABEL CMD...
   "$@" >"$log" 2>&1
   local rc=$?
   local line
-  line=$(grep -E '^[A-Za-z0-9_:. -]*: [0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1)
+  line=$(grep -E '^[A-Za-z0-9_:.() -]*: [0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1)
   local p=0 f=0
   if [ -n "$line" ]; then
     p=$(echo "$line" | sed -E 's/.*: ([0-9]+) passed, ([0-9]+) failed.*/\1/')
@@ -72,6 +72,7 @@ if [ "$only" != "unit" ]; then
   run_suite "redis output" env VIGIL_BIN=build/vigil bash tests/tools/redis_test.sh
   run_suite "eve rotation and split" env VIGIL_BIN=build/vigil bash tests/tools/rotation_test.sh
   run_suite "benign sweep (no tamper)" env VIGIL_BIN=build/vigil $PY tests/tools/benign_sweep.py
+  run_suite "detection eval (lab)" env VIGIL_BIN=build/vigil $PY bench/detection-eval --gate --lab-only
   # Gate at the pass rate reached on the whole selection (the harder number: http-evader cases
   # depend on the HTTP parser's decoding: 0.68 reached; with --skip http-evader 0.86).
   run_gate "suricata-verify alerts" env VIGIL_BIN=build/vigil $PY tests/tools/run_suricata_verify.py --min-pass-rate 0.65

@@ -165,7 +165,8 @@ void eve_tamper_lan_alert(struct jw *w, const struct tamper_lan_finding *fd,
     bool storm = fd->sig == TAMPER_SIG_ARP_STORM;
     for (int i = 0; i < 2; i++)
         if (fd->c[i].pcap_cnt)
-            put_contestant(w, &fd->c[i], storm || i == 1 ? "forged" : "genuine");
+            put_contestant(w, &fd->c[i],
+                           storm || (i == 1) != fd->forged_first ? "forged" : "genuine");
     jw_arr_close(w);
     jw_uint(w, "count", 1);
     jw_obj_close(w);

@@ -665,6 +665,14 @@ static bool prefix_known(struct tamper__lan *l, const struct vg_addr *pfx, uint8
     return false;
 }
 
+static bool ll_is_eui64_of(const struct vg_addr *ll, const uint8_t *m)
+{
+    const uint8_t *a = ll->a;
+    return a[0] == 0xfe && (a[1] & 0xc0) == 0x80 && a[8] == (m[0] ^ 2) && a[9] == m[1] &&
+           a[10] == m[2] && a[11] == 0xff && a[12] == 0xfe && a[13] == m[3] && a[14] == m[4] &&
+           a[15] == m[5];
+}
+
 static void ra_fill(struct tamper_lan_finding *fd, const struct lan_router *r,
                     const struct packet *p, const uint8_t *mac)
 {
@@ -807,6 +815,13 @@ static void lan_ra(struct tamper_ctx *ctx, const struct packet *p, const uint8_t
         if (mac_virtual(mac) || mac_virtual(r->mac)) {
             score -= 40;
             reason(fd, "-40 a virtual router MAC (VRRP/CARP) is involved: a failover");
+        }
+        /* A link-local formed from a MAC (modified EUI-64, RFC 4291 appendix A) names its owner:
+         * when that is the challenger, the earlier RA was the forgery. */
+        if (ll_is_eui64_of(&r->ll, mac) && !ll_is_eui64_of(&r->ll, r->mac)) {
+            fd->forged_first = true;
+            reason(fd, "the link-local address is the EUI-64 of %s: the earlier RA from %s was "
+                       "the forgery", nm, om);
         }
         fd->sig = TAMPER_SIG_ND_RA_SPOOF;
         ra_fill(fd, r, p, mac);

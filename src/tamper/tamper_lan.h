@@ -72,6 +72,8 @@ struct tamper_lan_finding {
     struct vg_addr prefix; /* family 0 when the RA carried none */
     bool prefix_new;
     uint32_t new_routers; /* new routers seen within the flood window */
+    bool forged_first; /* ra_spoof: the established RA was the forgery (the link-local is the
+                        * EUI-64 of the challenger's MAC): verdicts are swapped */
     struct tamper_lan_contestant c[2]; /* c[0] the established binding, c[1] the challenger */
 };
 

@@ -107,10 +107,33 @@ class Lan:
         self.h6 = [(self.pfx + "%x" % (0x100 + i), ll_of(m), m) for i, (_, m) in enumerate(self.hosts)]
 
 
+def _csum(b):
+    if len(b) % 2:
+        b += b"\0"
+    s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
+    while s >> 16:
+        s = (s & 0xffff) + (s >> 16)
+    return ~s & 0xffff
+
+
+def _macb(m):
+    return bytes.fromhex(m.replace(":", ""))
+
+
+def _ip4b(a):
+    return bytes(int(x) for x in a.split("."))
+
+
 def tcp_pkt(src_mac, dst_mac, sip, dip, r, dport=443):
-    return (Ether(src=src_mac, dst=dst_mac) / IP(src=sip, dst=dip, id=r.randrange(65536), ttl=64) /
-            TCP(sport=r.randrange(1024, 65535), dport=dport, flags="A", seq=r.randrange(1 << 32),
-                ack=r.randrange(1 << 32), window=502) / (b"x" * r.randrange(0, 200)))
+    """Ethernet/IPv4/TCP ACK built with struct (scapy is too slow for the lab's background)."""
+    payload = b"x" * r.randrange(0, 200)
+    sp, seq, ack, ipid = r.randrange(1024, 65535), r.randrange(1 << 32), r.randrange(1 << 32), r.randrange(65536)
+    tcp = struct.pack("!HHIIBBHHH", sp, dport, seq, ack, 5 << 4, 0x10, 502, 0, 0) + payload
+    ps = _ip4b(sip) + _ip4b(dip) + struct.pack("!BBH", 0, 6, len(tcp))
+    tcp = tcp[:16] + struct.pack("!H", _csum(ps + tcp)) + tcp[18:]
+    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(tcp), ipid, 0, 64, 6, 0, _ip4b(sip), _ip4b(dip))
+    ip = ip[:10] + struct.pack("!H", _csum(ip)) + ip[12:]
+    return _macb(dst_mac) + _macb(src_mac) + b"\x08\x00" + ip + tcp
 
 
 def arp(src_mac, dst_mac, op, sha, spa, tha, tpa):
