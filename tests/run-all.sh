@@ -72,6 +72,7 @@ if [ "$only" != "unit" ]; then
   run_suite "redis output" env VIGIL_BIN=build/vigil bash tests/tools/redis_test.sh
   run_suite "eve rotation and split" env VIGIL_BIN=build/vigil bash tests/tools/rotation_test.sh
   run_suite "benign sweep (no tamper)" env VIGIL_BIN=build/vigil $PY tests/tools/benign_sweep.py
+  run_suite "lan vs tshark" env VIGIL_BIN=build/vigil $PY tests/tools/lan_vs_tshark.py
   run_suite "detection eval (lab)" env VIGIL_BIN=build/vigil $PY bench/detection-eval --gate --lab-only
   # Gate at the pass rate reached on the whole selection (the harder number: http-evader cases
   # depend on the HTTP parser's decoding: 0.68 reached; with --skip http-evader 0.86).
