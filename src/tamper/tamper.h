@@ -79,7 +79,7 @@
       "VIGIL TAMPER HTTP race: one request answered twice")                                        \
     X(TAMPER_SIG_ARP_MAC_CHANGE, 8800040, 1, "arp_spoof", "mac_change", 1,                         \
       "VIGIL TAMPER ARP spoofing: address claimed by a second MAC")                                \
-    X(TAMPER_SIG_ARP_STORM, 8800041, 1, "arp_spoof", "gratuitous_storm", 2,                        \
+    X(TAMPER_SIG_ARP_STORM, 8800041, 1, "arp_spoof", "gratuitous_storm", 1,                        \
       "VIGIL TAMPER ARP spoofing: gratuitous/unsolicited ARP storm")                               \
     X(TAMPER_SIG_ND_ROGUE_RA, 8800045, 1, "nd_spoof", "rogue_ra", 1,                               \
       "VIGIL TAMPER ND spoofing: rogue router advertisement")                                      \
