@@ -162,7 +162,7 @@ void eve_tamper_lan_alert(struct jw *w, const struct tamper_lan_finding *fd,
     }
     jw_obj_close(w);
     jw_arr_open(w, "contestants");
-    bool storm = fd->sig == TAMPER_SIG_ARP_STORM;
+    bool storm = fd->sig == TAMPER_SIG_ARP_STORM || fd->sig == TAMPER_SIG_ARP_IMPERSONATION;
     for (int i = 0; i < 2; i++)
         if (fd->c[i].pcap_cnt)
             put_contestant(w, &fd->c[i],

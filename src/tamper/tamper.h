@@ -81,6 +81,8 @@
       "VIGIL TAMPER ARP spoofing: address claimed by a second MAC")                                \
     X(TAMPER_SIG_ARP_STORM, 8800041, 1, "arp_spoof", "gratuitous_storm", 1,                        \
       "VIGIL TAMPER ARP spoofing: gratuitous/unsolicited ARP storm")                               \
+    X(TAMPER_SIG_ARP_IMPERSONATION, 8800042, 1, "arp_spoof", "impersonation", 1,                   \
+      "VIGIL TAMPER ARP spoofing: a MAC asks for an address it claimed")                           \
     X(TAMPER_SIG_ND_ROGUE_RA, 8800045, 1, "nd_spoof", "rogue_ra", 1,                               \
       "VIGIL TAMPER ND spoofing: rogue router advertisement")                                      \
     X(TAMPER_SIG_ND_RA_SPOOF, 8800046, 1, "nd_spoof", "ra_spoof", 1,                               \

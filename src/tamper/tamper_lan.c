@@ -20,8 +20,8 @@
  *   +5 / +25  gratuitous announcements: up to 5 (what a failover or boot sends) / more than 5
  *        spread over 10 s or more (poisoning by announcements)
  *   +10  the challenger's unsolicited claims span 10 s or more (a tool re-poisoning a cache)
- *   +15  the address is a gateway (its MAC forwards traffic of 3+ source addresses, 3+ hosts
- *        asked for it, or it sent router advertisements)
+ *   +15  the address is a gateway (its MAC sends IPv4 from 2+ source addresses, i.e. forwards,
+ *        3+ hosts asked for it, or it sent router advertisements)
  *   +15  the challenger took 2+ addresses from live owners (man in the middle both ways)
  *   -40  a virtual router MAC (VRRP, HSRP, CARP) is involved: a failover
  * A finding is reported once per binding when the score reaches TAMPER_LAN_FLOOR (60).
@@ -88,6 +88,8 @@ struct lan_bind {
     uint8_t n_req;
     bool router;   /* sent RAs / NA with R */
     bool reported;
+    bool imp_reported;
+    uint32_t cur_unsol; /* unsolicited claims by the current MAC since it took the address */
     bool contest;
     bool chal_virtual;
     struct tamper_lan_contestant orig_c; /* the claim that established orig_mac */
@@ -377,7 +379,7 @@ static bool bind_gateway(struct tamper__lan *l, const struct lan_bind *b)
 {
     if (b->router || b->n_req >= 3) return true;
     const struct lan_mac *m = mac_find(l, b->orig_mac);
-    return m && m->n_src >= 3;
+    return m && m->n_src >= 2; /* a host sends from its one IPv4 address; a router forwards */
 }
 
 /* Scores a contested binding; reports it (once) when it reaches the floor. */
@@ -484,6 +486,7 @@ static void claim(struct tamper_ctx *ctx, const struct vg_addr *ip, const uint8_
         memcpy(b->orig_mac, mac, 6);
         contestant_from_packet(&b->orig_c, p, mac, kind == CLAIM_UNSOLICITED);
         b->last_us = now;
+        b->cur_unsol = kind == CLAIM_UNSOLICITED;
         return;
     }
     bool same = !memcmp(b->mac, mac, 6);
@@ -514,6 +517,7 @@ static void claim(struct tamper_ctx *ctx, const struct vg_addr *ip, const uint8_
             memcpy(b->orig_mac, mac, 6);
             contestant_from_packet(&b->orig_c, p, mac, kind == CLAIM_UNSOLICITED);
             b->last_us = now;
+            b->cur_unsol = kind == CLAIM_UNSOLICITED;
             return;
         }
         if (!b->contest) {
@@ -525,8 +529,10 @@ static void claim(struct tamper_ctx *ctx, const struct vg_addr *ip, const uint8_
         b->changes++;
         b->last_change_us = now;
         memcpy(b->mac, mac, 6);
+        b->cur_unsol = 0;
     }
     b->last_us = now;
+    if (kind == CLAIM_UNSOLICITED) b->cur_unsol++;
     if (!b->contest) return;
     bool challenger = memcmp(mac, b->orig_mac, 6) != 0;
     if (challenger) {
@@ -620,6 +626,59 @@ static void storm(struct tamper_ctx *ctx, struct lan_mac *m, const struct packet
     if (report(ctx, fd, score, p, emit, ud)) m->storm_reported = true;
 }
 
+/* A MAC that claimed address X asks, under another address, who has X: the owner never asks for
+ * itself, so the claims were not its own (arpspoof and ettercap resolve the genuine owner to relay
+ * the traffic they divert). 50, +10/+20/+30 for 1/3/5+ unsolicited claims of X by that MAC,
+ * +15 when X is a gateway. The claim must be recent (2 minutes): a host whose lease moved may
+ * ask for its old address long after. */
+#define LAN_IMPERSONATE_US (120 * LAN_US)
+static void impersonation(struct tamper_ctx *ctx, const struct packet *p,
+                          const struct vg_addr *spa, const struct vg_addr *tpa, int64_t now,
+                          tamper_lan_emit_fn emit, void *ud)
+{
+    struct tamper__lan *l = ctx->lan;
+    struct lan_bind *b = bind_find(l, tpa);
+    const uint8_t *sha = p->lan.sha;
+    if (!b || !b->has_mac || memcmp(b->mac, sha, 6) || now - b->last_us > LAN_IMPERSONATE_US ||
+        vg_addr_eq(spa, tpa))
+        return;
+    if (b->imp_reported) {
+        ctx->cnt.lan.repeats++;
+        return;
+    }
+    struct tamper_lan_finding *fd = &l->fd;
+    memset(fd, 0, sizeof *fd);
+    char m[18], a1[VG_ADDR_STRLEN], a2[VG_ADDR_STRLEN];
+    tamper_mac_str(sha, m);
+    int score = 50;
+    reason(fd, "+50 %s claimed %s, then asked who has %s as %s: the owner never asks for itself", m,
+           vg_addr_str(tpa, a1), a1, vg_addr_str(spa, a2));
+    if (b->cur_unsol) {
+        int u = b->cur_unsol >= 5 ? 30 : b->cur_unsol >= 3 ? 20 : 10;
+        score += u;
+        reason(fd, "+%d %u unsolicited ARP replies by %s claiming %s", u, b->cur_unsol, m, a1);
+    }
+    bool gw = bind_gateway(l, b);
+    if (gw) {
+        score += 15;
+        reason(fd, "+15 the address is a gateway");
+    }
+    if (mac_virtual(sha)) {
+        score -= 40;
+        reason(fd, "-40 a virtual router MAC (VRRP/HSRP/CARP)");
+    }
+    fd->sig = TAMPER_SIG_ARP_IMPERSONATION;
+    fd->ip = *tpa;
+    fd->victim = b->orig_c.target;
+    if (vg_addr_eq(&fd->victim, tpa)) memset(&fd->victim, 0, sizeof fd->victim);
+    memcpy(fd->new_mac, sha, 6);
+    fd->gateway = gw;
+    fd->unsolicited = b->cur_unsol;
+    fd->c[0] = memcmp(b->mac, b->orig_mac, 6) == 0 ? b->orig_c : b->chal_c;
+    contestant_from_packet(&fd->c[1], p, sha, false);
+    if (report(ctx, fd, score, p, emit, ud)) b->imp_reported = true;
+}
+
 static void lan_arp(struct tamper_ctx *ctx, const struct packet *p, int64_t now,
                     tamper_lan_emit_fn emit, void *ud)
 {
@@ -630,6 +689,7 @@ static void lan_arp(struct tamper_ctx *ctx, const struct packet *p, int64_t now,
     ctx->cnt.lan.arp++;
     bool probe = !memcmp(a->spa, "\0\0\0\0", 4); /* RFC 5227 probe: no claim */
     bool grat = !probe && !memcmp(a->spa, a->tpa, 4);
+    if (a->arp_op == 1 && !grat && !probe) impersonation(ctx, p, &spa, &tpa, now, emit, ud);
     if (a->arp_op == 1 && !grat) solicit(ctx, &tpa, probe ? NULL : &spa, now);
     if (probe) return;
     int kind = CLAIM_PLAIN;

@@ -288,7 +288,25 @@ def a_storm(r, c):
                 "tamper.contestants.0.pcap_cnt": c.first("att")}
 
 
-ARP_ATTACKS = [("gw_poison", a_gw_poison), ("gw_poison_bcast", lambda r, c: a_gw_poison(r, c, True)),
+def a_claim_ask(r, c):
+    """The attacker claims the gateway to the victim, then resolves the genuine gateway (as its own
+    address) to relay what it diverts; on the victim's port the gateway's answer is not seen."""
+    lan = Lan(r)
+    T = r.uniform(40, 70)
+    quiet_gw = r.random() < 0.5
+    if quiet_gw:  # captured at the victim's port: the gateway's ARP is not in the capture
+        lan.hosts = lan.hosts[:1]
+    background(c, lan, T, r)
+    vip, vmac = lan.hosts[0]
+    att, aip = mac(r), lan.net + str(r.randrange(100, 200))
+    t = r.uniform(8, 15)
+    for _ in range(r.randrange(1, 4)):
+        c.add(t, arp(att, vmac, 2, att, lan.gw_ip, vmac, vip))
+        t += r.uniform(1, 3)
+    c.add(t + r.uniform(1, 20), arp(att, BCAST, 1, att, aip, "00:00:00:00:00:00", lan.gw_ip))
+
+
+ARP_ATTACKS = [("claim_ask", a_claim_ask), ("gw_poison", a_gw_poison), ("gw_poison_bcast", lambda r, c: a_gw_poison(r, c, True)),
                ("victim_only", a_victim_only), ("mitm", a_mitm), ("flipflop", a_flipflop),
                ("garp_poison", a_garp_poison), ("storm", a_storm)]
 
@@ -581,7 +599,22 @@ def b_v6_mac_change(r, c):
         c.add(up + k, na(b, "33:33:00:00:00:01", g, "ff02::1", g, b, O=1))
 
 
-BENIGN = [("lan_chatter", b_chatter), ("dhcp_reassign", b_dhcp_reassign),
+def b_lease_moved(r, c):
+    """A host's lease moved to another address; minutes later it asks for its old address (now
+    someone else's)."""
+    lan = Lan(r)
+    T = r.uniform(300, 500)
+    background(c, lan, T, r)
+    m = mac(r)
+    old, new = lan.net + "150", lan.net + "151"
+    c.add(1, arp(m, BCAST, 1, m, old, "00:00:00:00:00:00", lan.gw_ip))
+    c.add(1.0003, arp(lan.gw_mac, m, 2, lan.gw_mac, lan.gw_ip, m, old))
+    t = r.uniform(150, 250)
+    c.add(t, arp(m, BCAST, 1, m, new, "00:00:00:00:00:00", new))
+    c.add(t + r.uniform(1, 60), arp(m, BCAST, 1, m, new, "00:00:00:00:00:00", old))
+
+
+BENIGN = [("lan_chatter", b_chatter), ("lease_moved", b_lease_moved), ("dhcp_reassign", b_dhcp_reassign),
           ("vrrp_failover", lambda r, c: b_vmac_failover(r, c, "vrrp")),
           ("carp_failover", lambda r, c: b_vmac_failover(r, c, "carp")),
           ("hsrp_failover", lambda r, c: b_vmac_failover(r, c, "hsrp")),

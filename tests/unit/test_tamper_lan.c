@@ -274,6 +274,30 @@ static void test_arp_benign(void)
     teardown();
 }
 
+/* The attacker claims the gateway to the victim, then asks who has it under its own address; the
+ * same question two minutes later from a host whose lease moved stays silent. */
+static void test_arp_impersonation(void)
+{
+    setup(0);
+    arp(1, 2, 0x66, 0x0001, 0x09, 0x0009); /* unsolicited: 10.0.0.1 is at 0x66 */
+    arp(3, 2, 0x66, 0x0001, 0x09, 0x0009);
+    arp(5, 1, 0x66, 0x0077, 0, 0x0001); /* who has 10.0.0.1, tell 10.0.0.119 */
+    CHECK_EQ_U(X.n_got, 1);
+    CHECK_EQ_U(X.got[0].sig, TAMPER_SIG_ARP_IMPERSONATION);
+    CHECK_EQ_U(X.got[0].unsolicited, 2);
+    CHECK_EQ_U(X.got[0].c[0].pcap_cnt, 1);
+    CHECK_EQ_U(X.got[0].c[1].pcap_cnt, 3);
+    CHECK(strstr(X.json[0], "\"subtype\":\"impersonation\"") != NULL);
+    CHECK(strstr(X.json[0], "\"src_ip\":\"10.0.0.1\",\"dest_ip\":\"10.0.0.9\"") != NULL);
+    arp(6, 1, 0x66, 0x0077, 0, 0x0001); /* asked again: a repeat, not a second finding */
+    CHECK_EQ_U(X.n_got, 1);
+    /* a lease that moved: 0x55 had 10.0.0.80, asks for it as 10.0.0.81 five minutes later */
+    arp(10, 1, 0x55, 0x0050, 0, 0x0001);
+    arp(310, 1, 0x55, 0x0051, 0, 0x0050);
+    CHECK_EQ_U(X.n_got, 1);
+    teardown();
+}
+
 static void test_arp_storm(void)
 {
     setup(0);
@@ -342,6 +366,7 @@ int main(void)
     RUN(test_nd_decode);
     RUN(test_arp_gateway_poisoning);
     RUN(test_arp_benign);
+    RUN(test_arp_impersonation);
     RUN(test_arp_storm);
     RUN(test_nd_rogue_and_spoof);
     RUN(test_flood_bounded);
