@@ -82,8 +82,8 @@ void eve_tamper_lan_alert(struct jw *w, const struct tamper_lan_finding *fd,
         struct evidence_frame fr[2];
         for (int i = 0; i < 2; i++)
             if (fd->c[i].pcap_cnt && fd->c[i].frame_len && fd->c[i].linktype == ch->linktype)
-                fr[nfr++] = (struct evidence_frame){fd->c[i].ts, fd->c[i].frame,
-                                                    fd->c[i].frame_len, fd->c[i].wire_len};
+                fr[nfr++] = (struct evidence_frame){fd->c[i].ts, fd->c[i].frame, fd->c[i].frame_len,
+                                                    fd->c[i].wire_len};
         snprintf(name, sizeof name, "lan-%llu-%u", (unsigned long long)fd->pcap_cnt,
                  tamper_sig_sid(fd->sig));
         if (nfr) ev_ok = evidence_frames_write(ev, name, ch->linktype, fr, nfr) == VG_OK;
@@ -179,7 +179,8 @@ void eve_tamper_lan_alert(struct jw *w, const struct tamper_lan_finding *fd,
         jw_arr_open(w, "packets");
         unsigned k = 0;
         for (int i = 0; i < 2; i++)
-            if (fd->c[i].pcap_cnt && fd->c[i].frame_len && fd->c[i].linktype == ch->linktype) jw_uint(w, NULL, ++k);
+            if (fd->c[i].pcap_cnt && fd->c[i].frame_len && fd->c[i].linktype == ch->linktype)
+                jw_uint(w, NULL, ++k);
         jw_arr_close(w);
         jw_uint(w, "packets_in_file", nfr);
         jw_obj_close(w);

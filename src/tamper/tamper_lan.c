@@ -53,16 +53,16 @@
 #include "decode/packet.h"
 #include "tamper/tamper_int.h"
 
-#define LAN_PROBE 8                           /* probe window of the open-addressing tables */
+#define LAN_PROBE 8 /* probe window of the open-addressing tables */
 #define LAN_US 1000000LL
-#define LAN_SILENT_US (60 * LAN_US)           /* an old MAC quiet this long before a change */
-#define LAN_ALIVE_US (60 * LAN_US)            /* "active" window around a change */
-#define LAN_FLIP_US (60 * LAN_US)             /* flip-flops count within this window */
-#define LAN_SOLICIT_US (3 * LAN_US)           /* a reply within this time of a request answers it */
+#define LAN_SILENT_US (60 * LAN_US) /* an old MAC quiet this long before a change */
+#define LAN_ALIVE_US (60 * LAN_US)  /* "active" window around a change */
+#define LAN_FLIP_US (60 * LAN_US)   /* flip-flops count within this window */
+#define LAN_SOLICIT_US (3 * LAN_US) /* a reply within this time of a request answers it */
 #define LAN_PERSIST_US (10 * LAN_US)
 #define LAN_STORM_US (10 * LAN_US)
 #define LAN_STORM_N 20
-#define LAN_BIND_AGE_US (4 * 3600 * LAN_US)  /* a binding unseen this long may be reused */
+#define LAN_BIND_AGE_US (4 * 3600 * LAN_US) /* a binding unseen this long may be reused */
 #define LAN_ROUTERS 16
 #define LAN_ESTABLISHED_US (30 * LAN_US)
 #define LAN_FLOOD_N 5
@@ -78,15 +78,15 @@ struct lan_bind {
     uint8_t orig_mac[6]; /* owner before the first contested change */
     uint8_t chal_mac[6]; /* the latest challenger (a MAC other than orig) */
     int64_t first_us, last_us;
-    int64_t last_req_us;    /* last request / NS for this address */
-    int64_t change_us;      /* first change of the current contest (0: none) */
+    int64_t last_req_us; /* last request / NS for this address */
+    int64_t change_us;   /* first change of the current contest (0: none) */
     int64_t last_change_us;
     int64_t first_unsol_us, last_unsol_us;
     int64_t first_ann_us, last_ann_us;
     uint32_t flips, unsol, ann, sol_chal, changes;
     uint32_t req_hash[4];
     uint8_t n_req;
-    bool router;   /* sent RAs / NA with R */
+    bool router; /* sent RAs / NA with R */
     bool reported;
     bool imp_reported;
     uint32_t cur_unsol; /* unsolicited claims by the current MAC since it took the address */
@@ -107,7 +107,7 @@ struct lan_mac {
     uint32_t win_ips;
     uint32_t win_ip_hash[8];
     bool storm_reported;
-    uint32_t taken;       /* addresses taken from a live owner with unsolicited claims */
+    uint32_t taken; /* addresses taken from a live owner with unsolicited claims */
     uint32_t taken_hash[8];
     struct tamper_lan_contestant storm_c;
 };
@@ -138,7 +138,9 @@ struct tamper__lan {
     int64_t flood_win_us;
     uint32_t flood_cnt;
     bool flood_reported;
-    int64_t last_rogue_us; /* last rogue_ra report (0: none) */
+    int64_t last_rogue_us;  /* last rogue_ra report (0: none) */
+    struct lan_mac *last_m; /* the previous frame's source entry: runs of frames from one MAC
+                             * skip the hash (valid while its mac still matches) */
     uint32_t min_conf;
     struct tamper_lan_finding fd; /* scratch for the finding being emitted */
 };
@@ -452,7 +454,8 @@ static void bind_judge(struct tamper_ctx *ctx, struct lan_bind *b, const struct 
     fd->ip = b->ip;
     if (b->chal_c.pcap_cnt) {
         fd->victim = b->chal_c.target;
-        if (b->ip.family == 4 && vg_addr_eq(&fd->victim, &b->ip)) memset(&fd->victim, 0, sizeof fd->victim);
+        if (b->ip.family == 4 && vg_addr_eq(&fd->victim, &b->ip))
+            memset(&fd->victim, 0, sizeof fd->victim);
         if (b->ip.family == 6) {
             memset(&fd->victim, 0, sizeof fd->victim);
             if (p->ip_ver == 6 && !(p->dst.a[0] == 0xff)) fd->victim = p->dst;
@@ -596,8 +599,9 @@ static void storm(struct tamper_ctx *ctx, struct lan_mac *m, const struct packet
     char mm[18];
     tamper_mac_str(m->mac, mm);
     int score = 70;
-    reason(fd, "+70 %u gratuitous or unsolicited ARP frames from %s within %.1f s (a boot or "
-               "failover sends a few)",
+    reason(fd,
+           "+70 %u gratuitous or unsolicited ARP frames from %s within %.1f s (a boot or "
+           "failover sends a few)",
            m->win_cnt, mm, (double)(now - m->win_us) / LAN_US);
     if (m->win_ips >= 5) {
         score += 10;
@@ -632,9 +636,8 @@ static void storm(struct tamper_ctx *ctx, struct lan_mac *m, const struct packet
  * +15 when X is a gateway. The claim must be recent (2 minutes): a host whose lease moved may
  * ask for its old address long after. */
 #define LAN_IMPERSONATE_US (120 * LAN_US)
-static void impersonation(struct tamper_ctx *ctx, const struct packet *p,
-                          const struct vg_addr *spa, const struct vg_addr *tpa, int64_t now,
-                          tamper_lan_emit_fn emit, void *ud)
+static void impersonation(struct tamper_ctx *ctx, const struct packet *p, const struct vg_addr *spa,
+                          const struct vg_addr *tpa, int64_t now, tamper_lan_emit_fn emit, void *ud)
 {
     struct tamper__lan *l = ctx->lan;
     struct lan_bind *b = bind_find(l, tpa);
@@ -718,8 +721,8 @@ static bool prefix_known(struct tamper__lan *l, const struct vg_addr *pfx, uint8
 {
     for (unsigned i = 0; i < LAN_ROUTERS; i++) {
         const struct lan_router *r = &l->r[i];
-        if (r->used && r != self && !r->candidate && r->prefix.family &&
-            r->prefix_len == len && vg_addr_eq(&r->prefix, pfx))
+        if (r->used && r != self && !r->candidate && r->prefix.family && r->prefix_len == len &&
+            vg_addr_eq(&r->prefix, pfx))
             return true;
     }
     return false;
@@ -851,8 +854,7 @@ static void lan_ra(struct tamper_ctx *ctx, const struct packet *p, const uint8_t
         tamper_mac_str(r->mac, om);
         tamper_mac_str(mac, nm);
         int score = 40;
-        reason(fd, "+40 router %s advertised from %s, known at %s", vg_addr_str(&r->ll, a), nm,
-               om);
+        reason(fd, "+40 router %s advertised from %s, known at %s", vg_addr_str(&r->ll, a), nm, om);
         const struct lan_mac *om_e = mac_find(l, r->mac);
         if (om_e && now - om_e->last_us <= LAN_ALIVE_US) {
             score += 20;
@@ -880,8 +882,10 @@ static void lan_ra(struct tamper_ctx *ctx, const struct packet *p, const uint8_t
          * when that is the challenger, the earlier RA was the forgery. */
         if (ll_is_eui64_of(&r->ll, mac) && !ll_is_eui64_of(&r->ll, r->mac)) {
             fd->forged_first = true;
-            reason(fd, "the link-local address is the EUI-64 of %s: the earlier RA from %s was "
-                       "the forgery", nm, om);
+            reason(fd,
+                   "the link-local address is the EUI-64 of %s: the earlier RA from %s was "
+                   "the forgery",
+                   nm, om);
         }
         fd->sig = TAMPER_SIG_ND_RA_SPOOF;
         ra_fill(fd, r, p, mac);
@@ -1008,11 +1012,12 @@ void tamper_lan_packet(struct tamper_ctx *ctx, const struct packet *p, tamper_la
     const uint8_t *l2src = p->data + p->l2_off + 6;
     if (!mac_group(l2src) && !mac_zero(l2src)) {
         /* every frame: its source MAC is alive; forwarded traffic marks a router */
-        struct lan_mac *m = mac_get(ctx, l2src, now);
+        struct lan_mac *m = ctx->lan->last_m;
+        if (!m || !m->used || memcmp(m->mac, l2src, 6))
+            m = ctx->lan->last_m = mac_get(ctx, l2src, now);
         if (now > m->last_us) m->last_us = now;
         /* IPv4 only: a host has one IPv4 address but often several IPv6 ones */
-        if (p->ip_ver == 4 && !p->tunnel_depth && m->n_src < 4 &&
-            memcmp(p->src.a, "\0\0\0\0", 4)) {
+        if (p->ip_ver == 4 && !p->tunnel_depth && m->n_src < 4 && memcmp(p->src.a, "\0\0\0\0", 4)) {
             uint32_t n = m->n_src;
             set_add(m->src_hash, 4, &n, hash_bytes(&p->src, sizeof p->src));
             m->n_src = (uint8_t)(n > 4 ? 4 : n);

@@ -38,7 +38,7 @@ struct tamper_lan_contestant {
     uint8_t icmp_type;    /* ND: 134 RA, 135 NS, 136 NA */
     uint16_t arp_op;
     uint8_t nd_flags;
-    bool unsolicited; /* an ARP reply / NA that answered no request seen */
+    bool unsolicited;              /* an ARP reply / NA that answered no request seen */
     struct vg_addr sender, target; /* ARP spa/tpa; ND: IPv6 source, NS/NA target */
     uint16_t ra_lifetime;
     uint32_t wire_len;
@@ -48,7 +48,7 @@ struct tamper_lan_contestant {
 };
 
 struct tamper_lan_finding {
-    int sig; /* enum tamper_sig */
+    int sig;           /* enum tamper_sig */
     uint64_t pcap_cnt; /* the packet whose evidence made the finding reach the floor */
     struct vg_ts ts;
     uint8_t confidence;
@@ -58,8 +58,8 @@ struct tamper_lan_finding {
     struct vg_addr victim; /* ARP tpa / NA destination of the claim, family 0 when none */
     bool has_old;
     uint8_t old_mac[6], new_mac[6];
-    bool gateway;        /* the address carries off-link traffic / is a router */
-    uint32_t flips;      /* binding changes back and forth */
+    bool gateway;         /* the address carries off-link traffic / is a router */
+    uint32_t flips;       /* binding changes back and forth */
     uint32_t unsolicited; /* unsolicited replies / NAs by the challenger */
     uint32_t announcements;
     uint32_t ips_claimed; /* addresses the challenger took from a live owner */
@@ -72,30 +72,30 @@ struct tamper_lan_finding {
     struct vg_addr prefix; /* family 0 when the RA carried none */
     bool prefix_new;
     uint32_t new_routers; /* new routers seen within the flood window */
-    bool forged_first; /* ra_spoof: the established RA was the forgery (the link-local is the
-                        * EUI-64 of the challenger's MAC): verdicts are swapped */
+    bool forged_first;    /* ra_spoof: the established RA was the forgery (the link-local is the
+                           * EUI-64 of the challenger's MAC): verdicts are swapped */
     struct tamper_lan_contestant c[2]; /* c[0] the established binding, c[1] the challenger */
 };
 
 /* Counters of the LAN detector, under stats.vigil.tamper.lan. */
 struct tamper_lan_counters {
-    uint64_t arp;               /* ARP frames judged */
-    uint64_t nd;                /* ND messages judged */
-    uint64_t bindings;          /* IP->MAC bindings held now */
-    uint64_t bind_cap;          /* table size */
-    uint64_t bind_evictions;    /* a full probe window evicted its oldest binding */
-    uint64_t bind_aged;         /* a binding past its age was reused */
-    uint64_t macs;              /* MACs tracked now */
+    uint64_t arp;            /* ARP frames judged */
+    uint64_t nd;             /* ND messages judged */
+    uint64_t bindings;       /* IP->MAC bindings held now */
+    uint64_t bind_cap;       /* table size */
+    uint64_t bind_evictions; /* a full probe window evicted its oldest binding */
+    uint64_t bind_aged;      /* a binding past its age was reused */
+    uint64_t macs;           /* MACs tracked now */
     uint64_t mac_evictions;
-    uint64_t routers;           /* IPv6 routers tracked now */
-    uint64_t router_cap_hits;   /* a new router found the router table full */
-    uint64_t changes;           /* an address claimed by another MAC */
-    uint64_t rebinds;           /* of those: the old MAC was silent (DHCP reuse, NIC swap) */
-    uint64_t virtual_mac;       /* of those: a VRRP/HSRP/CARP virtual MAC was involved */
-    uint64_t ra_changes;        /* an established router changed its lifetime or prefix */
-    uint64_t below_threshold;   /* candidates judged and not reported (confidence too low) */
-    uint64_t max_below;         /* the highest confidence among those (the closest call) */
-    uint64_t repeats;           /* evidence added to an already reported finding */
+    uint64_t routers;         /* IPv6 routers tracked now */
+    uint64_t router_cap_hits; /* a new router found the router table full */
+    uint64_t changes;         /* an address claimed by another MAC */
+    uint64_t rebinds;         /* of those: the old MAC was silent (DHCP reuse, NIC swap) */
+    uint64_t virtual_mac;     /* of those: a VRRP/HSRP/CARP virtual MAC was involved */
+    uint64_t ra_changes;      /* an established router changed its lifetime or prefix */
+    uint64_t below_threshold; /* candidates judged and not reported (confidence too low) */
+    uint64_t max_below;       /* the highest confidence among those (the closest call) */
+    uint64_t repeats;         /* evidence added to an already reported finding */
 };
 
 struct tamper_ctx;

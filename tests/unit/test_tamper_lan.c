@@ -231,7 +231,8 @@ static void test_arp_gateway_poisoning(void)
     setup(0);
     arp(0.0, 1, 0x09, 0x0009, 0, 0x0001);
     arp(0.001, 2, 0x01, 0x0001, 0x09, 0x0009);
-    for (int i = 0; i < 5; i++) ipv4(0.5 + i * 0.1, 0x01, 0x5db80000u + (uint32_t)i);
+    for (int i = 0; i < 5; i++)
+        ipv4(0.5 + i * 0.1, 0x01, 0x5db80000u + (uint32_t)i);
     double t = 5;
     for (int i = 0; i < 6; i++, t += 2) {
         arp(t, 2, 0x66, 0x0001, 0x09, 0x0009);
@@ -261,12 +262,14 @@ static void test_arp_benign(void)
     setup(0);
     arp(0, 1, 0x20, 0x0020, 0, 0x0001);
     ipv4(1, 0x20, 0x0a000020);
-    for (int k = 0; k < 3; k++) arp(100 + k, 1, 0x21, 0x0020, 0, 0x0020);
+    for (int k = 0; k < 3; k++)
+        arp(100 + k, 1, 0x21, 0x0020, 0, 0x0020);
     CHECK_EQ_U(X.n_got, 0);
     CHECK_EQ_U(tamper_counters(X.ctx)->lan.rebinds, 1);
     /* keepalived-like: 5 gratuitous from the backup while the master lives, then silence */
     arp(200, 1, 0x30, 0x00fe, 0, 0x0001);
-    for (int k = 0; k < 5; k++) arp(201 + k * 0.01, 2, 0x31, 0x00fe, 0, 0x00fe);
+    for (int k = 0; k < 5; k++)
+        arp(201 + k * 0.01, 2, 0x31, 0x00fe, 0, 0x00fe);
     ipv4(210, 0x30, 0x0a0000fe);
     arp(211, 1, 0x40, 0x0040, 0, 0x00fe);
     CHECK_EQ_U(X.n_got, 0);
@@ -301,7 +304,8 @@ static void test_arp_impersonation(void)
 static void test_arp_storm(void)
 {
     setup(0);
-    for (int i = 0; i < 30; i++) arp(1 + i * 0.1, 2, 0x66, (uint32_t)(0x0100 + i), 0, (uint32_t)(0x0100 + i));
+    for (int i = 0; i < 30; i++)
+        arp(1 + i * 0.1, 2, 0x66, (uint32_t)(0x0100 + i), 0, (uint32_t)(0x0100 + i));
     CHECK_EQ_U(X.n_got, 1);
     CHECK_EQ_U(X.got[0].sig, TAMPER_SIG_ARP_STORM);
     CHECK_EQ_U(X.got[0].rate, 20);
