@@ -73,6 +73,7 @@ struct lan_frame {
 
 struct lan_bind {
     struct vg_addr ip; /* family 0: empty slot */
+    uint32_t seg;      /* VLAN ids: one address may live on several VLANs of a trunk */
     bool has_mac;
     uint8_t mac[6];      /* current binding */
     uint8_t orig_mac[6]; /* owner before the first contested change */
@@ -114,6 +115,7 @@ struct lan_mac {
 
 struct lan_router {
     bool used;
+    uint32_t seg;
     struct vg_addr ll;
     uint8_t mac[6];
     int64_t first_us, last_us;
@@ -142,6 +144,7 @@ struct tamper__lan {
     struct lan_mac *last_m; /* the previous frame's source entry: runs of frames from one MAC
                              * skip the hash (valid while its mac still matches) */
     uint32_t min_conf;
+    uint32_t seg;                 /* VLAN ids of the packet being judged (0: untagged) */
     struct tamper_lan_finding fd; /* scratch for the finding being emitted */
 };
 
@@ -263,13 +266,26 @@ static bool set_add(uint32_t *set, unsigned cap, uint32_t *n, uint32_t h)
 
 /* ---- binding table ------------------------------------------------------------------------ */
 
+/* The key of a binding: the address and the segment (VLAN ids) of the packet being judged. */
+static uint32_t bind_hash(const struct tamper__lan *l, const struct vg_addr *ip)
+{
+    struct {
+        struct vg_addr a;
+        uint32_t seg;
+    } k;
+    memset(&k, 0, sizeof k);
+    k.a = *ip;
+    k.seg = l->seg;
+    return hash_bytes(&k, sizeof k);
+}
+
 static struct lan_bind *bind_find(struct tamper__lan *l, const struct vg_addr *ip)
 {
-    uint32_t h = hash_bytes(ip, sizeof *ip);
+    uint32_t h = bind_hash(l, ip);
     for (uint32_t i = 0; i < LAN_PROBE && i < l->nb; i++) {
         struct lan_bind *e = &l->b[(h + i) % l->nb];
         if (!e->ip.family) return NULL;
-        if (vg_addr_eq(&e->ip, ip)) return e;
+        if (e->seg == l->seg && vg_addr_eq(&e->ip, ip)) return e;
     }
     return NULL;
 }
@@ -277,7 +293,7 @@ static struct lan_bind *bind_find(struct tamper__lan *l, const struct vg_addr *i
 static struct lan_bind *bind_get(struct tamper_ctx *ctx, const struct vg_addr *ip, int64_t now)
 {
     struct tamper__lan *l = ctx->lan;
-    uint32_t h = hash_bytes(ip, sizeof *ip);
+    uint32_t h = bind_hash(l, ip);
     struct lan_bind *victim = NULL;
     for (uint32_t i = 0; i < LAN_PROBE && i < l->nb; i++) {
         struct lan_bind *e = &l->b[(h + i) % l->nb];
@@ -286,7 +302,7 @@ static struct lan_bind *bind_get(struct tamper_ctx *ctx, const struct vg_addr *i
             ctx->cnt.lan.bindings++;
             break;
         }
-        if (vg_addr_eq(&e->ip, ip)) return e;
+        if (e->seg == l->seg && vg_addr_eq(&e->ip, ip)) return e;
         if (!victim || e->last_us < victim->last_us) victim = e;
     }
     if (victim->ip.family) {
@@ -297,6 +313,7 @@ static struct lan_bind *bind_get(struct tamper_ctx *ctx, const struct vg_addr *i
     }
     memset(victim, 0, sizeof *victim);
     victim->ip = *ip;
+    victim->seg = l->seg;
     victim->first_us = victim->last_us = now;
     return victim;
 }
@@ -510,6 +527,7 @@ static void claim(struct tamper_ctx *ctx, const struct vg_addr *ip, const uint8_
             memcpy(rh, b->req_hash, sizeof rh);
             memset(b, 0, sizeof *b);
             b->ip = keep;
+            b->seg = ctx->lan->seg;
             b->first_us = first;
             b->last_req_us = req;
             b->n_req = nr;
@@ -712,7 +730,7 @@ static void lan_arp(struct tamper_ctx *ctx, const struct packet *p, int64_t now,
 static struct lan_router *router_find(struct tamper__lan *l, const struct vg_addr *ll)
 {
     for (unsigned i = 0; i < LAN_ROUTERS; i++)
-        if (l->r[i].used && vg_addr_eq(&l->r[i].ll, ll)) return &l->r[i];
+        if (l->r[i].used && l->r[i].seg == l->seg && vg_addr_eq(&l->r[i].ll, ll)) return &l->r[i];
     return NULL;
 }
 
@@ -721,8 +739,8 @@ static bool prefix_known(struct tamper__lan *l, const struct vg_addr *pfx, uint8
 {
     for (unsigned i = 0; i < LAN_ROUTERS; i++) {
         const struct lan_router *r = &l->r[i];
-        if (r->used && r != self && !r->candidate && r->prefix.family && r->prefix_len == len &&
-            vg_addr_eq(&r->prefix, pfx))
+        if (r->used && r->seg == l->seg && r != self && !r->candidate && r->prefix.family &&
+            r->prefix_len == len && vg_addr_eq(&r->prefix, pfx))
             return true;
     }
     return false;
@@ -777,7 +795,7 @@ static void rogue_judge(struct tamper_ctx *ctx, struct lan_router *r, const stru
     bool alive = false;
     for (unsigned i = 0; i < LAN_ROUTERS; i++) {
         const struct lan_router *o = &l->r[i];
-        if (!o->used || o->candidate || o == r) continue;
+        if (!o->used || o->seg != l->seg || o->candidate || o == r) continue;
         if (!est) est = o;
         if (mac_active_after(l, o->mac, r->first_ra_us) || o->last_us > r->first_ra_us) {
             alive = true;
@@ -923,7 +941,8 @@ static void lan_ra(struct tamper_ctx *ctx, const struct packet *p, const uint8_t
     l->flood_cnt++;
     bool established = false;
     for (unsigned i = 0; i < LAN_ROUTERS; i++)
-        if (l->r[i].used && !l->r[i].candidate && now - l->r[i].first_us >= LAN_ESTABLISHED_US)
+        if (l->r[i].used && l->r[i].seg == l->seg && !l->r[i].candidate &&
+            now - l->r[i].first_us >= LAN_ESTABLISHED_US)
             established = true;
     struct lan_router *slot = NULL;
     for (unsigned i = 0; i < LAN_ROUTERS && !slot; i++)
@@ -941,6 +960,7 @@ static void lan_ra(struct tamper_ctx *ctx, const struct packet *p, const uint8_t
     ctx->cnt.lan.routers++;
     slot->used = true;
     slot->ll = p->src;
+    slot->seg = l->seg;
     memcpy(slot->mac, mac, 6);
     slot->first_us = slot->last_us = slot->first_ra_us = now;
     slot->n_ra = 1;
@@ -1009,6 +1029,8 @@ void tamper_lan_packet(struct tamper_ctx *ctx, const struct packet *p, tamper_la
     if (!p->has_eth || (uint32_t)p->l2_off + 14 > p->caplen) return;
     if (p->flags & VG_PKT_REASSEMBLED) return;
     int64_t now = ts_us(p->ts);
+    ctx->lan->seg =
+        p->vlan_cnt ? p->vlan[0] | (uint32_t)(p->vlan_cnt > 1 ? p->vlan[1] : 0) << 12 : 0;
     const uint8_t *l2src = p->data + p->l2_off + 6;
     if (!mac_group(l2src) && !mac_zero(l2src)) {
         /* every frame: its source MAC is alive; forwarded traffic marks a router */

@@ -37,7 +37,7 @@ import zlib
 import logging
 logging.getLogger("scapy.runtime").setLevel(logging.ERROR)
 from scapy.all import conf  # noqa: E402
-from scapy.layers.l2 import Ether, ARP  # noqa: E402
+from scapy.layers.l2 import Ether, ARP, Dot1Q  # noqa: E402
 from scapy.layers.inet import IP, UDP, TCP  # noqa: E402
 from scapy.layers.inet6 import (IPv6, ICMPv6ND_RA, ICMPv6ND_NS, ICMPv6ND_NA,  # noqa: E402
                                 ICMPv6NDOptSrcLLAddr, ICMPv6NDOptDstLLAddr,
@@ -614,7 +614,28 @@ def b_lease_moved(r, c):
     c.add(t + r.uniform(1, 60), arp(m, BCAST, 1, m, new, "00:00:00:00:00:00", old))
 
 
-BENIGN = [("lan_chatter", b_chatter), ("lease_moved", b_lease_moved), ("dhcp_reassign", b_dhcp_reassign),
+def b_vlan_trunk(r, c):
+    """A trunk port: the same addresses on two VLANs (overlapping subnets), each VLAN with its own
+    gateway and hosts; ARP tagged per VLAN."""
+    net = "192.168.%d." % r.randrange(0, 5)
+    T = r.uniform(40, 80)
+    vlans = [(r.randrange(2, 4000), mac(r, "00"), [mac(r) for _ in range(4)]) for _ in range(2)]
+    t = 0.0
+    while t < T:
+        vid, gw, hosts = r.choice(vlans)
+        i = r.randrange(len(hosts))
+        hip = net + str(10 + i)
+        c.add(t, Ether(src=hosts[i], dst=BCAST) / Dot1Q(vlan=vid) /
+              ARP(op=1, hwsrc=hosts[i], psrc=hip, hwdst="00:00:00:00:00:00", pdst=net + "1"))
+        c.add(t + 0.0004, Ether(src=gw, dst=hosts[i]) / Dot1Q(vlan=vid) /
+              ARP(op=2, hwsrc=gw, psrc=net + "1", hwdst=hosts[i], pdst=hip))
+        c.add(t + 0.01, Ether(src=gw, dst=hosts[i]) / Dot1Q(vlan=vid) /
+              IP(src=r.choice(["93.184.216.34", "151.101.1.69", "142.250.74.46"]), dst=hip) /
+              UDP(sport=53, dport=r.randrange(1024, 65535)))
+        t += r.uniform(0.2, 2)
+
+
+BENIGN = [("lan_chatter", b_chatter), ("lease_moved", b_lease_moved), ("vlan_trunk", b_vlan_trunk), ("dhcp_reassign", b_dhcp_reassign),
           ("vrrp_failover", lambda r, c: b_vmac_failover(r, c, "vrrp")),
           ("carp_failover", lambda r, c: b_vmac_failover(r, c, "carp")),
           ("hsrp_failover", lambda r, c: b_vmac_failover(r, c, "hsrp")),
