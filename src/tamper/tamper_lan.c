@@ -17,8 +17,8 @@
  *        unsolicited claims (+10 per further flip, at most +50); +5 when every claim answered a
  *        request (two answers to one request: proxy ARP next to the host itself)
  *   +10 / +20 / +30  1 / 3 / 5+ unsolicited replies (ARP reply or NA without S) by the challenger
- *   +5 / +25  gratuitous announcements: up to 5 (what a failover or boot sends) / more than 5
- *        spread over 10 s or more (poisoning by announcements)
+ *   +5 / +25  gratuitous announcements: bursts (what a failover or boot sends) / more than 5
+ *        within 30 s spread over 10 s or more (poisoning by announcements)
  *   +10  the challenger's unsolicited claims span 10 s or more (a tool re-poisoning a cache)
  *   +15  the address is a gateway (its MAC sends IPv4 from 2+ source addresses, i.e. forwards,
  *        3+ hosts asked for it, or it sent router advertisements)
@@ -61,6 +61,7 @@
 #define LAN_SOLICIT_US (3 * LAN_US) /* a reply within this time of a request answers it */
 #define LAN_PERSIST_US (10 * LAN_US)
 #define LAN_STORM_US (10 * LAN_US)
+#define LAN_ANN_WINDOW_US (30 * LAN_US)
 #define LAN_STORM_N 20
 #define LAN_BIND_AGE_US (4 * 3600 * LAN_US) /* a binding unseen this long may be reused */
 #define LAN_ROUTERS 16
@@ -83,7 +84,9 @@ struct lan_bind {
     int64_t change_us;   /* first change of the current contest (0: none) */
     int64_t last_change_us;
     int64_t first_unsol_us, last_unsol_us;
-    int64_t first_ann_us, last_ann_us;
+    int64_t ann_w_us; /* start of the current 30 s announcement window */
+    uint32_t ann_w_n; /* announcements in it */
+    bool ann_many;    /* more than 5 within 30 s, spread over 10 s or more (sticky) */
     uint32_t flips, unsol, ann, sol_chal, changes;
     uint32_t req_hash[4];
     uint8_t n_req;
@@ -441,10 +444,13 @@ static void bind_judge(struct tamper_ctx *ctx, struct lan_bind *b, const struct 
                b->ip.family == 4 ? "ARP replies" : "neighbor advertisements", nm);
     }
     if (b->ann) {
-        bool many = b->ann > 5 && b->last_ann_us - b->first_ann_us >= LAN_PERSIST_US;
+        bool many = b->ann_many;
         score += many ? 25 : 5;
-        reason(fd, "+%d %u gratuitous announcement(s) by %s%s", many ? 25 : 5, b->ann, nm,
-               many ? " over 10 s or more (a failover or boot sends a few)" : "");
+        reason(
+            fd, "+%d %u gratuitous announcement(s) by %s%s", many ? 25 : 5, b->ann, nm,
+            many ? ", more than 5 within 30 s spread over 10 s or more (a failover or boot sends a "
+                   "burst)"
+                 : "");
     }
     if (b->unsol >= 2 && b->last_unsol_us - b->first_unsol_us >= LAN_PERSIST_US) {
         score += 10;
@@ -569,8 +575,14 @@ static void claim(struct tamper_ctx *ctx, const struct vg_addr *ip, const uint8_
                 set_add(cm->taken_hash, 8, &cm->taken, hash_bytes(ip, sizeof *ip));
             }
         } else if (kind == CLAIM_ANNOUNCE) {
-            if (!b->ann++) b->first_ann_us = now;
-            b->last_ann_us = now;
+            b->ann++;
+            /* keepalived: 2 bursts of 5 within 5 s, then maybe one burst a minute (refresh);
+             * a poisoning tool: one every second or two, for as long as it runs */
+            if (now - b->ann_w_us > LAN_ANN_WINDOW_US) {
+                b->ann_w_us = now;
+                b->ann_w_n = 0;
+            }
+            if (++b->ann_w_n > 5 && now - b->ann_w_us >= LAN_PERSIST_US) b->ann_many = true;
         } else if (kind == CLAIM_SOLICITED) {
             b->sol_chal++;
         }

@@ -473,10 +473,16 @@ def b_keepalived(r, c):
     background(c, lan, T, r)
     fo = r.uniform(30, 80)
     back = fo + r.uniform(120, 200)
-    for when, new in ((fo, m2), (back, m1)):
+    refresh = r.choice([0, 60, 90])  # garp_master_refresh (0: off)
+    for when, new, until in ((fo, m2, back), (back, m1, T)):
         for k in range(5):  # garp_master_repeat 5, then again after garp_master_delay 5 s
             c.add(when + k * 0.01, arp(new, BCAST, 2, new, vip, BCAST, vip))
             c.add(when + 5 + k * 0.01, arp(new, BCAST, 2, new, vip, BCAST, vip))
+        t = when + refresh
+        while refresh and t < until:
+            for k in range(r.choice([1, 5])):  # garp_master_refresh_repeat
+                c.add(t + k * 0.01, arp(new, BCAST, 2, new, vip, BCAST, vip))
+            t += refresh
     t = 0.2
     while t < T:  # both routers stay up (a priority change), the old master still adverts
         c.add(t, Ether(src=m1, dst="01:00:5e:00:00:12") / IP(src=lan.net + "2", dst="224.0.0.18", ttl=255, proto=112, id=0) / (b"\x31\x01\x64\x01\x00\x01\x00\x00"))
