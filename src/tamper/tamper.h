@@ -26,6 +26,10 @@
  *     response: one request answered by two different responses. Reported in addition to the
  *     tcp_injection_race finding of the same overlap (that one says a segment was raced, this one
  *     what the victim was answered).
+ *   - classes "arp_spoof" and "nd_spoof" (tamper_lan.c, tamper_lan.h): an address claimed by a
+ *     second MAC, a MAC asking for an address it claimed, gratuitous ARP storms, rogue or spoofed
+ *     router advertisements, NA overrides. These have no flow: tamper_lan_packet judges every
+ *     decoded packet and emits at once through its own callback (struct tamper_lan_finding).
  * Each finding carries both contestants, a verdict per contestant ("forged", "genuine",
  * "unknown") from comparing each one with the sender's baseline built WITHOUT the contestants (see
  * tamper_baseline.c), a 0-100 confidence and the reasons behind it.

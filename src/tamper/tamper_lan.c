@@ -26,6 +26,9 @@
  *   -40  a virtual router MAC (VRRP, HSRP, CARP) is involved: a failover
  * A finding is reported once per binding when the score reaches TAMPER_LAN_FLOOR (60).
  *
+ * Impersonation: a MAC that claimed X asks (under another address of its own) who has X; see
+ * impersonation() below.
+ *
  * Gratuitous storms: per sender MAC, gratuitous (sender IP = target IP) and unsolicited ARP in a
  * 10 s window; 20 or more is a storm (a boot sends 1-3, keepalived 5 per burst).
  *
