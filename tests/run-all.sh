@@ -20,7 +20,7 @@ run_suite() { # run_suite LABEL CMD...
   "$@" >"$log" 2>&1
   local rc=$?
   local line
-  line=$(grep -E '^[A-Za-z0-9_:. -]*: [0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1)
+  line=$(grep -E '^[A-Za-z0-9_:.() -]*: [0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1)
   local p=0 f=0
   if [ -n "$line" ]; then
     p=$(echo "$line" | sed -E 's/.*: ([0-9]+) passed, ([0-9]+) failed.*/\1/')
@@ -80,6 +80,8 @@ if [ "$only" != "unit" ]; then
   run_suite "in-path lab (recall/precision)" env VIGIL_BIN=build/vigil $PY tests/tools/inpath_lab.py
   run_suite "workers: N equals 1" env VIGIL_BIN=build/vigil $PY tests/tools/workers_test.py
   run_suite "workers: N equals 1 [asan]" env VIGIL_BIN=build-asan/vigil WORKERS_QUICK=1 $PY tests/tools/workers_test.py
+  run_suite "lan vs tshark" env VIGIL_BIN=build/vigil $PY tests/tools/lan_vs_tshark.py
+  run_suite "detection eval (lab)" env VIGIL_BIN=build/vigil $PY bench/detection-eval --gate --lab-only
   # Gate at the pass rate reached on the whole selection (the harder number: http-evader cases
   # depend on the HTTP parser's decoding: 0.68 reached; with --skip http-evader 0.86).
   run_gate "suricata-verify alerts" env VIGIL_BIN=build/vigil $PY tests/tools/run_suricata_verify.py --min-pass-rate 0.65

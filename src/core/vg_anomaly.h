@@ -102,6 +102,15 @@
     X(ANOM_ICMPV6_UNKNOWN_TYPE, "decode", "decoder.icmpv6.unknown_type", 1)                        \
     X(ANOM_ICMPV6_UNKNOWN_CODE, "decode", "decoder.icmpv6.unknown_code", 1)                        \
     X(ANOM_ICMPV6_EXPERIMENTATION_TYPE, "decode", "decoder.icmpv6.experimentation_type", 1)        \
+    X(ANOM_ICMPV6_ND_PKT_TOO_SMALL, "decode", "decoder.icmpv6.nd_pkt_too_small", 0)               \
+    X(ANOM_ICMPV6_ND_OPT_INVALID_LEN, "decode", "decoder.icmpv6.nd_opt_invalid_len", 0)           \
+    X(ANOM_ICMPV6_ND_INVALID_HL, "decode", "decoder.icmpv6.nd_invalid_hop_limit", 0)              \
+    X(ANOM_ARP_PKT_TOO_SMALL, "decode", "decoder.arp.pkt_too_small", 1)                            \
+    X(ANOM_ARP_UNSUPPORTED_HARDWARE, "decode", "decoder.arp.unsupported_hardware", 1)              \
+    X(ANOM_ARP_UNSUPPORTED_PROTOCOL, "decode", "decoder.arp.unsupported_protocol", 1)              \
+    X(ANOM_ARP_INVALID_HARDWARE_SIZE, "decode", "decoder.arp.invalid_hardware_size", 1)            \
+    X(ANOM_ARP_INVALID_PROTOCOL_SIZE, "decode", "decoder.arp.invalid_protocol_size", 1)            \
+    X(ANOM_ARP_UNSUPPORTED_OPCODE, "decode", "decoder.arp.unsupported_opcode", 1)                  \
     X(ANOM_ESP_PKT_TOO_SMALL, "decode", "decoder.esp.pkt_too_small", 1)                            \
     /* tunnels */                                                                                  \
     X(ANOM_GRE_PKT_TOO_SMALL, "decode", "decoder.gre.pkt_too_small", 1)                            \

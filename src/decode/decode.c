@@ -45,6 +45,7 @@ static const decode__layer_fn g_layers[DL_COUNT] = {
     [DL_ERSPAN3] = decode__erspan3,
     [DL_ESP] = decode__esp,
     [DL_OTHER_L4] = decode__other_l4,
+    [DL_ARP] = decode__arp,
 };
 
 void decode_config_default(struct decode_config *cfg)
@@ -188,7 +189,7 @@ int decode__ethertype(struct decode_ctx *ctx, struct packet *p, uint16_t type)
         return DL_PPPOE_DISC;
     case 0x0806:
         ctx->cnt.arp++;
-        return DL_DONE; /* ARP: the tamper module will want it later */
+        return DL_ARP; /* decode_arp.c: the LAN spoofing detector reads it */
     default:
         /* Values below 0x0600 are an 802.3 length (or an SLL pseudo protocol): LLC/SNAP, STP,
          * IPX... counted, not decoded, not an anomaly. */

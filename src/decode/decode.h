@@ -31,7 +31,7 @@ struct decode_counters {
     uint64_t unsupported_linktype;
     /* Added with the decoders: frames counted but not decoded further, and the rarer tunnels. */
     uint64_t llc;          /* 802.3 length frames (LLC/SNAP, STP...), SLL non-EtherType frames */
-    uint64_t arp;          /* ARP frames; not decoded yet (eth_type says 0x0806) */
+    uint64_t arp;          /* ARP frames (decode_arp.c; malformed ones raise decoder.arp.*) */
     uint64_t vlan_qinqinq; /* packets with three VLAN tags (Suricata's decoder.vlan_qinqinq) */
     uint64_t gre_pptp;     /* GRE version 1 (PPTP, RFC 2637): counted, payload not decoded */
     uint64_t geneve, erspan;

@@ -192,6 +192,13 @@ int decode__icmpv6(struct decode_ctx *ctx, struct packet *p, struct decode__cur 
         p->icmp_id = id;
         p->icmp_seq = seq;
         break;
+    case 133: /* Neighbor Discovery (RFC 4861): the LAN spoofing detector reads these */
+    case 134:
+    case 135:
+    case 136:
+        if (code != 0) decode_add_anomaly(ctx, p, ANOM_ICMPV6_UNKNOWN_CODE);
+        decode__icmpv6_nd(ctx, p);
+        break;
     case 100:
     case 101:
     case 200:
@@ -207,4 +214,67 @@ int decode__icmpv6(struct decode_ctx *ctx, struct packet *p, struct decode__cur 
     uint32_t len = c->end - c->off;
     if (len == ctx->l4.l4_len) decode__l4_csum(ctx, p, p->data + c->off, len, 58);
     return DL_DONE;
+}
+
+/* Neighbor Discovery (RFC 4861 sections 4.1-4.4 and 4.6): the message body after the 4-byte
+ * ICMPv6 header, then options of 8-byte units. A message whose fixed part or options do not fit
+ * is an anomaly and leaves p->lan empty; the hop limit must be 255 (section 6.1.2/7.1.1: a
+ * message from off-link) - flagged, and still decoded so that the detector sees it. */
+void decode__icmpv6_nd(struct decode_ctx *ctx, struct packet *p)
+{
+    /* p->payload starts 8 bytes into the ICMPv6 header; ND bodies start at byte 4. */
+    if (!p->payload) return;
+    const uint8_t *body = p->payload - 4;
+    uint32_t n = p->payload_len + 4;
+    uint8_t type = p->icmp_type;
+    uint32_t fixed = type == 133 ? 4 : type == 134 ? 12 : 20; /* RS, RA, NS/NA */
+    struct vg_lan *l = &p->lan;
+    if (n < fixed) {
+        decode_add_anomaly(ctx, p, ANOM_ICMPV6_ND_PKT_TOO_SMALL);
+        return;
+    }
+    if (p->ttl != 255) decode_add_anomaly(ctx, p, ANOM_ICMPV6_ND_INVALID_HL);
+    struct vg_lan tmp;
+    memset(&tmp, 0, sizeof tmp);
+    tmp.kind = VG_LAN_ND;
+    if (type == 134) {
+        tmp.ra_hop_limit = body[0];
+        tmp.nd_flags = body[1];
+        tmp.ra_lifetime = vg_load_be16(body + 2);
+    } else if (type == 135 || type == 136) {
+        if (type == 136) tmp.nd_flags = body[0] & 0xe0;
+        memcpy(tmp.target, body + 4, 16);
+    }
+    struct vg_reader r;
+    vg_rd_init(&r, body + fixed, n - fixed);
+    while (vg_rd_left(&r) >= 2) { /* every option is >= 8 bytes: at most n/8 rounds */
+        const uint8_t *o = vg_rd_ptr(&r);
+        uint32_t olen = (uint32_t)o[1] * 8;
+        if (olen == 0 || !vg_rd_skip(&r, olen)) {
+            decode_add_anomaly(ctx, p, ANOM_ICMPV6_ND_OPT_INVALID_LEN);
+            return; /* RFC 4861 4.6: a zero-length option invalidates the message */
+        }
+        if ((o[0] == 1 && type != 136) || (o[0] == 2 && type == 136)) {
+            if (olen < 8) continue;
+            tmp.has_lladdr = true;
+            memcpy(tmp.sha, o + 2, 6);
+        } else if (o[0] == 3 && type == 134) {
+            if (olen != 32) {
+                decode_add_anomaly(ctx, p, ANOM_ICMPV6_ND_OPT_INVALID_LEN);
+                return;
+            }
+            if (tmp.n_prefix++ == 0) {
+                tmp.prefix_len = o[2];
+                tmp.prefix_valid = vg_load_be32(o + 4);
+                tmp.prefix_preferred = vg_load_be32(o + 8);
+                memcpy(tmp.prefix, o + 16, 16);
+            }
+            if (tmp.n_prefix == 255) tmp.n_prefix = 254; /* saturate */
+        }
+    }
+    if (vg_rd_left(&r)) { /* 1 trailing byte: not a whole option */
+        decode_add_anomaly(ctx, p, ANOM_ICMPV6_ND_OPT_INVALID_LEN);
+        return;
+    }
+    *l = tmp;
 }

@@ -42,6 +42,7 @@ enum decode__layer {
     DL_ERSPAN3,
     DL_ESP,
     DL_OTHER_L4, /* an IP protocol that is not decoded: payload = rest of the datagram */
+    DL_ARP,      /* ARP over Ethernet/IPv4 (decode_arp.c) */
     DL_COUNT
 };
 
@@ -175,5 +176,9 @@ int decode__erspan2(struct decode_ctx *ctx, struct packet *p, struct decode__cur
 int decode__erspan3(struct decode_ctx *ctx, struct packet *p, struct decode__cur *c);
 int decode__esp(struct decode_ctx *ctx, struct packet *p, struct decode__cur *c);
 int decode__other_l4(struct decode_ctx *ctx, struct packet *p, struct decode__cur *c);
+int decode__arp(struct decode_ctx *ctx, struct packet *p, struct decode__cur *c);
+/* decode_icmp.c: the Neighbor Discovery body (RFC 4861) of an ICMPv6 message of type 133-137 at
+ * p->payload; fills p->lan (kind VG_LAN_ND) or raises a decoder.icmpv6.nd_* anomaly. */
+void decode__icmpv6_nd(struct decode_ctx *ctx, struct packet *p);
 
 #endif

@@ -69,6 +69,27 @@ struct vg_icmp_inner {
     uint16_t sport, dport; /* 0 when the quote is too short or not TCP/UDP */
 };
 
+/* ARP (RFC 826, Ethernet/IPv4 only) and IPv6 Neighbor Discovery (RFC 4861) as decoded for the
+ * LAN spoofing detector (tamper_lan.c). packet.lan.kind says which one is filled. */
+enum { VG_LAN_NONE = 0, VG_LAN_ARP = 1, VG_LAN_ND = 2 };
+struct vg_lan {
+    uint8_t kind;        /* VG_LAN_* */
+    uint8_t nd_flags;    /* NA: R 0x80, S 0x40, O 0x20; RA: M 0x80, O 0x40, Prf bits 0x18 */
+    uint16_t arp_op;     /* ARP opcode (1 request, 2 reply) */
+    uint8_t sha[6];      /* ARP sender MAC; ND: the link-layer address option (source for
+                          * NS/RA/RS, target for NA), when has_lladdr */
+    uint8_t tha[6];      /* ARP target MAC */
+    uint8_t spa[4], tpa[4]; /* ARP sender / target IPv4 address */
+    bool has_lladdr;     /* ND: a source/target link-layer address option was present */
+    uint8_t ra_hop_limit;
+    uint16_t ra_lifetime; /* RA router lifetime, seconds */
+    uint8_t target[16];   /* NS/NA target address */
+    uint8_t n_prefix;     /* RA prefix information options seen (the first one is kept) */
+    uint8_t prefix_len;
+    uint8_t prefix[16];
+    uint32_t prefix_valid, prefix_preferred; /* lifetimes of the first prefix, seconds */
+};
+
 struct packet {
     /* Filled by the capture edge before decode_packet(). */
     const uint8_t *data;
@@ -132,6 +153,10 @@ struct packet {
 
     uint8_t n_anom;
     uint16_t anom[VG_PKT_MAX_ANOM]; /* enum vg_anomaly ids, in the order they were met */
+
+    /* ARP / Neighbor Discovery fields (lan.kind != VG_LAN_NONE); the Ethernet source MAC of the
+     * frame is at data + l2_off + 6 when has_eth. */
+    struct vg_lan lan;
 };
 
 #endif

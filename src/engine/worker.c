@@ -13,6 +13,7 @@
 #include "output/eve_tls.h"
 #include "output/eve_intel.h"
 #include "output/eve_tamper.h"
+#include "output/eve_tamper_lan.h"
 #include "output/evidence_pcap.h"
 
 /* Housekeeping is bounded work per call (STYLE habit 8): at most this many flows are examined for
@@ -90,6 +91,21 @@ static void on_tamper_finding(const struct flow *f, const struct tamper_finding 
     emit(w, ENG_EV_ALERT);
     w->flow_alerts++;
     note_finding(w, f, fd);
+}
+
+/* An ARP / ND spoofing finding (no flow): written at once, with its contested frames as
+ * evidence. */
+static void on_lan_finding(const struct tamper_lan_finding *fd, void *ud)
+{
+    struct worker *w = ud;
+    eve_tamper_lan_alert(&w->jw, fd, w->eve ? w->evidence : NULL);
+    emit(w, ENG_EV_ALERT);
+    if (w->n_notable < sizeof w->notable / sizeof w->notable[0]) {
+        char a[VG_ADDR_STRLEN], m[18];
+        snprintf(w->notable[w->n_notable++], sizeof w->notable[0],
+                 "%s  %s claimed by %s  (confidence %u)", tamper_sig_msg(fd->sig),
+                 vg_addr_str(&fd->ip, a), tamper_mac_str(fd->new_mac, m), fd->confidence);
+    }
 }
 
 /* ---- intel hooks: indicator matches and beacons become alerts ---- */
@@ -310,6 +326,8 @@ void worker_packet(struct worker *w, struct packet *p)
     /* 6. tamper: path integrity (races, forged resets) */
     if (f && w->last_stage >= ENG_STAGE_ALL) tamper_packet(w->tamper, f, p, dir, tcp ? &sr : NULL);
     if (tamper_take_trigger(w->tamper)) w->ev_trigger = true; /* an in-path candidate */
+    /* 6b. tamper, LAN: ARP / ND bindings (flow or not: ARP has none) */
+    if (w->last_stage >= ENG_STAGE_ALL) tamper_lan_packet(w->tamper, p, on_lan_finding, w);
 
     /* 5b. evidence: keep the packet for a flow that may end with a finding (evidence_pcap.h);
      * a reset, a stream overlap fact, an anomaly or a DNS answer pair starts recording a flow. */

@@ -325,6 +325,26 @@ void eve_stats(struct jw *w, const struct eve_stats_in *in)
         for (int i = 0; i < TAMPER_SIG_COUNT; i++)
             if (tc->findings[i]) jw_uint(w, tamper_sig_subtype(i), tc->findings[i]);
         jw_obj_close(w);
+        const struct tamper_lan_counters *lc = &tc->lan;
+        jw_obj_open(w, "lan");
+        jw_uint(w, "arp", lc->arp);
+        jw_uint(w, "nd", lc->nd);
+        jw_uint(w, "bindings", lc->bindings);
+        jw_uint(w, "bind_cap", lc->bind_cap);
+        jw_uint(w, "bind_evictions", lc->bind_evictions);
+        jw_uint(w, "bind_aged", lc->bind_aged);
+        jw_uint(w, "macs", lc->macs);
+        jw_uint(w, "mac_evictions", lc->mac_evictions);
+        jw_uint(w, "routers", lc->routers);
+        jw_uint(w, "router_cap_hits", lc->router_cap_hits);
+        jw_uint(w, "changes", lc->changes);
+        jw_uint(w, "rebinds", lc->rebinds);
+        jw_uint(w, "virtual_mac", lc->virtual_mac);
+        jw_uint(w, "ra_changes", lc->ra_changes);
+        jw_uint(w, "below_threshold", lc->below_threshold);
+        jw_uint(w, "max_below", lc->max_below);
+        jw_uint(w, "repeats", lc->repeats);
+        jw_obj_close(w);
         jw_obj_close(w);
     }
     if (in->detect) eve_alert_stats_vigil(w, in->detect);

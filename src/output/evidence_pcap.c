@@ -564,6 +564,50 @@ int evidence_flow_write(struct evidence_ctx *ev, const struct flow *f)
     return r->write_rc;
 }
 
+int evidence_frames_write(struct evidence_ctx *ev, const char *name, int linktype,
+                          const struct evidence_frame *fr, unsigned n)
+{
+    for (const char *c = name; *c; c++)
+        if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') ||
+              *c == '-' || *c == '_') || c - name >= 48) {
+            ev->ctr.file_errors++;
+            return VG_ERR_IO;
+        }
+    char path[4300];
+    snprintf(path, sizeof path, "%s/evidence/%s.pcap", ev->dir, name);
+    FILE *fp = fopen(path, "wb");
+    bool ok = fp != NULL;
+    uint8_t h[24];
+    put_u32(h, 0xa1b23c4du);
+    put_u16(h + 4, 2);
+    put_u16(h + 6, 4);
+    put_u32(h + 8, 0);
+    put_u32(h + 12, 0);
+    put_u32(h + 16, 262144);
+    put_u32(h + 20, (uint32_t)linktype);
+    if (ok) ok = fwrite(h, 1, sizeof h, fp) == sizeof h;
+    for (unsigned i = 0; ok && i < n; i++) {
+        uint8_t rh[16];
+        put_u32(rh, (uint32_t)fr[i].ts.sec);
+        put_u32(rh + 4, fr[i].ts.nsec);
+        put_u32(rh + 8, fr[i].caplen);
+        put_u32(rh + 12, fr[i].wirelen);
+        ok = fwrite(rh, 1, sizeof rh, fp) == sizeof rh &&
+             fwrite(fr[i].data, 1, fr[i].caplen, fp) == fr[i].caplen;
+    }
+    if (fp && fclose(fp) != 0) ok = false;
+    if (ok)
+        ev->ctr.files_written++;
+    else
+        ev->ctr.file_errors++;
+    return ok ? VG_OK : VG_ERR_IO;
+}
+
+const char *evidence_dir(const struct evidence_ctx *ev)
+{
+    return ev ? ev->dir : "";
+}
+
 static const struct ev_rec *written_rec(const struct evidence_ctx *ev, const struct flow *f)
 {
     const struct ev_rec *r = rec_find(ev, f);

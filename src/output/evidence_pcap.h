@@ -121,6 +121,19 @@ void evidence_put_series(const struct evidence_ctx *ev, const struct flow *f, st
  * record and its packets (call at the end of the flow-end hook, for every flow). */
 void evidence_flow_end(struct evidence_ctx *ev, const struct flow *f);
 
+/* Flowless findings (ARP / ND spoofing): the contested frames themselves, written at once to
+ * DIR/evidence/<name>.pcap (name: [A-Za-z0-9_-], at most 48 characters) in the given order, with
+ * the link type `linktype`. Returns VG_OK or VG_ERR_IO (counted as file_errors). */
+struct evidence_frame {
+    struct vg_ts ts;
+    const uint8_t *data;
+    uint32_t caplen, wirelen;
+};
+int evidence_frames_write(struct evidence_ctx *ev, const char *name, int linktype,
+                          const struct evidence_frame *fr, unsigned n);
+/* The directory evidence_frames_write writes under ("" when ev is NULL). */
+const char *evidence_dir(const struct evidence_ctx *ev);
+
 const struct evidence_counters *evidence_counters(const struct evidence_ctx *ev);
 
 /* evidence_counters_json writes the counters as one JSON object (the stats event's

@@ -158,6 +158,8 @@ void tamper_config_default(struct tamper_config *cfg)
     cfg->min_confidence = 0;
     cfg->max_hosts = 4096;
     cfg->host_age_s = 900;
+    cfg->lan_max_bindings = 4096;
+    cfg->lan_max_macs = 4096;
 }
 
 struct tamper_ctx *tamper_ctx_new_with(const struct tamper_config *cfg)
@@ -173,7 +175,9 @@ struct tamper_ctx *tamper_ctx_new_with(const struct tamper_config *cfg)
     ctx->flows = vg_calloc(ctx->cfg.max_flows, sizeof *ctx->flows);
     ctx->slots = vg_calloc(ctx->cfg.max_findings, sizeof *ctx->slots);
     if (!ctx->cfg.host_age_s) ctx->cfg.host_age_s = 900;
-    if (!ctx->flows || !ctx->slots || tamper__hosts_init(&ctx->hosts, ctx->cfg.max_hosts) != 0) {
+    ctx->lan = tamper__lan_new(&ctx->cfg);
+    if (!ctx->flows || !ctx->slots || !ctx->lan ||
+        tamper__hosts_init(&ctx->hosts, ctx->cfg.max_hosts) != 0) {
         tamper_ctx_free(ctx);
         return NULL;
     }
@@ -191,6 +195,7 @@ void tamper_ctx_free(struct tamper_ctx *ctx)
     vg_free(ctx->flows);
     vg_free(ctx->slots);
     tamper__hosts_free(&ctx->hosts);
+    tamper__lan_free(ctx->lan);
     vg_free(ctx);
 }
 

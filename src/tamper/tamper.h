@@ -32,6 +32,10 @@
  *   - class "injected_redirect" (tamper_inpath.c): a redirect to another registrable domain in
  *     departing packets (departing_redirect) or shaped like an injected answer (injected_shape).
  *     HTTP transactions reach it through tamper_http_tx (app hook http_tx).
+ *   - classes "arp_spoof" and "nd_spoof" (tamper_lan.c, tamper_lan.h): an address claimed by a
+ *     second MAC, a MAC asking for an address it claimed, gratuitous ARP storms, rogue or spoofed
+ *     router advertisements, NA overrides. These have no flow: tamper_lan_packet judges every
+ *     decoded packet and emits at once through its own callback (struct tamper_lan_finding).
  * Each finding carries both contestants, a verdict per contestant ("forged", "genuine",
  * "unknown") from comparing each one with the sender's baseline built WITHOUT the contestants (see
  * tamper_baseline.c), a 0-100 confidence and the reasons behind it.
@@ -53,6 +57,7 @@
 #include "decode/packet.h"
 #include "flow/flow.h"
 #include "stream/stream.h"
+#include "tamper/tamper_lan.h"
 
 /* Built-in signatures, gid 1 (EVE-EXTENSIONS.md: sids 8,800,000-8,899,999). One row per
  * (class, subtype): X(id, sid, rev, class, subtype, severity, signature text). Subtypes are unique
@@ -89,7 +94,19 @@
     X(TAMPER_SIG_REDIRECT_DEPARTING, 8800032, 1, "injected_redirect", "departing_redirect", 1,     \
       "VIGIL TAMPER injected redirect: cross-domain redirect in departing packets")                \
     X(TAMPER_SIG_REDIRECT_SHAPE, 8800033, 1, "injected_redirect", "injected_shape", 2,             \
-      "VIGIL TAMPER injected redirect: cross-domain redirect shaped like an injected answer")
+      "VIGIL TAMPER injected redirect: cross-domain redirect shaped like an injected answer")       \
+    X(TAMPER_SIG_ARP_MAC_CHANGE, 8800040, 1, "arp_spoof", "mac_change", 1,                         \
+      "VIGIL TAMPER ARP spoofing: address claimed by a second MAC")                                \
+    X(TAMPER_SIG_ARP_STORM, 8800041, 1, "arp_spoof", "gratuitous_storm", 1,                        \
+      "VIGIL TAMPER ARP spoofing: gratuitous/unsolicited ARP storm")                               \
+    X(TAMPER_SIG_ARP_IMPERSONATION, 8800042, 1, "arp_spoof", "impersonation", 1,                   \
+      "VIGIL TAMPER ARP spoofing: a MAC asks for an address it claimed")                           \
+    X(TAMPER_SIG_ND_ROGUE_RA, 8800045, 1, "nd_spoof", "rogue_ra", 1,                               \
+      "VIGIL TAMPER ND spoofing: rogue router advertisement")                                      \
+    X(TAMPER_SIG_ND_RA_SPOOF, 8800046, 1, "nd_spoof", "ra_spoof", 1,                               \
+      "VIGIL TAMPER ND spoofing: router advertisement from another MAC")                           \
+    X(TAMPER_SIG_ND_NA_OVERRIDE, 8800047, 1, "nd_spoof", "na_override", 1,                         \
+      "VIGIL TAMPER ND spoofing: neighbor advertisement overrides a binding")
 
 enum tamper_sig {
 #define TAMPER_SIG_ENUM(id, sid, rev, cls, sub, sev, msg) id,
@@ -247,6 +264,8 @@ struct tamper_config {
                               * default 0 (see docs/tamper.md, "Threshold") */
     uint32_t max_hosts;      /* server host table entries (in-path baselines); default 4096 */
     uint32_t host_age_s;     /* a host entry idle this long (packet time) is stale; default 900 */
+    uint32_t lan_max_bindings; /* IP->MAC bindings held at once (tamper_lan.c); default 4096 */
+    uint32_t lan_max_macs;     /* MACs tracked at once; default 4096 */
 };
 
 struct tamper_counters {
@@ -275,6 +294,7 @@ struct tamper_counters {
     uint64_t host_inserts;        /* servers entered */
     uint64_t host_evictions;      /* entries replaced (stale or displaced) */
     uint64_t host_cap_hits;       /* inserts that displaced a fresh entry (table full) */
+    struct tamper_lan_counters lan; /* ARP / ND spoofing (tamper_lan.c) */
 };
 
 struct tamper_ctx;

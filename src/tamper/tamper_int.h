@@ -270,7 +270,13 @@ struct tamper_ctx {
     uint32_t slots_hw, slots_free;
     uint32_t dns_flows; /* UDP DNS flows holding state now (<= cfg.max_dns_flows) */
     struct tamper_counters cnt;
+    struct tamper__lan *lan; /* ARP / ND binding tables (tamper_lan.c) */
 };
+
+/* tamper_lan.c: the LAN tables, sized from cfg (NULL on OOM); free(NULL) is a no-op. */
+struct tamper__lan;
+struct tamper__lan *tamper__lan_new(const struct tamper_config *cfg);
+void tamper__lan_free(struct tamper__lan *lan);
 
 /* Finds or creates flow f's finding for sig. When the flow already holds one, its count goes up
  * and NULL is returned (the first occurrence is the one reported); NULL too when the pool is

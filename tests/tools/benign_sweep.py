@@ -57,6 +57,13 @@ ATTACKS = [
     ("suricata-verify/tests/bug-76/*",
      "bit-flipped capture from Suricata bug 76 (a crash report): mangled addresses, flags "
      "(FIN+URG+ECE, RST+PSH+ECE) and sequence numbers"),
+    ("chrissanders-packets/arppoison.pcapng",
+     "ARP cache poisoning (MITM), Practical Packet Analysis: 00:25:b3:bf:91:ee claims the gateway "
+     "172.16.0.1 and asks for it as 172.16.0.105 (tests/pcap/lan-corpus-arppoison expects the "
+     "arp_spoof/impersonation finding)"),
+    ("suricata-verify/tests/ipv6-evasion/ipv6-kill-router-gateway/*",
+     "THC kill_router6: router advertisements with lifetime 0 in the router's link-local name from "
+     "another MAC (tests/pcap/lan-corpus-kill-router6 expects the nd_spoof/ra_spoof finding)"),
     ("suricata-verify/tests/issue-3341-tcphdr-01/*",
      "URGENT/11 exploit (CVE-2019-12260): crafted TCP packets with malformed headers, urgent "
      "data and RSTs"),

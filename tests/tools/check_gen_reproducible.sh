@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # check_gen_reproducible.sh - the committed crafted captures must be exactly what the generators
 # (tests/gen/gen_foundation.py, tests/gen/gen_tamper.py, tests/gen/gen_app_races.py,
-# tests/gen/gen_beacons.py, tests/gen/gen_inpath_cases.py) write today.
+# tests/gen/gen_beacons.py, tests/gen/gen_inpath_cases.py, tests/gen/gen_lab_lan.py) write today.
 #
 # Regenerates every case and the demo sample into a temporary folder and `cmp`s each file with
 # the committed copy under tests/pcap/ and tests/sample/. Exit 0 when all are identical, 1 on any
@@ -21,7 +21,8 @@ for run in a b; do
      ! "$py" "$repo/tests/gen/gen_tamper.py" --pcap-dir "$tmp/$run/pcap" >/dev/null ||
      ! "$py" "$repo/tests/gen/gen_app_races.py" --pcap-dir "$tmp/$run/pcap" >/dev/null ||
      ! "$py" "$repo/tests/gen/gen_beacons.py" --pcap-dir "$tmp/$run/pcap" >/dev/null ||
-     ! "$py" "$repo/tests/gen/gen_inpath_cases.py" --pcap-dir "$tmp/$run/pcap" >/dev/null; then
+     ! "$py" "$repo/tests/gen/gen_inpath_cases.py" --pcap-dir "$tmp/$run/pcap" >/dev/null ||
+     ! "$py" "$repo/tests/gen/gen_lab_lan.py" --pcap-dir "$tmp/$run/pcap" >/dev/null; then
     echo "check_gen_reproducible: the generator failed" >&2
     exit 2
   fi

@@ -337,7 +337,8 @@ static void test_llc_arp(void)
     p = dec(VG_LINK_ETHERNET, F, n);
     CHECK_EQ_U(cnt()->arp, arp + 1);
     CHECK_EQ_U(p->eth_type, 0x0806);
-    CHECK_EQ_U(p->n_anom, 0);
+    /* ARP is decoded now (test_arp_nd): 0x4242 is no hardware type it knows */
+    CHECK(p->n_anom == 1 && p->anom[0] == ANOM_ARP_UNSUPPORTED_HARDWARE);
 }
 
 static void test_vlan(void)
@@ -1660,6 +1661,68 @@ static void test_anomalies_tunnels(void)
     EXPECT_ANOM(VG_LINK_RAW, b, n, ANOM_GENEVE_UNKNOWN_PAYLOAD);
 }
 
+/* ARP (decode_arp.c) and Neighbor Discovery (decode_icmp.c): the decoded fields and every
+ * malformation. */
+static void test_arp_nd(void)
+{
+    uint8_t b[256], a[28] = {0, 1, 8, 0, 6, 4, 0, 2, 2, 0, 0, 0, 0, 1, 10, 0, 0, 1,
+                             2, 0, 0, 0, 0, 2, 10, 0, 0, 2};
+    size_t n = mk_eth(b, 0x0806, a, 28);
+    struct packet *p = dec(VG_LINK_ETHERNET, b, n);
+    CHECK_EQ_U(p->lan.kind, VG_LAN_ARP);
+    CHECK_EQ_U(p->lan.arp_op, 2);
+    CHECK(p->lan.spa[3] == 1 && p->lan.tpa[3] == 2 && p->lan.sha[5] == 1 && p->lan.tha[5] == 2);
+    CHECK_EQ_U(p->n_anom, 0);
+    n = mk_eth(b, 0x0806, a, 27);
+    EXPECT_ANOM(VG_LINK_ETHERNET, b, n, ANOM_ARP_PKT_TOO_SMALL);
+    n = mk_eth(b, 0x0806, a, 7);
+    EXPECT_ANOM(VG_LINK_ETHERNET, b, n, ANOM_ARP_PKT_TOO_SMALL);
+    a[1] = 6;
+    n = mk_eth(b, 0x0806, a, 28);
+    EXPECT_ANOM(VG_LINK_ETHERNET, b, n, ANOM_ARP_UNSUPPORTED_HARDWARE);
+    a[1] = 1, a[2] = 0x86, a[3] = 0xdd;
+    n = mk_eth(b, 0x0806, a, 28);
+    EXPECT_ANOM(VG_LINK_ETHERNET, b, n, ANOM_ARP_UNSUPPORTED_PROTOCOL);
+    a[2] = 8, a[3] = 0, a[4] = 8;
+    n = mk_eth(b, 0x0806, a, 28);
+    EXPECT_ANOM(VG_LINK_ETHERNET, b, n, ANOM_ARP_INVALID_HARDWARE_SIZE);
+    a[4] = 6, a[5] = 16;
+    n = mk_eth(b, 0x0806, a, 28);
+    EXPECT_ANOM(VG_LINK_ETHERNET, b, n, ANOM_ARP_INVALID_PROTOCOL_SIZE);
+    a[5] = 4, a[7] = 3; /* RARP request */
+    n = mk_eth(b, 0x0806, a, 28);
+    EXPECT_ANOM(VG_LINK_ETHERNET, b, n, ANOM_ARP_UNSUPPORTED_OPCODE);
+
+    /* NA: flags, target, target link-layer option; hop limit 255 */
+    uint8_t l4[128], body[40];
+    memset(body, 0, sizeof body);
+    /* the 4 bytes after the ICMPv6 header go through mk_icmp6's id/seq: R|S|O = 0xe0 */
+    memcpy(body, A6, 16);
+    body[16] = 2, body[17] = 1, body[18] = 0x02, body[23] = 0x99;
+    size_t k = mk_icmp6(l4, B6, A6, 136, 0, 0xe000, 0, body, 24);
+    n = mk_ip6(b, B6, A6, 58, 255, l4, k);
+    p = dec(VG_LINK_RAW, b, n);
+    CHECK_EQ_U(p->lan.kind, VG_LAN_ND);
+    CHECK_EQ_U(p->lan.nd_flags, 0xe0);
+    CHECK(p->lan.has_lladdr && p->lan.sha[5] == 0x99 && p->lan.sha[0] == 0x02);
+    CHECK(memcmp(p->lan.target, A6, 16) == 0);
+    CHECK_EQ_U(p->n_anom, 0);
+    /* the same NA with hop limit 64: flagged (RFC 4861 7.1.2), still decoded */
+    n = mk_ip6(b, B6, A6, 58, 64, l4, k);
+    EXPECT_ANOM(VG_LINK_RAW, b, n, ANOM_ICMPV6_ND_INVALID_HL);
+    CHECK_EQ_U(g_p.lan.kind, VG_LAN_ND);
+    /* an NA too short for its target */
+    k = mk_icmp6(l4, B6, A6, 136, 0, 0, 0, body, 4);
+    n = mk_ip6(b, B6, A6, 58, 255, l4, k);
+    EXPECT_ANOM(VG_LINK_RAW, b, n, ANOM_ICMPV6_ND_PKT_TOO_SMALL);
+    /* an RS whose option has length 0 */
+    uint8_t rs[8] = {1, 0};
+    k = mk_icmp6(l4, B6, A6, 133, 0, 0, 0, rs, 8);
+    n = mk_ip6(b, B6, A6, 58, 255, l4, k);
+    EXPECT_ANOM(VG_LINK_RAW, b, n, ANOM_ICMPV6_ND_OPT_INVALID_LEN);
+    CHECK_EQ_U(g_p.lan.kind, VG_LAN_NONE);
+}
+
 /* Every anomaly of the table has a test above, except the ones listed here with the reason. */
 static void test_anomaly_coverage(void)
 {
@@ -1838,6 +1901,7 @@ int main(void)
     RUN(test_anomalies_tunnels);
     RUN(test_many_anomalies_listed_once);
     RUN(test_truncation);
+    RUN(test_arp_nd);
     RUN(test_anomaly_coverage);
     decode_ctx_free(g_ctx);
     decode_ctx_free(NULL);
