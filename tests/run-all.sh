@@ -77,7 +77,6 @@ if [ "$only" != "unit" ]; then
   run_suite "eve rotation and split" env VIGIL_BIN=build/vigil bash tests/tools/rotation_test.sh
   run_suite "config" env VIGIL_BIN=build/vigil bash tests/tools/config_test.sh
   run_suite "benign sweep (no tamper)" env VIGIL_BIN=build/vigil $PY tests/tools/benign_sweep.py
-  run_suite "in-path lab (recall/precision)" env VIGIL_BIN=build/vigil $PY tests/tools/inpath_lab.py
   run_suite "workers: N equals 1" env VIGIL_BIN=build/vigil $PY tests/tools/workers_test.py
   run_suite "workers: N equals 1 [asan]" env VIGIL_BIN=build-asan/vigil WORKERS_QUICK=1 $PY tests/tools/workers_test.py
   run_suite "lan vs tshark" env VIGIL_BIN=build/vigil $PY tests/tools/lan_vs_tshark.py
