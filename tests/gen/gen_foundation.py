@@ -26,7 +26,7 @@ import yaml
 import logging
 logging.getLogger("scapy.runtime").setLevel(logging.ERROR)
 from scapy.all import conf  # noqa: E402
-from scapy.layers.l2 import Ether, Dot1Q, Dot1AD  # noqa: E402
+from scapy.layers.l2 import Ether, Dot1Q, Dot1AD, ARP  # noqa: E402
 from scapy.layers.inet import IP, TCP, UDP, ICMP  # noqa: E402
 from scapy.layers.inet6 import (IPv6, IPv6ExtHdrHopByHop, IPv6ExtHdrDestOpt,  # noqa: E402
                                 IPv6ExtHdrFragment, ICMPv6EchoRequest, ICMPv6EchoReply,
@@ -1138,7 +1138,8 @@ def build_demo():
     two web pages over HTTP, resumes a TLS session on 443, downloads putty.exe while an on-path
     shooter races a forged 302 redirect ahead of the genuine answer (QUANTUM INSERT style), pings
     its gateway, one malformed packet from a neighbour, and asks for an update manifest that an
-    in-path implant answers with a 302 to another domain (no race: the implant's own stack).
+    in-path implant answers with a 302 to another domain (no race: the implant's own stack); last,
+    the neighbour poisons the laptop's ARP cache for the gateway (arpspoof style).
     Returns (pcap bytes, Case)."""
     rng = random.Random(2024)
     cap = Cap()
@@ -1287,6 +1288,26 @@ def build_demo():
     t += 20_000_000
     cap.add(t, implant("A"), a, False)
     flows.append((a, "HTTP GET of an update manifest answered by an in-path implant (302)"))
+    # LAN spoofing: the laptop resolves its gateway (the gateway answers with its own MAC), then
+    # the neighbour 192.168.1.77 sends it unsolicited ARP replies every two seconds saying the
+    # gateway is at the neighbour's MAC (arpspoof -t 192.168.1.50 192.168.1.1): a man in the middle.
+    MAC_NB = "00:1b:21:77:77:77"
+
+    def arp_frame(src, dst, op, sha, spa, tha, tpa):
+        return bytes(Ether(src=src, dst=dst) / ARP(op=op, hwsrc=sha, psrc=spa, hwdst=tha, pdst=tpa))
+
+    t += 2_000_000_000
+    cap.add(t, arp_frame(MAC_CL, "ff:ff:ff:ff:ff:ff", 1, MAC_CL, CL, "00:00:00:00:00:00", GW))
+    gw_arp_pcap_cnt = cap.add(t + 400_000, arp_frame(MAC_GW, MAC_CL, 2, MAC_GW, GW, MAC_CL, CL))
+    t += 5_000_000_000
+    spoof_pcap_cnt = 0
+    for i in range(8):
+        n = cap.add(t, arp_frame(MAC_NB, MAC_CL, 2, MAC_NB, GW, MAC_CL, CL))
+        spoof_pcap_cnt = spoof_pcap_cnt or n
+        if i == 3:  # the genuine gateway, still up, refreshes its own entry for the laptop
+            cap.add(t + 700_000_000, arp_frame(MAC_GW, "ff:ff:ff:ff:ff:ff", 1, MAC_GW, GW,
+                                               "00:00:00:00:00:00", CL))
+        t += 2_000_000_000
     data = pcap_bytes(cap.records, LINKTYPE_ETHERNET, snaplen=262144)
 
     c = Case("demo-sample", ["The bundled demo capture tests/sample/demo.pcap (written by",
@@ -1307,7 +1328,13 @@ def build_demo():
              "tamper.subtype": "departing_redirect", "tamper.contestants.0.verdict": "forged",
              "tamper.contestants.0.pcap_cnt": inpath_pcap_cnt,
              "tamper.redirect.target_domain": "examp1e-cdn.net"})
-    c.check("and nothing else raises an alert", 3, {"event_type": "alert"})
+    c.check("the neighbour's ARP replies claiming the gateway are ARP spoofing", 1,
+            {"event_type": "alert", "tamper.class": "arp_spoof", "tamper.subtype": "mac_change",
+             "tamper.lan.ip": GW, "tamper.lan.old_mac": MAC_GW, "tamper.lan.new_mac": MAC_NB,
+             "tamper.contestants.0.pcap_cnt": gw_arp_pcap_cnt,
+             "tamper.contestants.1.pcap_cnt": spoof_pcap_cnt,
+             "tamper.contestants.1.verdict": "forged"})
+    c.check("and nothing else raises an alert", 4, {"event_type": "alert"})
     for a, what in flows:
         c.flow(a, what)
     c.anomaly("the malformed packet", bad, "decoder.tcp.pkt_too_small")
