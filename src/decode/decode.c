@@ -135,12 +135,29 @@ static int link_layer(struct decode_ctx *ctx, int linktype)
     }
 }
 
+/* Everything after the caller's fields is decode output; zeroing it all is far cheaper than the
+ * bugs of stale fields left by the previous packet. How: GCC expands this fixed-size memset (264
+ * bytes) to `rep stosq`, whose start-up cost on current x86 cores (tens of cycles) made it about a
+ * tenth of the decode-only profile of the bench capture; unrolled 16-byte stores cost a few cycles.
+ * Clang calls memset(), whose small-size path already uses vector stores. */
+static inline void clear_output(struct packet *p)
+{
+    unsigned char *b = (unsigned char *)&p->flags;
+    const size_t n = sizeof(*p) - offsetof(struct packet, flags);
+#if defined(__SSE2__) && defined(__GNUC__) && !defined(__clang__)
+    const __m128i z = _mm_setzero_si128();
+    size_t i = 0;
+#pragma GCC unroll 32
+    for (; i + 16 <= n; i += 16) _mm_storeu_si128((__m128i *)(void *)(b + i), z);
+    memset(b + i, 0, n - i);
+#else
+    memset(b, 0, n);
+#endif
+}
+
 int decode_packet(struct decode_ctx *ctx, struct packet *p)
 {
-    /* Everything after the caller's fields is decode output. Zeroing it is one 264-byte memset:
-     * 27 instructions of the 772 an average packet of the bench capture costs (callgrind), far
-     * cheaper than the bugs of stale fields left by the previous packet. */
-    memset(&p->flags, 0, sizeof(*p) - offsetof(struct packet, flags));
+    clear_output(p);
     p->frame = p->data;
     p->frame_len = p->caplen;
     ctx->cnt.pkts++;
