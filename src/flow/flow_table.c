@@ -2,6 +2,9 @@
 #include "flow/flow.h"
 
 #include <string.h>
+/* XXH3 inlined: the key is 48 bytes of fixed size, and the inlined, size-specialised hash costs
+ * a fraction of the call into libxxhash (the same function, so the same values and flow ids). */
+#define XXH_INLINE_ALL
 #include <xxhash.h>
 
 #include "core/vg_alloc.h"
@@ -23,7 +26,8 @@ struct flow_table {
     uint32_t free_head; /* free list through lru_next */
     uint32_t used;
     struct slot *slots;
-    uint32_t mask;
+    uint32_t mask;     /* slots in use - 1: the index grows with the flows (index_grow) */
+    uint32_t max_mask; /* slots allocated - 1 */
     struct lru lru[FLOW_TC_COUNT];
     flow_end_fn on_end;
     void *ud;
@@ -110,19 +114,56 @@ static uint64_t key_hash(const struct pkey *k)
     return XXH3_64bits(&h, sizeof h);
 }
 
+/* vg_addr_eq as two 64-bit compares: gcc leaves the 16-byte memcmp a library call, and this runs
+ * for every packet. */
+static inline bool addr_eq(const struct vg_addr *x, const struct vg_addr *y)
+{
+    uint64_t a[2], b[2];
+    memcpy(a, x->a, 16);
+    memcpy(b, y->a, 16);
+    return x->family == y->family && ((a[0] ^ b[0]) | (a[1] ^ b[1])) == 0;
+}
+
 /* Returns FLOW_TOSERVER / FLOW_TOCLIENT when the packet belongs to f, -1 otherwise. */
 static int key_match(const struct flow *f, const struct pkey *k)
 {
     if (f->proto != k->proto || f->vlan_cnt != k->vlan_cnt || f->vlan[0] != k->vlan[0] ||
         f->vlan[1] != k->vlan[1] || f->tunnel_id != k->tunnel_id)
         return -1;
-    if (f->sport == k->sport && f->dport == k->dport && vg_addr_eq(&f->src, k->src) &&
-        vg_addr_eq(&f->dst, k->dst))
+    if (f->sport == k->sport && f->dport == k->dport && addr_eq(&f->src, k->src) &&
+        addr_eq(&f->dst, k->dst))
         return FLOW_TOSERVER;
-    if (f->sport == k->dport && f->dport == k->sport && vg_addr_eq(&f->src, k->dst) &&
-        vg_addr_eq(&f->dst, k->src))
+    if (f->sport == k->dport && f->dport == k->sport && addr_eq(&f->src, k->dst) &&
+        addr_eq(&f->dst, k->src))
         return FLOW_TOCLIENT;
     return -1;
+}
+
+/* The index starts with this many slots and doubles whenever it would be more than half full,
+ * up to 2 x max_flows. Why: every packet reads one random slot, and an index sized for the
+ * memcap (4 MB by default) makes that read a cache miss even when a few thousand flows are
+ * active; an index sized to the flows actually present stays in the CPU caches. It is the same
+ * allocation throughout (only a prefix is in use), so growing cannot fail. */
+#define INDEX_MIN_SLOTS (1u << 14)
+
+/* Doubles the slots in use and re-inserts every flow (they are all on the LRU lists). Costs
+ * O(active flows), each time the number of flows doubles. Index order is invisible outside:
+ * lookups go by key, expiry and flush by the LRU lists. */
+static void index_grow(struct flow_table *ft)
+{
+    uint32_t n = (ft->mask + 1) * 2;
+    ft->mask = n - 1;
+    memset(ft->slots, 0xff, (size_t)n * sizeof *ft->slots);
+    for (int c = 0; c < FLOW_TC_COUNT; c++) {
+        for (uint32_t idx = ft->lru[c].head; idx != NIL; idx = ft->pool[idx].lru_next) {
+            struct flow *f = &ft->pool[idx];
+            uint32_t i = (uint32_t)f->hash & ft->mask;
+            while (ft->slots[i].idx != NIL) i = (i + 1) & ft->mask;
+            ft->slots[i].idx = idx;
+            ft->slots[i].tag = (uint32_t)f->hash;
+            f->slot = i;
+        }
+    }
 }
 
 struct flow_table *flow_table_new(const struct flow_config *cfg, flow_end_fn on_end, void *ud)
@@ -137,14 +178,15 @@ struct flow_table *flow_table_new(const struct flow_config *cfg, flow_end_fn on_
     if (ft->cfg.max_flows > (1u << 30)) ft->cfg.max_flows = 1u << 30;
     uint32_t nslots = 1;
     while (nslots < ft->cfg.max_flows * 2u) nslots <<= 1;
-    ft->mask = nslots - 1;
+    ft->max_mask = nslots - 1;
+    ft->mask = (nslots < INDEX_MIN_SLOTS ? nslots : INDEX_MIN_SLOTS) - 1;
     ft->pool = vg_calloc(ft->cfg.max_flows, sizeof *ft->pool);
     ft->slots = vg_malloc((size_t)nslots * sizeof *ft->slots);
     if (!ft->pool || !ft->slots) {
         flow_table_free(ft);
         return NULL;
     }
-    memset(ft->slots, 0xff, (size_t)nslots * sizeof *ft->slots);
+    memset(ft->slots, 0xff, ((size_t)ft->mask + 1) * sizeof *ft->slots);
     /* The free list is threaded lazily: positions >= used were never handed out. */
     ft->free_head = NIL;
     for (int i = 0; i < FLOW_TC_COUNT; i++) ft->lru[i].head = ft->lru[i].tail = NIL;
@@ -306,6 +348,10 @@ static struct flow *flow_create(struct flow_table *ft, const struct packet *p, c
         ft->ctr.memcap_hits++;
         if (!evict_one(ft)) return NULL;
     }
+    /* Keep the index at most half full, counting the new flow (before it joins an LRU list,
+     * which index_grow walks). */
+    if ((ft->ctr.active + 1) * 2 > (uint64_t)ft->mask + 1 && ft->mask < ft->max_mask)
+        index_grow(ft);
     uint32_t idx;
     if (ft->free_head != NIL) {
         idx = ft->free_head;
@@ -412,11 +458,16 @@ struct flow *flow_table_get(struct flow_table *ft, const struct packet *p, int *
         f->resp_icmp_type = p->icmp_type;
         f->resp_icmp_code = p->icmp_code;
     }
-    /* Move to the tail of its (possibly new) class list: most recently active. */
-    uint32_t idx = (uint32_t)(f - ft->pool);
-    lru_unlink(ft, f);
-    f->tclass = (uint8_t)tclass_of(f);
-    lru_append(ft, f, idx);
+    /* Move to the tail of its (possibly new) class list: most recently active. A flow that is
+     * already the tail of the right list stays (same result, and no writes to its neighbours,
+     * which are random other flows: cache misses). */
+    uint8_t tc = (uint8_t)tclass_of(f);
+    if (tc != f->tclass || f->lru_next != NIL) {
+        uint32_t idx = (uint32_t)(f - ft->pool);
+        lru_unlink(ft, f);
+        f->tclass = tc;
+        lru_append(ft, f, idx);
+    }
     return f;
 }
 
