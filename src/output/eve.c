@@ -38,6 +38,15 @@ static void put_ts(struct jw *w, const char *key, struct vg_ts ts)
     if (o) jw__str_close(w, o + vg_ts_format(ts, o));
 }
 
+/* A timestamp formatted earlier (text of n bytes). */
+static void put_ts_text(struct jw *w, const char *key, const char *text, size_t n)
+{
+    char *o = jw__str_open(w, key, n);
+    if (!o) return;
+    memcpy(o, text, n);
+    jw__str_close(w, o + n);
+}
+
 static void put_addr(struct jw *w, const char *key, const struct vg_addr *a)
 {
     if (a->family != 4) { /* IPv6 (and unset): vg_addr_str's inet_ntop */
@@ -96,8 +105,11 @@ static void put_vlan(struct jw *w, const uint16_t *vlan, unsigned n)
 
 void eve_flow(struct jw *w, const struct flow *f)
 {
+    /* "timestamp" and "flow.end" are both f->last: formatted once. */
+    char last[VG_TS_BUFLEN];
+    size_t last_n = vg_ts_format(f->last, last);
     jw_obj_open(w, NULL);
-    put_ts(w, "timestamp", f->last);
+    put_ts_text(w, "timestamp", last, last_n);
     jw_uint(w, "flow_id", f->flow_id);
     jw_str_plain(w, "event_type", "flow");
     put_vlan(w, f->vlan, f->vlan_cnt);
@@ -117,7 +129,7 @@ void eve_flow(struct jw *w, const struct flow *f)
     jw_uint(w, "bytes_toserver", f->bytes[FLOW_TOSERVER]);
     jw_uint(w, "bytes_toclient", f->bytes[FLOW_TOCLIENT]);
     put_ts(w, "start", f->start);
-    put_ts(w, "end", f->last);
+    put_ts_text(w, "end", last, last_n);
     jw_uint(w, "age", (uint64_t)(f->last.sec - f->start.sec));
     jw_str_plain(w, "state", flow_state_str(f));
     jw_str_plain(w, "reason", flow_end_reason_str(f->end_reason));
