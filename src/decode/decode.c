@@ -332,15 +332,6 @@ static inline uint32_t load32(const uint8_t *b)
     return w;
 }
 
-uint16_t decode__csum_fold(uint64_t sum)
-{
-    sum = (sum & 0xffffffffu) + (sum >> 32);
-    sum = (sum & 0xffffffffu) + (sum >> 32);
-    sum = (sum & 0xffffu) + (sum >> 16);
-    sum = (sum & 0xffffu) + (sum >> 16);
-    return (uint16_t)sum;
-}
-
 void decode__l4_csum(struct decode_ctx *ctx, struct packet *p, const uint8_t *l4, uint32_t len,
                      uint8_t proto)
 {
