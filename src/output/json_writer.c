@@ -181,38 +181,54 @@ static const char digit_pairs[201] = "000102030405060708091011121314151617181920
                                      "50515253545556575859606162636465666768697071727374"
                                      "75767778798081828384858687888990919293949596979899";
 
-static unsigned n_digits(uint64_t v)
+/* Any 32-bit value, written from its last digit back, two digits per division by 100; 32-bit
+ * arithmetic is cheaper than 64-bit, so larger values are split into 8-digit chunks first. */
+static char *put_u32(char *o, uint32_t v)
 {
-    unsigned n = 1;
-    for (;;) {
-        if (v < 10) return n;
-        if (v < 100) return n + 1;
-        if (v < 1000) return n + 2;
-        if (v < 10000) return n + 3;
-        v /= 10000;
-        n += 4;
+    unsigned n = v < 10 ? 1 : v < 100 ? 2 : v < 1000 ? 3 : v < 10000 ? 4 : v < 100000 ? 5
+               : v < 1000000 ? 6 : v < 10000000 ? 7 : v < 100000000 ? 8 : v < 1000000000 ? 9 : 10;
+    char *e = o + n;
+    while (v >= 100) {
+        e -= 2;
+        memcpy(e, digit_pairs + 2 * (v % 100), 2);
+        v /= 100;
     }
+    if (v >= 10) {
+        memcpy(e - 2, digit_pairs + 2 * v, 2);
+    } else {
+        e[-1] = (char)('0' + v);
+    }
+    return o + n;
+}
+
+/* Exactly 8 digits of v < 10^8, leading zeros included. */
+static char *put_8(char *o, uint32_t v)
+{
+    uint32_t hi = v / 10000, lo = v % 10000;
+    memcpy(o, digit_pairs + 2 * (hi / 100), 2);
+    memcpy(o + 2, digit_pairs + 2 * (hi % 100), 2);
+    memcpy(o + 4, digit_pairs + 2 * (lo / 100), 2);
+    memcpy(o + 6, digit_pairs + 2 * (lo % 100), 2);
+    return o + 8;
 }
 
 void jw__put_uint(struct jw *w, uint64_t v)
 {
-    /* Written in place from the last digit back, two digits per step. */
     if (!reserve(w, 20)) return;
-    unsigned n = n_digits(v);
-    char *o = w->buf + w->len + n;
-    while (v >= 100) {
-        unsigned r = (unsigned)(v % 100);
-        v /= 100;
-        o -= 2;
-        memcpy(o, digit_pairs + 2 * r, 2);
-    }
-    if (v >= 10) {
-        o -= 2;
-        memcpy(o, digit_pairs + 2 * v, 2);
+    char *o = w->buf + w->len;
+    if (v <= UINT32_MAX) {
+        o = put_u32(o, (uint32_t)v);
     } else {
-        *--o = (char)('0' + v);
+        uint64_t hi = v / 100000000u;
+        if (hi <= UINT32_MAX) {
+            o = put_u32(o, (uint32_t)hi);
+        } else { /* v >= 10^8 * 2^32: at most 20 digits */
+            o = put_u32(o, (uint32_t)(hi / 100000000u));
+            o = put_8(o, (uint32_t)(hi % 100000000u));
+        }
+        o = put_8(o, (uint32_t)(v % 100000000u));
     }
-    w->len += n;
+    w->len = (size_t)(o - w->buf);
 }
 
 void jw_int(struct jw *w, const char *key, int64_t v)

@@ -218,6 +218,17 @@ static void test_uint_digits(void)
             if (w.len != strlen(ref) || memcmp(w.buf, ref, w.len) != 0) bad++;
         }
     }
+    /* random values of every magnitude (the writer splits at 2^32 and at 10^8 x 2^32) */
+    uint64_t x = 88172645463325252ull;
+    for (int t = 0; t < 100000; t++) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17; /* xorshift64 */
+        uint64_t v = x >> (x % 64);
+        char rb[32];
+        snprintf(rb, sizeof rb, "%llu", (unsigned long long)v);
+        jw_reset(&w);
+        jw_uint(&w, NULL, v);
+        if (w.len != strlen(rb) || memcmp(w.buf, rb, w.len) != 0) bad++;
+    }
     char ref[32];
     snprintf(ref, sizeof ref, "%llu", 18446744073709551615ull);
     jw_reset(&w);
