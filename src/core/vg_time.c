@@ -27,7 +27,20 @@ static char *put_digits(char *o, uint64_t v, int n)
     return o + n;
 }
 
-/* Hand-formatted: snprintf was the top entry of the profile when writing flow events. */
+/* "00" .. "99" for the time of day and the microseconds: one table look-up per two digits. */
+static const char pairs[201] = "00010203040506070809101112131415161718192021222324"
+                               "25262728293031323334353637383940414243444546474849"
+                               "50515253545556575859606162636465666768697071727374"
+                               "75767778798081828384858687888990919293949596979899";
+
+static char *put2(char *o, unsigned v)
+{
+    memcpy(o, pairs + 2 * v, 2);
+    return o + 2;
+}
+
+/* Hand-formatted: snprintf was the top entry of the profile when writing flow events (three
+ * timestamps per flow event). */
 size_t vg_ts_format(struct vg_ts ts, char *buf)
 {
     int64_t days = ts.sec / 86400, rem = ts.sec % 86400;
@@ -57,13 +70,16 @@ size_t vg_ts_format(struct vg_ts ts, char *buf)
     char *o = buf;
     memcpy(o, cached_date, 11);
     o += 11;
-    o = put_digits(o, (uint64_t)(rem / 3600), 2);
+    unsigned r = (unsigned)rem, us = ts.nsec / 1000 % 1000000;
+    o = put2(o, r / 3600);
     *o++ = ':';
-    o = put_digits(o, (uint64_t)(rem / 60 % 60), 2);
+    o = put2(o, r / 60 % 60);
     *o++ = ':';
-    o = put_digits(o, (uint64_t)(rem % 60), 2);
+    o = put2(o, r % 60);
     *o++ = '.';
-    o = put_digits(o, ts.nsec / 1000 % 1000000, 6);
+    o = put2(o, us / 10000);
+    o = put2(o, us / 100 % 100);
+    o = put2(o, us % 100);
     memcpy(o, "+0000", 6);
     return (size_t)(o + 5 - buf);
 }

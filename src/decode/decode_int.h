@@ -110,7 +110,15 @@ int decode__ipproto(struct decode_ctx *ctx, struct packet *p, uint8_t proto);
  * decode__csum_fold(...) == 0xffff (which is byte-order neutral) is meaningful to callers, and
  * every chunk but the last must have a length that is a multiple of 4. */
 uint64_t decode__csum_add(uint64_t sum, const uint8_t *b, size_t n);
-uint16_t decode__csum_fold(uint64_t sum);
+/* Inline: it runs twice per TCP/UDP packet (IPv4 header and L4). */
+static inline uint16_t decode__csum_fold(uint64_t sum)
+{
+    sum = (sum & 0xffffffffu) + (sum >> 32);
+    sum = (sum & 0xffffffffu) + (sum >> 32);
+    sum = (sum & 0xffffu) + (sum >> 16);
+    sum = (sum & 0xffffu) + (sum >> 16);
+    return (uint16_t)sum;
+}
 /* decode.c: verifies the TCP/UDP/ICMPv6 checksum of `len` bytes at `l4` with the pseudo-header of
  * the innermost IP header; sets VG_PKT_L4_CSUM_CHECKED and, on mismatch, VG_PKT_L4_CSUM_BAD plus
  * the counter. The caller has established that all `len` bytes are present. */

@@ -77,8 +77,9 @@ static void analyze_one(struct worker *w, struct capture *c, struct engine_resul
             continue;
         }
         consecutive = 0;
+        /* Only the caller's fields: decode_packet() zeroes all the others itself (a second memset
+         * of the whole struct here cost ~5 % of a decode-only run). */
         struct packet p;
-        memset(&p, 0, sizeof p);
         p.data = fr.data;
         p.caplen = fr.caplen;
         p.wirelen = fr.wirelen;

@@ -8,7 +8,8 @@
  *
  * Storage: one preallocated array of struct flow (the pool, `max_flows` entries, mapped lazily by
  * the kernel), an open-addressing index of 32-bit pool positions with linear probing and
- * backward-shift deletion (no tombstones), and one LRU list per timeout class so that the oldest flow
+ * backward-shift deletion (no tombstones) that grows with the active flows, and one LRU list per
+ * timeout class so that the oldest flow
  * of a class is always at its head: expiry is O(expired) and emergency eviction is O(1).
  * Owned by one worker; no locks.
  */

@@ -1,7 +1,11 @@
 /* flow_table.c - see flow.h for the design. */
 #include "flow/flow.h"
 
+#include <stddef.h>
 #include <string.h>
+/* XXH3 inlined: the key is 48 bytes of fixed size, and the inlined, size-specialised hash costs
+ * a fraction of the call into libxxhash (the same function, so the same values and flow ids). */
+#define XXH_INLINE_ALL
 #include <xxhash.h>
 
 #include "core/vg_alloc.h"
@@ -23,7 +27,8 @@ struct flow_table {
     uint32_t free_head; /* free list through lru_next */
     uint32_t used;
     struct slot *slots;
-    uint32_t mask;
+    uint32_t mask;     /* slots in use - 1: the index grows with the flows (index_grow) */
+    uint32_t max_mask; /* slots allocated - 1 */
     struct lru lru[FLOW_TC_COUNT];
     flow_end_fn on_end;
     void *ud;
@@ -46,6 +51,7 @@ struct pkey {
     uint8_t proto, vlan_cnt;
     uint16_t vlan[2];
     uint32_t tunnel_id;
+    uint64_t vlan_tunnel; /* vlan[0], vlan[1], tunnel_id as the last word of struct hkey */
 };
 
 void flow_config_default(struct flow_config *cfg)
@@ -88,10 +94,67 @@ static void packet_key(const struct packet *p, struct pkey *k)
     k->vlan[0] = k->vlan_cnt > 0 ? p->vlan[0] : 0;
     k->vlan[1] = k->vlan_cnt > 1 ? p->vlan[1] : 0;
     k->tunnel_id = p->tunnel_id;
+    k->vlan_tunnel = k->vlan[0] | (uint64_t)k->vlan[1] << 16 | (uint64_t)k->tunnel_id << 32;
 }
+
+/* vg_addr_eq as two 64-bit compares: gcc leaves the 16-byte memcmp a library call, and this runs
+ * for every packet. */
+static inline bool addr_eq(const struct vg_addr *x, const struct vg_addr *y)
+{
+    uint64_t a[2], b[2];
+    memcpy(a, x->a, 16);
+    memcpy(b, y->a, 16);
+    return x->family == y->family && ((a[0] ^ b[0]) | (a[1] ^ b[1])) == 0;
+}
+
+/* The sign of vg_addr_cmp (family, then memcmp of the 16 bytes) without the library call:
+ * memcmp order is the order of the bytes read as big-endian words. */
+static inline uint64_t be64(const uint8_t *b)
+{
+    uint64_t v;
+    memcpy(&v, b, 8);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    v = __builtin_bswap64(v);
+#endif
+    return v;
+}
+static inline int addr_cmp(const struct vg_addr *x, const struct vg_addr *y)
+{
+    if (x->family != y->family) return x->family < y->family ? -1 : 1;
+    uint64_t a = be64(x->a), b = be64(y->a);
+    if (a == b) {
+        a = be64(x->a + 8);
+        b = be64(y->a + 8);
+    }
+    return a < b ? -1 : a > b;
+}
+
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+_Static_assert(sizeof(struct hkey) == 48 && offsetof(struct hkey, plo) == 32 &&
+                   offsetof(struct hkey, vlan) == 40,
+               "key_hash builds struct hkey as six 64-bit words");
+#endif
 
 static uint64_t key_hash(const struct pkey *k)
 {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    /* The same 48 bytes as struct hkey below (so the same hash and flow ids), built as six
+     * 64-bit words: the field-by-field stores of the struct made XXH3's 64-bit loads wait for
+     * store forwarding, which failed (a stall of a dozen cycles per packet in the profile). */
+    int c = addr_cmp(k->src, k->dst);
+    bool fwd = c < 0 || (c == 0 && k->sport <= k->dport);
+    const struct vg_addr *lo = fwd ? k->src : k->dst, *hi = fwd ? k->dst : k->src;
+    uint64_t w[6];
+    memcpy(&w[0], lo->a, 16);
+    memcpy(&w[2], hi->a, 16);
+    uint64_t plo = fwd ? k->sport : k->dport, phi = fwd ? k->dport : k->sport;
+    w[4] = plo | phi << 16 | (uint64_t)k->proto << 32 | (uint64_t)k->src->family << 40 |
+           (uint64_t)k->vlan_cnt << 48;
+    w[5] = k->vlan_tunnel; /* one 64-bit store and load: the three fields loaded apart from
+                            * their stores were merged by the compiler into a load that
+                            * store forwarding could not serve */
+    return XXH3_64bits(w, sizeof w);
+#else
     struct hkey h;
     memset(&h, 0, sizeof h);
     int c = vg_addr_cmp(k->src, k->dst);
@@ -108,6 +171,7 @@ static uint64_t key_hash(const struct pkey *k)
     h.vlan[1] = k->vlan[1];
     h.tunnel_id = k->tunnel_id;
     return XXH3_64bits(&h, sizeof h);
+#endif
 }
 
 /* Returns FLOW_TOSERVER / FLOW_TOCLIENT when the packet belongs to f, -1 otherwise. */
@@ -116,13 +180,40 @@ static int key_match(const struct flow *f, const struct pkey *k)
     if (f->proto != k->proto || f->vlan_cnt != k->vlan_cnt || f->vlan[0] != k->vlan[0] ||
         f->vlan[1] != k->vlan[1] || f->tunnel_id != k->tunnel_id)
         return -1;
-    if (f->sport == k->sport && f->dport == k->dport && vg_addr_eq(&f->src, k->src) &&
-        vg_addr_eq(&f->dst, k->dst))
+    if (f->sport == k->sport && f->dport == k->dport && addr_eq(&f->src, k->src) &&
+        addr_eq(&f->dst, k->dst))
         return FLOW_TOSERVER;
-    if (f->sport == k->dport && f->dport == k->sport && vg_addr_eq(&f->src, k->dst) &&
-        vg_addr_eq(&f->dst, k->src))
+    if (f->sport == k->dport && f->dport == k->sport && addr_eq(&f->src, k->dst) &&
+        addr_eq(&f->dst, k->src))
         return FLOW_TOCLIENT;
     return -1;
+}
+
+/* The index starts with this many slots and doubles whenever it would be more than half full,
+ * up to 2 x max_flows. Why: every packet reads one random slot, and an index sized for the
+ * memcap (4 MB by default) makes that read a cache miss even when a few thousand flows are
+ * active; an index sized to the flows actually present stays in the CPU caches. It is the same
+ * allocation throughout (only a prefix is in use), so growing cannot fail. */
+#define INDEX_MIN_SLOTS (1u << 14)
+
+/* Doubles the slots in use and re-inserts every flow (they are all on the LRU lists). Costs
+ * O(active flows), each time the number of flows doubles. Index order is invisible outside:
+ * lookups go by key, expiry and flush by the LRU lists. */
+static void index_grow(struct flow_table *ft)
+{
+    uint32_t n = (ft->mask + 1) * 2;
+    ft->mask = n - 1;
+    memset(ft->slots, 0xff, (size_t)n * sizeof *ft->slots);
+    for (int c = 0; c < FLOW_TC_COUNT; c++) {
+        for (uint32_t idx = ft->lru[c].head; idx != NIL; idx = ft->pool[idx].lru_next) {
+            struct flow *f = &ft->pool[idx];
+            uint32_t i = (uint32_t)f->hash & ft->mask;
+            while (ft->slots[i].idx != NIL) i = (i + 1) & ft->mask;
+            ft->slots[i].idx = idx;
+            ft->slots[i].tag = (uint32_t)f->hash;
+            f->slot = i;
+        }
+    }
 }
 
 struct flow_table *flow_table_new(const struct flow_config *cfg, flow_end_fn on_end, void *ud)
@@ -137,14 +228,15 @@ struct flow_table *flow_table_new(const struct flow_config *cfg, flow_end_fn on_
     if (ft->cfg.max_flows > (1u << 30)) ft->cfg.max_flows = 1u << 30;
     uint32_t nslots = 1;
     while (nslots < ft->cfg.max_flows * 2u) nslots <<= 1;
-    ft->mask = nslots - 1;
+    ft->max_mask = nslots - 1;
+    ft->mask = (nslots < INDEX_MIN_SLOTS ? nslots : INDEX_MIN_SLOTS) - 1;
     ft->pool = vg_calloc(ft->cfg.max_flows, sizeof *ft->pool);
     ft->slots = vg_malloc((size_t)nslots * sizeof *ft->slots);
     if (!ft->pool || !ft->slots) {
         flow_table_free(ft);
         return NULL;
     }
-    memset(ft->slots, 0xff, (size_t)nslots * sizeof *ft->slots);
+    memset(ft->slots, 0xff, ((size_t)ft->mask + 1) * sizeof *ft->slots);
     /* The free list is threaded lazily: positions >= used were never handed out. */
     ft->free_head = NIL;
     for (int i = 0; i < FLOW_TC_COUNT; i++) ft->lru[i].head = ft->lru[i].tail = NIL;
@@ -306,6 +398,10 @@ static struct flow *flow_create(struct flow_table *ft, const struct packet *p, c
         ft->ctr.memcap_hits++;
         if (!evict_one(ft)) return NULL;
     }
+    /* Keep the index at most half full, counting the new flow (before it joins an LRU list,
+     * which index_grow walks). */
+    if ((ft->ctr.active + 1) * 2 > (uint64_t)ft->mask + 1 && ft->mask < ft->max_mask)
+        index_grow(ft);
     uint32_t idx;
     if (ft->free_head != NIL) {
         idx = ft->free_head;
@@ -412,11 +508,16 @@ struct flow *flow_table_get(struct flow_table *ft, const struct packet *p, int *
         f->resp_icmp_type = p->icmp_type;
         f->resp_icmp_code = p->icmp_code;
     }
-    /* Move to the tail of its (possibly new) class list: most recently active. */
-    uint32_t idx = (uint32_t)(f - ft->pool);
-    lru_unlink(ft, f);
-    f->tclass = (uint8_t)tclass_of(f);
-    lru_append(ft, f, idx);
+    /* Move to the tail of its (possibly new) class list: most recently active. A flow that is
+     * already the tail of the right list stays (same result, and no writes to its neighbours,
+     * which are random other flows: cache misses). */
+    uint8_t tc = (uint8_t)tclass_of(f);
+    if (tc != f->tclass || f->lru_next != NIL) {
+        uint32_t idx = (uint32_t)(f - ft->pool);
+        lru_unlink(ft, f);
+        f->tclass = tc;
+        lru_append(ft, f, idx);
+    }
     return f;
 }
 

@@ -61,15 +61,60 @@ static inline void jw__begin(struct jw *w, const char *key)
     w->len = (size_t)(o - w->buf);
 }
 
+/* For text vigil formats itself that never needs escaping (digits, addresses, hex; printable
+ * ASCII without `"` or `\`): jw__str_open begins the string member `key` and returns where up to
+ * `max` bytes of text may be written (NULL when out of memory); jw__str_close ends the string at
+ * `end`. Saves the escaping pass and a copy per timestamp and address of every event. */
+static inline char *jw__str_open(struct jw *w, const char *key, size_t max)
+{
+    jw__begin(w, key);
+    if (!jw__reserve(w, max + 2)) return NULL;
+    char *o = w->buf + w->len;
+    *o = '"';
+    return o + 1;
+}
+static inline void jw__str_close(struct jw *w, char *end)
+{
+    *end++ = '"';
+    w->len = (size_t)(end - w->buf);
+}
+
+/* Appends n bytes as they are (the caller guarantees they are valid JSON text). */
+static inline void jw__put_raw(struct jw *w, const char *s, size_t n)
+{
+    if (!jw__reserve(w, n)) return;
+    __builtin_memcpy(w->buf + w->len, s, n);
+    w->len += n;
+}
+
 void jw_init(struct jw *w);
 void jw_fini(struct jw *w);
 void jw_reset(struct jw *w); /* empties the buffer, keeps the memory */
 
-/* key is NULL inside arrays and for the top-level value. */
-void jw_obj_open(struct jw *w, const char *key);
-void jw_obj_close(struct jw *w);
-void jw_arr_open(struct jw *w, const char *key);
-void jw_arr_close(struct jw *w);
+/* key is NULL inside arrays and for the top-level value. Inline: an EVE flow event opens and
+ * closes three objects. */
+static inline void jw__open(struct jw *w, const char *key, char c)
+{
+    jw__begin(w, key);
+    if (w->depth + 1 >= JW_MAX_DEPTH) {
+        w->oom = true;
+        return;
+    }
+    if (!jw__reserve(w, 1)) return;
+    w->buf[w->len++] = c;
+    w->first[++w->depth] = true;
+}
+static inline void jw__close(struct jw *w, char c)
+{
+    if (w->oom || w->depth == 0) return;
+    w->depth--;
+    if (!jw__reserve(w, 1)) return;
+    w->buf[w->len++] = c;
+}
+static inline void jw_obj_open(struct jw *w, const char *key) { jw__open(w, key, '{'); }
+static inline void jw_obj_close(struct jw *w) { jw__close(w, '}'); }
+static inline void jw_arr_open(struct jw *w, const char *key) { jw__open(w, key, '['); }
+static inline void jw_arr_close(struct jw *w) { jw__close(w, ']'); }
 /* Appends s (n bytes) as an escaped JSON string (see the escaping rules above). */
 void jw__put_escaped(struct jw *w, const unsigned char *s, size_t n);
 /* Appends the decimal digits of v. */
@@ -89,9 +134,27 @@ static inline void jw_uint(struct jw *w, const char *key, uint64_t v)
     jw__begin(w, key);
     jw__put_uint(w, v);
 }
+/* jw_str_plain writes s without escaping it: only for strings vigil chose (literals, names from
+ * its own tables) that are printable ASCII without `"` or `\`. Anything from packets or files
+ * goes through jw_str / jw_strn. */
+static inline void jw_str_plain(struct jw *w, const char *key, const char *s)
+{
+    size_t n = __builtin_strlen(s);
+    char *o = jw__str_open(w, key, n);
+    if (!o) return;
+    __builtin_memcpy(o, s, n);
+    jw__str_close(w, o + n);
+}
 void jw_int(struct jw *w, const char *key, int64_t v);
 void jw_double(struct jw *w, const char *key, double v, int decimals);
-void jw_bool(struct jw *w, const char *key, bool v);
+static inline void jw_bool(struct jw *w, const char *key, bool v)
+{
+    jw__begin(w, key);
+    if (v)
+        jw__put_raw(w, "true", 4);
+    else
+        jw__put_raw(w, "false", 5);
+}
 void jw_null(struct jw *w, const char *key);
 /* jw_raw appends already-valid JSON text as the value of key. */
 void jw_raw(struct jw *w, const char *key, const char *json, size_t n);

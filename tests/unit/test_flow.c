@@ -204,6 +204,53 @@ static void test_churn(void)
     flow_table_free(ft);
 }
 
+/* The index starts small and doubles as flows arrive (flow_table.c, index_grow): 70,000 flows
+ * take it through several growths; every flow must still be found from both directions, after
+ * growth and after half of them expired (backward-shift deletions in the grown index). */
+static void test_index_growth(void)
+{
+    struct flow_config cfg;
+    flow_config_default(&cfg);
+    cfg.max_flows = 100000;
+    struct flow_table *ft = flow_table_new(&cfg, NULL, NULL);
+    enum { N = 70000 };
+    static struct flow *seen[N];
+    int dir;
+    unsigned bad = 0;
+    for (int i = 0; i < N; i++) {
+        /* the first half at t=100, the second at t=200 */
+        struct packet q = mk((uint8_t)(1 + i / 60000), (uint16_t)(1000 + i % 60000), 2, 53, 17, 0,
+                             i < N / 2 ? 100 : 200);
+        seen[i] = flow_table_get(ft, &q, &dir);
+        if (!seen[i] || dir != FLOW_TOSERVER) bad++;
+    }
+    CHECK_EQ_U(bad, 0);
+    CHECK_EQ_U(flow_table_counters(ft)->active, N);
+    for (int i = 0; i < N; i++) {
+        struct packet q = mk(2, 53, (uint8_t)(1 + i / 60000), (uint16_t)(1000 + i % 60000), 17, 0,
+                             i < N / 2 ? 100 : 200);
+        struct flow *f = flow_table_get(ft, &q, &dir);
+        if (f != seen[i] || dir != FLOW_TOCLIENT || f->pkts[0] != 1 || f->pkts[1] != 1) bad++;
+    }
+    CHECK_EQ_U(bad, 0);
+    CHECK_EQ_U(flow_table_counters(ft)->total, N);
+    /* the first half expires (both directions seen: UDP established, 300 s; budget large enough
+     * for all of them) */
+    CHECK_EQ_U(flow_table_expire(ft, (struct vg_ts){401, 0}, N), N / 2);
+    CHECK_EQ_U(flow_table_counters(ft)->active, N - N / 2);
+    for (int i = N / 2; i < N; i++) {
+        struct packet q = mk((uint8_t)(1 + i / 60000), (uint16_t)(1000 + i % 60000), 2, 53, 17, 0,
+                             402);
+        struct flow *f = flow_table_get(ft, &q, &dir);
+        if (f != seen[i] || dir != FLOW_TOSERVER || f->pkts[0] != 2) bad++;
+    }
+    CHECK_EQ_U(bad, 0);
+    CHECK_EQ_U(flow_table_counters(ft)->total, N); /* nothing was created again */
+    flow_table_flush(ft, FLOW_END_SHUTDOWN);
+    CHECK_EQ_U(flow_table_counters(ft)->active, 0);
+    flow_table_free(ft);
+}
+
 int main(void)
 {
     RUN(test_symmetric);
@@ -212,5 +259,6 @@ int main(void)
     RUN(test_tcp_reuse);
     RUN(test_memcap);
     RUN(test_churn);
+    RUN(test_index_growth);
     return vg_test_done("flow");
 }

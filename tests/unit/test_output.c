@@ -1,5 +1,8 @@
 /* test_output.c - JSON writer escaping and structure, EVE timestamps, EVE flow event shape. */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/vg_time.h"
 #include "output/eve.h"
@@ -120,11 +123,182 @@ static void test_flow_event(void)
     jw_fini(&w);
 }
 
+/* The byte-at-a-time escaper the writer had before its 8-byte fast path: the reference. */
+static size_t ref_escape(const unsigned char *s, size_t n, char *o0)
+{
+    static const char hex[] = "0123456789abcdef";
+    char *o = o0;
+    *o++ = '"';
+    for (size_t i = 0; i < n;) {
+        unsigned char c = s[i];
+        if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
+            *o++ = (char)c;
+            i++;
+            continue;
+        }
+        if (c >= 0x80) {
+            size_t k = 0, left = n - i;
+            if (c >= 0xC2 && c <= 0xDF && left >= 2 && (s[i + 1] & 0xC0) == 0x80) k = 2;
+            if (c >= 0xE0 && c <= 0xEF && left >= 3 && (s[i + 1] & 0xC0) == 0x80 &&
+                (s[i + 2] & 0xC0) == 0x80 && !(c == 0xE0 && s[i + 1] < 0xA0) &&
+                !(c == 0xED && s[i + 1] >= 0xA0))
+                k = 3;
+            if (c >= 0xF0 && c <= 0xF4 && left >= 4 && (s[i + 1] & 0xC0) == 0x80 &&
+                (s[i + 2] & 0xC0) == 0x80 && (s[i + 3] & 0xC0) == 0x80 &&
+                !(c == 0xF0 && s[i + 1] < 0x90) && !(c == 0xF4 && s[i + 1] >= 0x90))
+                k = 4;
+            if (k) {
+                memcpy(o, s + i, k);
+                o += k;
+                i += k;
+                continue;
+            }
+        }
+        *o++ = '\\';
+        switch (c) {
+        case '"': *o++ = '"'; break;
+        case '\\': *o++ = '\\'; break;
+        case '\n': *o++ = 'n'; break;
+        case '\r': *o++ = 'r'; break;
+        case '\t': *o++ = 't'; break;
+        case '\b': *o++ = 'b'; break;
+        case '\f': *o++ = 'f'; break;
+        default:
+            *o++ = 'u', *o++ = '0', *o++ = '0', *o++ = hex[c >> 4], *o++ = hex[c & 15];
+        }
+        i++;
+    }
+    *o++ = '"';
+    return (size_t)(o - o0);
+}
+
+/* The 8-byte fast path and its overlapping tail against the reference: random strings of 0..40
+ * bytes, mostly plain, with quotes, backslashes, controls, UTF-8 lead/continuation bytes and
+ * 0xff at every position. */
+static void test_escape_fast_path(void)
+{
+    static const unsigned char alpha[] = {'a', 'Z', ' ', '~', '"', '\\', '\n', 0x01, 0x1f,
+                                          0x7f, 0xc3, 0xa9, 0xe2, 0x82, 0xac, 0xf0, 0x9f, 0xff};
+    unsigned seed = 12345;
+    struct jw w;
+    jw_init(&w);
+    unsigned bad = 0;
+    for (int t = 0; t < 200000; t++) {
+        unsigned char s[40];
+        char ref[40 * 6 + 2];
+        seed = seed * 1103515245u + 12345u;
+        size_t n = (seed >> 16) % 41;
+        for (size_t i = 0; i < n; i++) {
+            seed = seed * 1103515245u + 12345u;
+            unsigned r = (seed >> 16) % 64;
+            s[i] = r < sizeof alpha ? alpha[r] : (unsigned char)('a' + r % 26);
+        }
+        size_t rn = ref_escape(s, n, ref);
+        jw_reset(&w);
+        jw_strn(&w, NULL, s, n);
+        if (w.len != rn || memcmp(w.buf, ref, rn) != 0) bad++;
+    }
+    CHECK_EQ_U(bad, 0);
+    jw_fini(&w);
+}
+
+static void test_uint_digits(void)
+{
+    struct jw w;
+    jw_init(&w);
+    unsigned bad = 0;
+    uint64_t p = 1;
+    for (int k = 0; k < 20; k++, p *= 10) {
+        uint64_t vals[3] = {p - 1, p, p + 1};
+        for (int j = 0; j < 3; j++) {
+            char ref[32];
+            snprintf(ref, sizeof ref, "%llu", (unsigned long long)vals[j]);
+            jw_reset(&w);
+            jw_uint(&w, NULL, vals[j]);
+            if (w.len != strlen(ref) || memcmp(w.buf, ref, w.len) != 0) bad++;
+        }
+    }
+    /* random values of every magnitude (the writer splits at 2^32 and at 10^8 x 2^32) */
+    uint64_t x = 88172645463325252ull;
+    for (int t = 0; t < 100000; t++) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17; /* xorshift64 */
+        uint64_t v = x >> (x % 64);
+        char rb[32];
+        snprintf(rb, sizeof rb, "%llu", (unsigned long long)v);
+        jw_reset(&w);
+        jw_uint(&w, NULL, v);
+        if (w.len != strlen(rb) || memcmp(w.buf, rb, w.len) != 0) bad++;
+    }
+    char ref[32];
+    snprintf(ref, sizeof ref, "%llu", 18446744073709551615ull);
+    jw_reset(&w);
+    jw_uint(&w, NULL, 18446744073709551615ull);
+    CHECK(w.len == strlen(ref) && memcmp(w.buf, ref, w.len) == 0);
+    CHECK_EQ_U(bad, 0);
+    jw_fini(&w);
+}
+
+/* vg_ts_format against gmtime_r + snprintf over random instants of 1970..2099. */
+static void test_timestamp_random(void)
+{
+    unsigned seed = 777, bad = 0;
+    for (int t = 0; t < 20000; t++) {
+        seed = seed * 1103515245u + 12345u;
+        uint64_t hi = seed >> 8;
+        seed = seed * 1103515245u + 12345u;
+        int64_t sec = (int64_t)((hi << 16 ^ (seed >> 8)) % 4102444800ull);
+        uint32_t nsec = (seed * 2654435761u) % 1000000000u;
+        time_t tt = (time_t)sec;
+        struct tm tm;
+        gmtime_r(&tt, &tm);
+        char ref[64], b[VG_TS_BUFLEN];
+        snprintf(ref, sizeof ref, "%04d-%02d-%02dT%02d:%02d:%02d.%06u+0000", tm.tm_year + 1900,
+                 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, nsec / 1000);
+        size_t n = vg_ts_format((struct vg_ts){sec, nsec}, b);
+        if (n != strlen(ref) || strcmp(b, ref) != 0) bad++;
+    }
+    CHECK_EQ_U(bad, 0);
+}
+
+/* Flow events format IPv4 addresses themselves: compare with vg_addr_str. */
+static void test_flow_event_addresses(void)
+{
+    unsigned seed = 99, bad = 0;
+    struct jw w;
+    jw_init(&w);
+    for (int t = 0; t < 5000; t++) {
+        struct flow f;
+        memset(&f, 0, sizeof f);
+        f.src.family = f.dst.family = 4;
+        for (int i = 0; i < 4; i++) {
+            seed = seed * 1103515245u + 12345u;
+            static const uint8_t edge[] = {0, 1, 9, 10, 99, 100, 199, 200, 255};
+            f.src.a[i] = (seed >> 20) % 3 ? (uint8_t)(seed >> 8) : edge[(seed >> 12) % 9];
+            f.dst.a[i] = (uint8_t)(seed >> 16);
+        }
+        f.proto = 17;
+        jw_reset(&w);
+        eve_flow(&w, &f);
+        char a[VG_ADDR_STRLEN], b[VG_ADDR_STRLEN], want[160];
+        snprintf(want, sizeof want, "\"src_ip\":\"%s\",\"src_port\":0,\"dest_ip\":\"%s\",",
+                 vg_addr_str(&f.src, a), vg_addr_str(&f.dst, b));
+        char *ev = strndup(w.buf, w.len);
+        if (!ev || !strstr(ev, want)) bad++;
+        free(ev);
+    }
+    CHECK_EQ_U(bad, 0);
+    jw_fini(&w);
+}
+
 int main(void)
 {
     RUN(test_escape);
     RUN(test_structure);
     RUN(test_timestamp);
     RUN(test_flow_event);
+    RUN(test_escape_fast_path);
+    RUN(test_uint_digits);
+    RUN(test_timestamp_random);
+    RUN(test_flow_event_addresses);
     return vg_test_done("output");
 }
