@@ -72,6 +72,11 @@ struct worker {
     bool ev_trigger; /* this packet made its flow interesting (set by hooks during the pass) */
     bool ev_written; /* the ending flow's evidence file was written (flow-end hook) */
     const struct packet *ev_kept; /* the packet already kept as evidence by an alert hook */
+    /* The LAN spoofing detector (tamper_lan) judges the whole link, so with several workers only
+     * worker 0 runs it, and is told about the other workers' frames (worker_lan_foreign). */
+    bool lan;
+    struct decode_ctx *lan_dec; /* decodes foreign frames that need it (worker_lan_foreign) */
+    struct decode_config dec_cfg;
     /* The packet in the pipeline, its flow and direction (NULL outside worker_packet). */
     const struct packet *cur_p;
     const struct flow *cur_f;
@@ -110,6 +115,12 @@ void worker_end_flows(struct worker *w);
  * writer's, if any). */
 void worker_write_stats(struct worker *w, const struct eve_stats_in *in,
                         const struct evidence_counters *evc);
+/* worker_lan_foreign tells this worker's LAN spoofing detector about a frame another worker owns
+ * (p as filled for worker_packet; only when w->lan): its source MAC and IPv4 source are noted and
+ * an ARP / ND message is judged, as worker_packet would, so that the LAN findings with N workers
+ * are those of one worker. Plain IPv4 TCP/ICMP frames are read directly; the rest is decoded by a
+ * decode context of its own (lan_dec: nothing of it reaches the stats). */
+void worker_lan_foreign(struct worker *w, struct packet *p);
 void worker_fini(struct worker *w);
 
 struct engine_result {

@@ -36,7 +36,8 @@
 /* ---- the pipe path's ring: one producer (the reader), one consumer (a worker) ---- */
 
 #define FRING_BYTES (8u << 20)
-enum { REC_FRAME = 1, REC_TICK, REC_WRAP, REC_END };
+/* REC_LAN: a copy of another worker's frame for worker 0's LAN detector (worker_lan_foreign). */
+enum { REC_FRAME = 1, REC_TICK, REC_WRAP, REC_END, REC_LAN };
 
 struct rec_hdr { /* followed by caplen bytes, padded to 8 */
     uint32_t kind, caplen;
@@ -136,6 +137,8 @@ struct engine_workers *engine_workers_new(const struct engine_config *cfg, struc
     for (unsigned i = 0; i < n; i++) {
         if (worker_init(&ew->w[i], cfg, eve) != VG_OK) goto oom;
         ew->n = i + 1;
+        /* the LAN detector judges the whole link: worker 0 only, told of the others' frames */
+        ew->w[i].lan = i == 0 && cfg->last_stage >= ENG_STAGE_ALL;
         if (ew->intel_sh && ew->w[i].intel) {
             /* The worker's own table is replaced by the shared one (same hooks). */
             intel_worker_free(ew->w[i].intel);
@@ -397,6 +400,12 @@ static void *file_thread(void *arg)
             t->res.frames++;
             t->res.bytes += fr.caplen;
             if (engine_dispatch(fr.data, fr.caplen, fr.linktype, n) != me) {
+                if (w->lan) { /* worker 0: the link-wide LAN detector sees every frame */
+                    struct packet lp;
+                    fill_packet(&lp, &fr, cnt);
+                    w->pcap_cnt = cnt;
+                    worker_lan_foreign(w, &lp);
+                }
                 worker_tick(w, fr.ts);
                 continue;
             }
@@ -469,6 +478,19 @@ static void *ring_thread(void *arg)
         if (h.kind == REC_END) break;
         if (h.kind == REC_TICK) {
             worker_tick(w, h.ts);
+        } else if (h.kind == REC_LAN) {
+            struct packet p;
+            memset(&p, 0, sizeof p);
+            p.data = at + sizeof h;
+            p.caplen = h.caplen;
+            p.wirelen = h.wirelen;
+            p.ts = h.ts;
+            p.linktype = h.linktype;
+            p.iface = h.iface;
+            p.pcap_cnt = h.pcap_cnt;
+            w->pcap_cnt = h.pcap_cnt;
+            worker_lan_foreign(w, &p);
+            worker_tick(w, h.ts); /* as the file path: the frame, then the clock */
         } else {
             struct packet p;
             memset(&p, 0, sizeof p);
@@ -482,7 +504,8 @@ static void *ring_thread(void *arg)
             w->pcap_cnt = h.pcap_cnt;
             worker_packet(w, &p);
         }
-        atomic_store_explicit(&r->tail, tail + rec_size(h.kind == REC_FRAME ? h.caplen : 0),
+        atomic_store_explicit(&r->tail,
+                              tail + rec_size(h.kind == REC_FRAME || h.kind == REC_LAN ? h.caplen : 0),
                               memory_order_release);
     }
     worker_end_flows(w);
@@ -492,7 +515,7 @@ static void *ring_thread(void *arg)
 
 static void ring_put(struct fring *r, uint32_t kind, const struct capture_frame *fr, uint64_t cnt)
 {
-    uint32_t caplen = kind == REC_FRAME ? fr->caplen : 0;
+    uint32_t caplen = kind == REC_FRAME || kind == REC_LAN ? fr->caplen : 0;
     size_t sz = rec_size(caplen);
     uint8_t *at = fring_reserve(r, sz);
     struct rec_hdr h;
@@ -549,8 +572,11 @@ static void read_pipe(struct engine_workers *ew, struct capture *c, uint64_t *cn
         if (fr.ts.sec != *last_sec) {
             *last_sec = fr.ts.sec;
             for (unsigned i = 0; i < ew->n; i++)
-                if (i != owner) ring_put(&ew->rings[i], REC_TICK, &fr, 0);
+                if (i != owner && !(i == 0 && ew->w[0].lan)) ring_put(&ew->rings[i], REC_TICK, &fr, 0);
         }
+        /* worker 0's LAN detector sees every frame: another worker's frame reaches it as REC_LAN
+         * (which also advances its clock, in place of the tick) */
+        if (owner != 0 && ew->w[0].lan) ring_put(&ew->rings[0], REC_LAN, &fr, *cnt);
         ring_put(&ew->rings[owner], REC_FRAME, &fr, *cnt);
     }
 }

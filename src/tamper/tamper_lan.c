@@ -1036,6 +1036,32 @@ static void lan_nd(struct tamper_ctx *ctx, const struct packet *p, const uint8_t
     }
 }
 
+/* What every Ethernet frame tells: its source MAC is alive, and the plain IPv4 source address it
+ * carries (src4, NULL for other frames) - a MAC sending from several addresses forwards. */
+static void lan_seen(struct tamper_ctx *ctx, int64_t now, uint32_t seg, const uint8_t *l2src,
+                     const struct vg_addr *src4)
+{
+    ctx->lan->seg = seg;
+    if (mac_group(l2src) || mac_zero(l2src)) return;
+    struct lan_mac *m = ctx->lan->last_m;
+    if (!m || !m->used || memcmp(m->mac, l2src, 6)) m = ctx->lan->last_m = mac_get(ctx, l2src, now);
+    if (now > m->last_us) m->last_us = now;
+    /* IPv4 only: a host has one IPv4 address but often several IPv6 ones */
+    if (src4 && m->n_src < 4 && memcmp(src4->a, "\0\0\0\0", 4)) {
+        uint32_t n = m->n_src;
+        set_add(m->src_hash, 4, &n, hash_bytes(src4, sizeof *src4));
+        m->n_src = (uint8_t)(n > 4 ? 4 : n);
+    }
+}
+
+void tamper_lan_seen(struct tamper_ctx *ctx, struct vg_ts ts, uint32_t seg, const uint8_t l2src[6],
+                     const struct vg_addr *src4)
+{
+    if (!ctx || !ctx->lan) return;
+    ctx->cnt.lan.bind_cap = ctx->lan->cap_b;
+    lan_seen(ctx, ts_us(ts), seg, l2src, src4);
+}
+
 void tamper_lan_packet(struct tamper_ctx *ctx, const struct packet *p, tamper_lan_emit_fn emit,
                        void *ud)
 {
@@ -1044,22 +1070,10 @@ void tamper_lan_packet(struct tamper_ctx *ctx, const struct packet *p, tamper_la
     if (!p->has_eth || (uint32_t)p->l2_off + 14 > p->caplen) return;
     if (p->flags & VG_PKT_REASSEMBLED) return;
     int64_t now = ts_us(p->ts);
-    ctx->lan->seg =
-        p->vlan_cnt ? p->vlan[0] | (uint32_t)(p->vlan_cnt > 1 ? p->vlan[1] : 0) << 12 : 0;
     const uint8_t *l2src = p->data + p->l2_off + 6;
-    if (!mac_group(l2src) && !mac_zero(l2src)) {
-        /* every frame: its source MAC is alive; forwarded traffic marks a router */
-        struct lan_mac *m = ctx->lan->last_m;
-        if (!m || !m->used || memcmp(m->mac, l2src, 6))
-            m = ctx->lan->last_m = mac_get(ctx, l2src, now);
-        if (now > m->last_us) m->last_us = now;
-        /* IPv4 only: a host has one IPv4 address but often several IPv6 ones */
-        if (p->ip_ver == 4 && !p->tunnel_depth && m->n_src < 4 && memcmp(p->src.a, "\0\0\0\0", 4)) {
-            uint32_t n = m->n_src;
-            set_add(m->src_hash, 4, &n, hash_bytes(&p->src, sizeof p->src));
-            m->n_src = (uint8_t)(n > 4 ? 4 : n);
-        }
-    }
+    lan_seen(ctx, now,
+             p->vlan_cnt ? p->vlan[0] | (uint32_t)(p->vlan_cnt > 1 ? p->vlan[1] : 0) << 12 : 0,
+             l2src, p->ip_ver == 4 && !p->tunnel_depth ? &p->src : NULL);
     if (p->lan.kind == VG_LAN_ARP)
         lan_arp(ctx, p, now, emit, ud);
     else if (p->lan.kind == VG_LAN_ND && p->ip_ver == 6 && !p->tunnel_depth)

@@ -106,6 +106,15 @@ typedef void (*tamper_lan_emit_fn)(const struct tamper_lan_finding *fd, void *ud
  * ARP and ND messages update the bindings and may emit a finding (valid only during the call). */
 void tamper_lan_packet(struct tamper_ctx *ctx, const struct packet *p, tamper_lan_emit_fn emit,
                        void *ud);
+/* tamper_lan_seen is the part of tamper_lan_packet that every Ethernet frame feeds (its source MAC
+ * is alive; the IPv4 source address src4 of a plain, untunnelled IPv4 packet, else NULL), for a
+ * frame that is not decoded here: with several workers, the LAN detector lives in worker 0 and is
+ * told about the other workers' frames this way (engine/worker.c: worker_lan_foreign). seg is the
+ * link segment key tamper_lan_packet derives from the VLAN ids (vlan[0] | vlan[1] << 12). */
+struct vg_ts;
+struct vg_addr;
+void tamper_lan_seen(struct tamper_ctx *ctx, struct vg_ts ts, uint32_t seg, const uint8_t l2src[6],
+                     const struct vg_addr *src4);
 const struct tamper_lan_counters *tamper_lan_counters(const struct tamper_ctx *ctx);
 
 /* "aa:bb:cc:dd:ee:ff" into buf (18 bytes); returns buf. */

@@ -224,6 +224,10 @@ def main():
                   "qi_local_SYNACK_putty_dl.pcap", True, False),
                  ("pipe: bench capture", "bench/elcabezzonn-lab-mixed-merged.pcap", not QUICK,
                   False),
+                 # LAN spoofing judges the whole link: worker 0 is told of the other workers'
+                 # frames through the ring (REC_LAN)
+                 ("pipe: arppoison (LAN detector)", "chrissanders-packets/arppoison.pcapng", True,
+                  True),
                  ("evidence: honeybadger netcat1", "honeybadger-pcap-files/"
                   "ordered_coalesce_netcat1.pcap", False, True),
                  ("evidence: foxit qi_local_SYNACK_curl_jsonip", "foxit-quantuminsert/pcaps/"
