@@ -66,6 +66,7 @@ if [ "$only" != "unit" ]; then
   run_suite "decode vs tshark" env DECODE_DUMP=build/decode_dump $PY tests/tools/decode_vs_tshark.py
   run_suite "ja3/ja3s/hassh vs tshark" $PY tests/tools/ja3_vs_tshark.py
   run_suite "app fields vs tshark" env VIGIL_BIN=build/vigil $PY tests/tools/app_vs_tshark.py
+  run_suite "tls fields vs tshark" env VIGIL_BIN=build/vigil $PY tests/tools/tls_vs_tshark.py
   run_suite "hunt (retro-hunt)" env VIGIL_BIN=build/vigil $PY tests/tools/hunt_test.py
   run_suite "rules load (ET Open etc.)" bash tests/tools/rules_load.sh
   run_suite "report in chromium" env VIGIL_BIN=build/vigil bash tests/tools/report_chromium.sh
