@@ -21,6 +21,7 @@ enum http__st {
     HS_RQ_TAIL, /* whitespace after the protocol */
     HS_RQ_CR,
     HS_RS_PROTO, /* status line */
+    HS_RS_PJUNK, /* "HTTP" followed by something other than a version: read as the version */
     HS_RS_SP1,
     HS_RS_STATUS,
     HS_RS_REASON,
@@ -33,6 +34,7 @@ enum http__st {
     HS_H_CR,
     HS_H_END_CR,
     HS_H_SKIP,
+    HS_H_LWS, /* a field line starting with SP/HT: a fold, or "SP LF" ending the block */
     HS_B_LENGTH, /* bodies */
     HS_B_CLOSE,
     HS_C_SIZE,
@@ -102,6 +104,7 @@ struct http__dir {
     uint8_t state;   /* enum http__st */
     uint8_t is_resp; /* 1 for the response direction */
     uint8_t resync;  /* junk at a message start is skipped silently instead of giving up */
+    uint8_t after_bodiless; /* the last response had no body by rule (HEAD, 204, 304) */
     uint8_t in_trailer, in_body, hdr_open, line_ovf, fold_sp;
     uint8_t sl_ovf, hdr_trunc, too_many, sp_count, pidx, major, minor, nomem;
     uint8_t kind;           /* enum http__hk of the open field */

@@ -338,7 +338,9 @@ static void frame_response(struct http_state *st, struct http__dir *d)
         return;
     }
     if (connect && rq->state == HS_CONNECT_WAIT) rq->state = HS_IDLE;
+    d->after_bodiless = 0;
     if (method_is(st, t, "HEAD") || status == 204 || status == 304) {
+        d->after_bodiless = 1;
         d->xflags |= HTTP_TXF_BODILESS;
         msg_done(st, d, 0);
         return;
@@ -719,6 +721,12 @@ static bool head_close_partial(struct http_state *st, struct http__dir *d)
         return true;
     case HS_RS_PROTO:
         return false;
+    case HS_RS_PJUNK:
+        d->f_end[0] = d->len;
+        term_at(st, d, d->len);
+        d->f_off[1] = d->f_end[1] = d->f_off[2] = d->f_end[2] = d->len;
+        status_line_done(st, d);
+        return true;
     case HS_RS_SP1:
         d->f_off[1] = d->f_end[1] = d->f_off[2] = d->f_end[2] = d->len;
         status_line_done(st, d);
@@ -739,6 +747,7 @@ static bool head_close_partial(struct http_state *st, struct http__dir *d)
         d->len = d->line_off;
         return true;
     case HS_H_LINE:
+    case HS_H_LWS:
     case HS_H_OWS:
     case HS_H_VALUE:
     case HS_H_CR:
@@ -800,6 +809,12 @@ static void run(struct http_state *st, struct http__dir *d, const uint8_t *p, si
 
         case HS_IDLE:
             if (c == '\r' || c == '\n') {
+                i++;
+                break;
+            }
+            if (d->is_resp && !d->resync && (is_ws(c) || c == 0 || c == 0x0b || c == 0x0c)) {
+                /* libhtp: whitespace-only lines before a status line are ignored, and so is
+                 * whitespace (or NUL) before "HTTP" */
                 i++;
                 break;
             }
@@ -951,9 +966,43 @@ static void run(struct http_state *st, struct http__dir *d, const uint8_t *p, si
                 if (is_ws(c)) i++;
                 break;
             }
+            if (!d->resync && d->pidx >= 4) {
+                /* "HTTP" and then not "/d.d" ("HTTP/1.10", "HTTP/1.1foobar", a NUL): libhtp
+                 * (like browsers) takes any line starting with "http" as a status line; the
+                 * version token is read to the next whitespace and the message goes on */
+                http__anom(st, d, ANOM_HTTP_RESPONSE_INVALID_PROTOCOL);
+                d->xflags |= HTTP_TXF_LAX_FRAMING;
+                d->state = HS_RS_PJUNK;
+                break;
+            }
+            if (!d->resync && d->pidx == 0 &&
+                ((st->head && !st->head->resp_matched) || d->after_bodiless)) {
+                /* not a status line at all, where a response is due (a request waits) or where
+                 * the last response had no body by rule (bytes after a 204): libhtp (and browsers) read
+                 * the bytes as the body of a response without status line or headers, to the
+                 * end of the connection */
+                http__anom(st, d, ANOM_HTTP_RESPONSE_INVALID_PROTOCOL);
+                d->status = 0;
+                d->xflags |= HTTP_TXF_RESP_CLOSE_DELIMITED | HTTP_TXF_LAX_FRAMING;
+                http__resp_head_done(st, d);
+                begin_body(st, d, HS_B_CLOSE);
+                break;
+            }
             give_up(st, d, ANOM_HTTP_RESPONSE_INVALID_PROTOCOL);
             break;
         }
+
+        case HS_RS_PJUNK:
+            if (is_ws(c) || c == '\r' || c == '\n') {
+                d->f_end[0] = d->len;
+                term_at(st, d, d->len);
+                d->state = HS_RS_SP1;
+                if (is_ws(c)) i++;
+                break;
+            }
+            put_sl(st, d, c);
+            i++;
+            break;
 
         case HS_RS_SP1:
             if (is_ws(c)) {
@@ -1014,6 +1063,26 @@ static void run(struct http_state *st, struct http__dir *d, const uint8_t *p, si
         /* field lines: field-name ":" OWS field-value OWS CRLF, obs-fold, empty line */
         case HS_H_LINE:
             if (is_ws(c)) {
+                d->state = HS_H_LWS;
+                EAT(1);
+                break;
+            }
+            goto h_line;
+
+        case HS_H_LWS:
+            if (c == '\n' && !d->in_trailer) {
+                /* a line of one SP or HT then LF ends the header block (libhtp's terminator
+                 * rule, which Apache and IIS share) */
+                http__anom(
+                    st, d,
+                    side(d, ANOM_HTTP_REQUEST_HEADER_INVALID, ANOM_HTTP_RESPONSE_HEADER_INVALID));
+                d->xflags |= HTTP_TXF_LAX_FRAMING;
+                hdr_close(st, d);
+                EAT(1);
+                head_end(st, d);
+                break;
+            }
+            {
                 if (d->hdr_open) { /* obs-fold: the value goes on */
                     d->xflags |= HTTP_TXF_FOLDED;
                     if (!d->line_ovf) {
@@ -1021,17 +1090,16 @@ static void run(struct http_state *st, struct http__dir *d, const uint8_t *p, si
                         d->fold_sp = d->trim_end > d->val_off;
                     }
                     crit_feed(d, ' ');
-                    d->state = HS_H_OWS;
-                    EAT(1);
+                    d->state = HS_H_OWS; /* the SP/HT was eaten in HS_H_LINE */
                     break;
                 }
                 http__anom(st, d,
                            side(d, ANOM_HTTP_INVALID_REQUEST_FIELD_FOLDING,
                                 ANOM_HTTP_INVALID_RESPONSE_FIELD_FOLDING));
                 d->state = HS_H_SKIP;
-                EAT(1);
                 break;
             }
+        h_line:
             hdr_close(st, d);
             if (c == '\r') {
                 d->state = HS_H_END_CR;
@@ -1155,7 +1223,14 @@ static void run(struct http_state *st, struct http__dir *d, const uint8_t *p, si
                 EAT(1);
                 break;
             }
-            /* a bare CR inside a value is read as SP (RFC 9112 §2.2) */
+            if (d->is_resp) {
+                /* response: a bare CR ends the line, as in libhtp (and browsers) */
+                http__anom(st, d, ANOM_HTTP_RESPONSE_HEADER_INVALID);
+                d->xflags |= HTTP_TXF_LAX_FRAMING;
+                d->state = HS_H_LINE;
+                break;
+            }
+            /* request: a bare CR inside a value is read as SP (RFC 9112 §2.2) */
             http__anom(
                 st, d,
                 side(d, ANOM_HTTP_REQUEST_HEADER_INVALID, ANOM_HTTP_RESPONSE_HEADER_INVALID));
@@ -1165,8 +1240,11 @@ static void run(struct http_state *st, struct http__dir *d, const uint8_t *p, si
             break;
 
         case HS_H_END_CR:
-            if (c == '\n') {
-                EAT(1);
+            if (c == '\n' || d->is_resp) { /* response: a bare CR line ends the block too */
+                if (c == '\n')
+                    EAT(1);
+                else
+                    d->xflags |= HTTP_TXF_LAX_FRAMING;
                 head_end(st, d);
                 break;
             }
@@ -1225,7 +1303,7 @@ static void run(struct http_state *st, struct http__dir *d, const uint8_t *p, si
                     }
                     http__anom(st, d, ANOM_HTTP_INVALID_RESPONSE_CHUNK_LEN);
                     d->mflags &= ~(uint32_t)HTTP_TXF_REQ_CHUNKED;
-                    d->xflags |= HTTP_TXF_RESP_CLOSE_DELIMITED;
+                    d->xflags |= HTTP_TXF_RESP_CLOSE_DELIMITED | HTTP_TXF_LAX_FRAMING;
                     d->state = HS_B_CLOSE;
                     break;
                 }
