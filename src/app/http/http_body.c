@@ -22,8 +22,8 @@
  *
  * Limits: at most cfg.decomp_limit bytes are produced per body (the excerpt and `decoded` stop
  * there); when more would come the body is marked (HTTP_TXF_*_DECODE_LIMIT, http.body_size_limit)
- * and decoding stops, and if the ratio of produced to received bytes is at least cfg.bomb_ratio it
- * is also a compression bomb (http.compression_bomb). Layers pass data to the next through an
+ * and decoding stops, and if the ratio of produced bytes to the body's length is at least
+ * cfg.bomb_ratio it is also a compression bomb (http.compression_bomb, decided when the body ends). Layers pass data to the next through an
  * 8 KiB stack buffer; the call depth is bounded by HTTP_CE_LAYERS. One z_stream per layer and
  * direction, created on first use and reset per body: no allocation per body.
  */
@@ -96,10 +96,8 @@ static void limit_hit(struct http_state *st, struct http__dir *d)
     d->mflags |= HTTP_TXF_REQ_DECODE_LIMIT;
     st->c.decode_limits++;
     http__anom(st, d, ANOM_HTTP_BODY_SIZE_LIMIT);
-    if (b->len && b->decoded / b->len >= st->cfg.bomb_ratio) {
-        st->c.bombs++;
-        http__anom(st, d, ANOM_HTTP_COMPRESSION_BOMB);
-    }
+    /* whether it is a bomb is decided when the body ends (http__body_fini), on the whole body:
+     * the bytes received when the limit is hit depend on how they were split */
 }
 
 /* The decoded body: counted and kept up to cfg.decomp_limit. */
@@ -208,6 +206,9 @@ static int zl_inflate(struct http_state *st, struct http__dir *d, int li, const 
         *used += consumed;
         z->out += produced;
         if (produced) emit_down(st, d, li, out, produced);
+        /* the limit wins over an error in the same call: a split run would have stopped at the
+         * limit before reaching the error */
+        if (d->body.stop) return 0;
         if (rc == Z_STREAM_END) return 0;
         if (rc != Z_OK && rc != Z_BUF_ERROR) return -1;
         if (!produced && (!consumed || !n)) return 1; /* needs more input */
@@ -233,15 +234,21 @@ static int zl_try(struct http_state *st, struct http__dir *d, int li, int fmt)
     }
     if (!zl_init(st, d, li, fmt == ZF_ZLIB ? 15 : -15)) return -1;
     z->mode = ZL_RUN;
-    return zl_inflate(st, d, li, z->hold + skip, z->nhold - skip, &used);
+    z->pos = skip;
+    int rc = zl_inflate(st, d, li, z->hold + skip, z->nhold - skip, &used);
+    z->pos += used;
+    return rc;
 }
 
-/* The first format failed before any output: the others on the held bytes, then passthrough. */
+/* A format failed. When it failed inside the held bytes without output, the other formats are tried
+ * on them, and when none fits the bytes pass through; otherwise the layer stops. Whether a failure
+ * is inside the hold depends only on where it is, not on how the bytes arrived: the bytes before
+ * the call that shows it are all held, the rest is in that call (the caller feeds them on). */
 static void zl_fallback(struct http_state *st, struct http__dir *d, int li)
 {
     struct http__zl *z = &d->body.layers[li];
     decode_failed(st, d);
-    if (!z->hold_ovf && !z->out) {
+    if (!z->out && z->pos <= HTTP_ZHOLD) {
         static const int order[3] = {ZF_GZIP, ZF_RAW, ZF_ZLIB};
         for (int k = 0; k < 3; k++) {
             if (z->tried & order[k]) continue;
@@ -253,7 +260,7 @@ static void zl_fallback(struct http_state *st, struct http__dir *d, int li)
             if (z->out) break; /* produced output, then failed */
         }
     }
-    if (z->out) { /* output, then a failure: stop, as in layer_feed */
+    if (z->out || z->pos > HTTP_ZHOLD) { /* output, or a failure past the hold: stop */
         z->mode = ZL_STOPPED;
         return;
     }
@@ -307,13 +314,19 @@ static void layer_feed(struct http_state *st, struct http__dir *d, int li, const
     }
     /* ZL_RUN */
     size_t used;
-    uint64_t out0 = z->out;
     int rc = zl_inflate(st, d, li, p, n, &used);
+    z->pos += used;
     if (rc == 0) {
         z->mode = ZL_ENDED;
     } else if (rc < 0) {
-        if (!out0 && !z->out && !z->hold_ovf) {
+        if (!z->out && z->pos <= HTTP_ZHOLD) {
             zl_fallback(st, d, li);
+            if (held < n) { /* bytes beyond the hold: to the new format, or through */
+                if (z->mode == ZL_RUN)
+                    layer_feed(st, d, li, p + held, n - held);
+                else if (z->mode == ZL_PASS)
+                    emit_down(st, d, li, p + held, n - held);
+            }
         } else {
             /* failed after output: decoding stops (libhtp would restart on the rest and pass it
              * through; the point of failure, and so what would pass, depends on how the bytes
@@ -362,5 +375,10 @@ void http__body_fini(struct http_state *st, struct http__dir *d)
             z->mode = ZL_PASS;
             if (!z->out) emit_down(st, d, li, z->hold, z->nhold);
         }
+    }
+    if ((d->mflags & HTTP_TXF_REQ_DECODE_LIMIT) && b->len &&
+        b->decoded / b->len >= st->cfg.bomb_ratio) {
+        st->c.bombs++;
+        http__anom(st, d, ANOM_HTTP_COMPRESSION_BOMB);
     }
 }

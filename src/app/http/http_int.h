@@ -81,6 +81,7 @@ struct http__zl {
     uint8_t hold_ovf; /* the hold filled up before any output */
     uint16_t nhold;
     uint64_t out; /* bytes produced */
+    uint64_t pos; /* input bytes the current format has consumed (from the body's start) */
     uint8_t hold[HTTP_ZHOLD];
 };
 

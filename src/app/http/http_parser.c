@@ -984,6 +984,9 @@ static void run(struct http_state *st, struct http__dir *d, const uint8_t *p, si
                 http__anom(st, d, ANOM_HTTP_RESPONSE_INVALID_PROTOCOL);
                 d->status = 0;
                 d->xflags |= HTTP_TXF_RESP_CLOSE_DELIMITED | HTTP_TXF_LAX_FRAMING;
+                for (int k = 0; k < 3; k++)
+                    d->f_off[k] = d->f_end[k] = d->len; /* empty protocol, status, reason */
+                term_at(st, d, d->len);
                 http__resp_head_done(st, d);
                 begin_body(st, d, HS_B_CLOSE);
                 break;
