@@ -1410,6 +1410,26 @@ static void test_lenient_heads(void)
     CHECK(r.tx[0].flags & HTTP_TXF_RESP_CHUNKED);
     CHECK(body_is(&r.tx[0], "abcd", 4));
     result_free(&r);
+    /* a name line without colon continued by folded lines: "Transfer-Encoding\r\n :chunked" */
+    static const char *folds[2] = {"Transfer-Encoding\r\n :chunked\r\n",
+                                   "Transfer-Encoding\r\n \r\n :\r\n chunked\r\n"};
+    for (int k = 0; k < 2; k++) {
+        snprintf(g_lh[3], sizeof g_lh[3], "HTTP/1.1 200 ok\r\nX-A: b\r\n%s\r\n4\r\nabcd\r\n0\r\n\r\n",
+                 folds[k]);
+        run_resp(g_lh[3], NULL, 0, &r);
+        CHECK_EQ_U(r.ntx, 1);
+        CHECK(r.tx[0].flags & HTTP_TXF_RESP_CHUNKED);
+        CHECK(body_is(&r.tx[0], "abcd", 4));
+        CHECK(has_anom(&r.tx[0], ANOM_HTTP_INVALID_RESPONSE_FIELD_FOLDING));
+        result_free(&r);
+    }
+    /* without a fold the colon-less line is dropped */
+    run_resp("HTTP/1.1 200 ok\r\nTransfer-Encoding\r\nContent-Length: 2\r\n\r\nab", NULL, 0, &r);
+    CHECK_EQ_U(r.ntx, 1);
+    CHECK(!(r.tx[0].flags & HTTP_TXF_RESP_CHUNKED));
+    CHECK(body_is(&r.tx[0], "ab", 2));
+    CHECK(has_anom(&r.tx[0], ANOM_HTTP_RESPONSE_FIELD_MISSING_COLON));
+    result_free(&r);
 }
 
 int main(void)

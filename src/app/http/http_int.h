@@ -29,6 +29,8 @@ enum http__st {
     HS_H_LINE, /* field lines (headers and trailers) */
     HS_H_NAME,
     HS_H_NAME_WS,
+    HS_H_NAME_CR, /* a name line ended without colon: a fold may continue it (libhtp) */
+    HS_H_NAME_NL,
     HS_H_OWS,
     HS_H_VALUE,
     HS_H_CR,

@@ -744,6 +744,8 @@ static bool head_close_partial(struct http_state *st, struct http__dir *d)
         return true;
     case HS_H_NAME:
     case HS_H_NAME_WS:
+    case HS_H_NAME_CR:
+    case HS_H_NAME_NL:
         d->len = d->line_off;
         return true;
     case HS_H_LINE:
@@ -1156,6 +1158,13 @@ static void run(struct http_state *st, struct http__dir *d, const uint8_t *p, si
                 EAT(1);
                 break;
             }
+            if ((c == '\r' || c == '\n') && d->nm_len && !d->in_trailer) {
+                /* no colon yet: libhtp folds a following line that starts with SP/HT into this
+                 * one before it splits name and value ("Transfer-Encoding\r\n :chunked") */
+                d->state = c == '\r' ? HS_H_NAME_CR : HS_H_NAME_NL;
+                EAT(1);
+                break;
+            }
             d->len = d->line_off;
             if (c == '\r' || c == '\n') {
                 http__anom(st, d,
@@ -1174,6 +1183,9 @@ static void run(struct http_state *st, struct http__dir *d, const uint8_t *p, si
                 EAT(1);
             } else if (c == ':') {
                 d->state = HS_H_NAME;
+            } else if ((c == '\r' || c == '\n') && !d->in_trailer) {
+                d->state = c == '\r' ? HS_H_NAME_CR : HS_H_NAME_NL;
+                EAT(1);
             } else {
                 d->len = d->line_off;
                 if (c == '\r' || c == '\n')
@@ -1182,6 +1194,35 @@ static void run(struct http_state *st, struct http__dir *d, const uint8_t *p, si
                                     ANOM_HTTP_RESPONSE_FIELD_MISSING_COLON));
                 d->state = HS_H_SKIP;
             }
+            break;
+
+        case HS_H_NAME_CR:
+            if (c == '\n') {
+                d->state = HS_H_NAME_NL;
+                EAT(1);
+            } else if (d->is_resp) {
+                d->state = HS_H_NAME_NL; /* a bare CR ends a response line */
+            } else {
+                d->len = d->line_off;
+                http__anom(st, d, ANOM_HTTP_REQUEST_HEADER_INVALID);
+                d->state = HS_H_SKIP;
+            }
+            break;
+
+        case HS_H_NAME_NL:
+            if (is_ws(c)) { /* folded: the name goes on, the colon may come */
+                http__anom(st, d,
+                           side(d, ANOM_HTTP_INVALID_REQUEST_FIELD_FOLDING,
+                                ANOM_HTTP_INVALID_RESPONSE_FIELD_FOLDING));
+                d->state = HS_H_NAME_WS;
+                EAT(1);
+                break;
+            }
+            d->len = d->line_off;
+            http__anom(st, d,
+                       side(d, ANOM_HTTP_REQUEST_FIELD_MISSING_COLON,
+                            ANOM_HTTP_RESPONSE_FIELD_MISSING_COLON));
+            d->state = HS_H_LINE;
             break;
 
         case HS_H_OWS:
