@@ -73,9 +73,9 @@ if [ "$only" != "unit" ]; then
   run_suite "redis output" env VIGIL_BIN=build/vigil bash tests/tools/redis_test.sh
   run_suite "eve rotation and split" env VIGIL_BIN=build/vigil bash tests/tools/rotation_test.sh
   run_suite "benign sweep (no tamper)" env VIGIL_BIN=build/vigil $PY tests/tools/benign_sweep.py
-  # Gate at the pass rate reached on the whole selection minus 0.02 (0.933 reached: 637 of 683, with
+  # Gate at the pass rate reached on the whole selection minus 0.02 (0.939 reached: 641 of 683, with
   # libhtp-compatible HTTP framing and body decoding; with --skip http-evader 0.86).
-  run_gate "suricata-verify alerts" env VIGIL_BIN=build/vigil $PY tests/tools/run_suricata_verify.py --min-pass-rate 0.91
+  run_gate "suricata-verify alerts" env VIGIL_BIN=build/vigil $PY tests/tools/run_suricata_verify.py --min-pass-rate 0.92
   run_suite "corpus sweep [asan]" bash tests/tools/corpus_sweep.sh build-asan/vigil
   run_suite "fuzzers" bash tests/run-fuzzers.sh "${FUZZ_SECONDS:-20}"
 fi

@@ -1423,6 +1423,20 @@ static void test_lenient_heads(void)
         CHECK(has_anom(&r.tx[0], ANOM_HTTP_INVALID_RESPONSE_FIELD_FOLDING));
         result_free(&r);
     }
+    /* "f CR CR LF" size lines; "SP LF LF" ends the block at the second LF; a "CR CR LF" line is
+     * junk, not the end of the block */
+    run_resp("HTTP/1.1 200 ok\r\nTransfer-Encoding: chunked\r\n\r\n4\r\r\nabcd\r\n0\r\n\r\n",
+             NULL, 0, &r);
+    CHECK(body_is(&r.tx[0], "abcd", 4));
+    result_free(&r);
+    run_resp("HTTP/1.1 200 ok\r\nContent-Length: 2\n \n\nab", NULL, 0, &r);
+    CHECK(body_is(&r.tx[0], "ab", 2));
+    result_free(&r);
+    run_resp("HTTP/1.1 200 ok\r\nX: y\r\n\r\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nab\r\n0\r\n\r\n",
+             NULL, 0, &r);
+    CHECK(r.tx[0].flags & HTTP_TXF_RESP_CHUNKED);
+    CHECK(body_is(&r.tx[0], "ab", 2));
+    result_free(&r);
     /* without a fold the colon-less line is dropped */
     run_resp("HTTP/1.1 200 ok\r\nTransfer-Encoding\r\nContent-Length: 2\r\n\r\nab", NULL, 0, &r);
     CHECK_EQ_U(r.ntx, 1);

@@ -37,6 +37,7 @@ enum http__st {
     HS_H_END_CR,
     HS_H_SKIP,
     HS_H_LWS, /* a field line starting with SP/HT: a fold, or "SP LF" ending the block */
+    HS_H_LWS_NL, /* after "SP LF": an LF next makes that the end, else the SP LF line is */
     HS_B_LENGTH, /* bodies */
     HS_B_CLOSE,
     HS_C_SIZE,

@@ -1084,7 +1084,7 @@ static void run(struct http_state *st, struct http__dir *d, const uint8_t *p, si
                 d->xflags |= HTTP_TXF_LAX_FRAMING;
                 hdr_close(st, d);
                 EAT(1);
-                head_end(st, d);
+                d->state = HS_H_LWS_NL;
                 break;
             }
             {
@@ -1121,6 +1121,12 @@ static void run(struct http_state *st, struct http__dir *d, const uint8_t *p, si
             d->line_ovf = d->in_trailer;
             d->kind = HK_NONE;
             d->state = HS_H_NAME;
+            break;
+
+        case HS_H_LWS_NL:
+            /* libhtp: "SP LF" ends the block, or the LF right after it does */
+            if (c == '\n') EAT(1);
+            head_end(st, d);
             break;
 
         case HS_H_NAME:
@@ -1284,6 +1290,12 @@ static void run(struct http_state *st, struct http__dir *d, const uint8_t *p, si
             break;
 
         case HS_H_END_CR:
+            if (c == '\r' && d->is_resp) { /* "CR CR ...": a junk line, not the end (libhtp) */
+                http__anom(st, d, ANOM_HTTP_RESPONSE_HEADER_INVALID);
+                d->xflags |= HTTP_TXF_LAX_FRAMING;
+                d->state = HS_H_SKIP;
+                break;
+            }
             if (c == '\n' || d->is_resp) { /* response: a bare CR line ends the block too */
                 if (c == '\n')
                     EAT(1);
@@ -1364,6 +1376,10 @@ static void run(struct http_state *st, struct http__dir *d, const uint8_t *p, si
             if (d->state == HS_C_SIZE_CR && c != '\n') {
                 if (!d->is_resp) {
                     chunk_error(st, d);
+                    break;
+                }
+                if (c == '\r') { /* "f\r\r\n": the line goes on to its LF (libhtp) */
+                    EAT(1);
                     break;
                 }
                 /* response: a bare CR ends the size line too (libhtp) */
