@@ -70,6 +70,7 @@ if [ "$only" != "unit" ]; then
   run_suite "decode vs tshark" env DECODE_DUMP=build/decode_dump $PY tests/tools/decode_vs_tshark.py
   run_suite "ja3/ja3s/hassh vs tshark" $PY tests/tools/ja3_vs_tshark.py
   run_suite "app fields vs tshark" env VIGIL_BIN=build/vigil $PY tests/tools/app_vs_tshark.py
+  run_suite "tls fields vs tshark" env VIGIL_BIN=build/vigil $PY tests/tools/tls_vs_tshark.py
   run_suite "hunt (retro-hunt)" env VIGIL_BIN=build/vigil $PY tests/tools/hunt_test.py
   run_suite "rules load (ET Open etc.)" bash tests/tools/rules_load.sh
   run_suite "report in chromium" env VIGIL_BIN=build/vigil bash tests/tools/report_chromium.sh
@@ -81,9 +82,9 @@ if [ "$only" != "unit" ]; then
   run_suite "workers: N equals 1 [asan]" env VIGIL_BIN=build-asan/vigil WORKERS_QUICK=1 $PY tests/tools/workers_test.py
   run_suite "lan vs tshark" env VIGIL_BIN=build/vigil $PY tests/tools/lan_vs_tshark.py
   run_suite "detection eval (lab)" env VIGIL_BIN=build/vigil $PY bench/detection-eval --gate --lab-only
-  # Gate at the pass rate reached on the whole selection (the harder number: http-evader cases
-  # depend on the HTTP parser's decoding: 0.68 reached; with --skip http-evader 0.86).
-  run_gate "suricata-verify alerts" env VIGIL_BIN=build/vigil $PY tests/tools/run_suricata_verify.py --min-pass-rate 0.65
+  # Gate at the pass rate reached on the whole selection minus 0.02 (0.939 reached: 641 of 683, with
+  # libhtp-compatible HTTP framing and body decoding; with --skip http-evader 0.86).
+  run_gate "suricata-verify alerts" env VIGIL_BIN=build/vigil $PY tests/tools/run_suricata_verify.py --min-pass-rate 0.92
   run_suite "corpus sweep [asan]" bash tests/tools/corpus_sweep.sh build-asan/vigil
   run_suite "fuzzers" bash tests/run-fuzzers.sh "${FUZZ_SECONDS:-20}"
 fi

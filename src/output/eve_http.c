@@ -107,6 +107,7 @@ static const struct {
     {HTTP_TXF_RESP_CLOSE_DELIMITED, "response_close_delimited"},
     {HTTP_TXF_FOLDED, "folded"},
     {HTTP_TXF_BODILESS, "bodiless"},
+    {HTTP_TXF_LAX_FRAMING, "lax_framing"},
 };
 
 static void vigil_object(struct jw *w, const struct http_tx *tx)

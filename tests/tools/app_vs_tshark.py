@@ -607,6 +607,15 @@ def d_question_limit(cx, v, t, field):
         t["queries"]) > 8 and len(v["queries"]) == 8
 
 
+def h_lws_terminator(cx, v, t, field):
+    # A response framed by libhtp's lenient rules (vigil flags it `lax_framing`): a header block
+    # ended by a line holding one SP or HT ("\n \n") or by a bare CR, an http-evader shape;
+    # libhtp (Suricata) and vigil end the block there (Apache/IIS behaviour), tshark waits for an
+    # empty line and shows no response.
+    return (v is not None and t is not None and field == "status" and t.get("status") is None
+            and v.get("status") is not None and "lax_framing" in v.get("flags", ()))
+
+
 HTTP_RULES = [
     ("http: HTTP on a port tshark does not dissect as HTTP", h_vigil_only_port),
     ("http: request method tshark does not know (e.g. QUERY)", h_method_unknown_to_tshark),
@@ -619,6 +628,8 @@ HTTP_RULES = [
     ("http: response cut short by the end of the capture", h_response_cut),
     ("http: tshark found no status line in the server's bytes", h_status_line_not_found),
     ("http: status code not three digits", h_status_not_3_digits),
+    ("http: header block ended by a SP/HT line or bare CR (libhtp and vigil end it there)",
+     h_lws_terminator),
 ]
 DNS_RULES = [
     ("dns: DNS on a port tshark does not dissect as DNS", d_vigil_only_port),

@@ -1220,6 +1220,232 @@ static void test_api_edges(void)
     http_state_free(st);
 }
 
+/* ---- libhtp-compatible leniency (what the http-evader captures of suricata-verify test) ---- */
+
+static const char g_eicar[] = "X5O!P%@AP[4\\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*";
+static uint8_t g_l1[512], g_l2[512];
+static char g_lh[4][256];
+
+/* The response body of the first transaction of a one-request script. */
+static void run_resp(const char *head, const void *body, size_t bn, struct result *r)
+{
+    struct script sc = {0};
+    adds(&sc, TOSERVER, "GET /e HTTP/1.1\r\nHost: h\r\n\r\n");
+    adds(&sc, TOCLIENT, head);
+    if (bn) add(&sc, TOCLIENT, body, bn);
+    sc.flush = 1;
+    run_all(&sc, NULL, r);
+}
+
+static bool body_is(const struct http_tx *t, const void *want, size_t n)
+{
+    return t->resp_body && t->resp_body_kept == n && memcmp(t->resp_body, want, n) == 0;
+}
+
+static void test_ce_layers(void)
+{
+    size_t en = strlen(g_eicar);
+    /* gzip applied first, then deflate: "gzip, deflate" in one field or two fields */
+    size_t n1 = zpack(g_eicar, en, g_l1, sizeof g_l1, 31);
+    size_t n2 = zpack(g_l1, n1, g_l2, sizeof g_l2, 15);
+    CHECK(n1 && n2);
+    static const char *forms[2] = {"Content-Encoding: gzip, deflate\r\n",
+                                   "Content-Encoding: gzip\r\nContent-Encoding: deflate\r\n"};
+    for (int f = 0; f < 2; f++) {
+        snprintf(g_lh[f], sizeof g_lh[f], "HTTP/1.1 200 OK\r\n%sContent-Length: %zu\r\n\r\n",
+                 forms[f], n2);
+        struct result r;
+        run_resp(g_lh[f], g_l2, n2, &r);
+        CHECK_EQ_U(r.ntx, 1);
+        CHECK(body_is(&r.tx[0], g_eicar, en));
+        CHECK(!(r.tx[0].flags & HTTP_TXF_RESP_DECODE_ERROR));
+        result_free(&r);
+    }
+    /* two codings declared, only gzip applied: the deflate layer finds gzip and decodes it, the
+     * gzip layer then finds plain text and passes it through (counted as a decode error) */
+    snprintf(g_lh[2], sizeof g_lh[2],
+             "HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Encoding: deflate\r\n"
+             "Content-Length: %zu\r\n\r\n", n1);
+    struct result r;
+    run_resp(g_lh[2], g_l1, n1, &r);
+    CHECK(body_is(&r.tx[0], g_eicar, en));
+    CHECK(r.tx[0].flags & HTTP_TXF_RESP_DECODE_ERROR);
+    CHECK(has_anom(&r.tx[0], ANOM_HTTP_GZIP_DECOMPRESSION_FAILED));
+    result_free(&r);
+    /* labelled gzip, sent plain: passthrough */
+    run_resp("HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: 68\r\n\r\n", g_eicar,
+             en, &r);
+    CHECK(body_is(&r.tx[0], g_eicar, en));
+    CHECK(r.tx[0].flags & HTTP_TXF_RESP_DECODE_ERROR);
+    result_free(&r);
+    /* names with junk: NUL inside, x-/suffix, a control byte before: still gzip */
+    static const char *names[3] = {"gz\0ip", "gzip_x", "\x0bx-gzip"};
+    static const size_t nlen[3] = {5, 6, 7};
+    for (int k = 0; k < 3; k++) {
+        int hl = snprintf(g_lh[3], sizeof g_lh[3], "HTTP/1.1 200 OK\r\nContent-Encoding: ");
+        memcpy(g_lh[3] + hl, names[k], nlen[k]);
+        hl += (int)nlen[k];
+        hl += snprintf(g_lh[3] + hl, sizeof g_lh[3] - (size_t)hl, "\r\nContent-Length: %zu\r\n\r\n",
+                       n1);
+        struct script sc = {0};
+        adds(&sc, TOSERVER, "GET /e HTTP/1.1\r\nHost: h\r\n\r\n");
+        add(&sc, TOCLIENT, g_lh[3], (size_t)hl);
+        add(&sc, TOCLIENT, g_l1, n1);
+        run_all(&sc, NULL, &r);
+        CHECK_EQ_U(r.ntx, 1);
+        CHECK(body_is(&r.tx[0], g_eicar, en));
+        CHECK(r.tx[0].flags & HTTP_TXF_RESP_GZIP);
+        CHECK(!(r.tx[0].flags & HTTP_TXF_RESP_DECODE_ERROR));
+        result_free(&r);
+    }
+    /* a gzip header with reserved flag bits and a header CRC (zlib refuses both) */
+    static uint8_t gz[600];
+    memcpy(gz, g_l1, 10);
+    gz[3] = 0x80 | 0x02;
+    gz[10] = 0x12;
+    gz[11] = 0x34; /* FHCRC: any value */
+    memcpy(gz + 12, g_l1 + 10, n1 - 10);
+    snprintf(g_lh[3], sizeof g_lh[3],
+             "HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: %zu\r\n\r\n", n1 + 2);
+    run_resp(g_lh[3], gz, n1 + 2, &r);
+    CHECK(body_is(&r.tx[0], g_eicar, en));
+    CHECK(!(r.tx[0].flags & HTTP_TXF_RESP_DECODE_ERROR));
+    result_free(&r);
+    /* "deflate" label on raw deflate and on zlib data */
+    size_t n3 = zpack(g_eicar, en, g_l2, sizeof g_l2, -15);
+    snprintf(g_lh[3], sizeof g_lh[3],
+             "HTTP/1.1 200 OK\r\nContent-Encoding: x-deflate\r\nContent-Length: %zu\r\n\r\n", n3);
+    run_resp(g_lh[3], g_l2, n3, &r);
+    CHECK(body_is(&r.tx[0], g_eicar, en));
+    result_free(&r);
+}
+
+static void test_lenient_chunked(void)
+{
+    size_t en = strlen(g_eicar);
+    struct result r;
+    /* a Transfer-Encoding that only contains "chunked" */
+    run_resp("HTTP/1.1 200 OK\r\nTransfer-Encoding: xchunked\r\n\r\n"
+             "20\r\nX5O!P%@AP[4\\PZX54(P^)7CC)7}$EICA\r\n24\r\nR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*\r\n"
+             "0\r\n\r\n",
+             NULL, 0, &r);
+    CHECK_EQ_U(r.ntx, 1);
+    CHECK(r.tx[0].flags & HTTP_TXF_RESP_CHUNKED);
+    CHECK(body_is(&r.tx[0], g_eicar, en));
+    CHECK(has_anom(&r.tx[0], ANOM_HTTP_INVALID_TE_RESPONSE));
+    result_free(&r);
+    /* chunk sizes with leading space, junk after the digits, a bare CR ending the line */
+    run_resp("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+             " 20x\rX5O!P%@AP[4\\PZX54(P^)7CC)7}$EICA\r\n\t24 \r\nR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*\r\n"
+             "0\r\n\r\n",
+             NULL, 0, &r);
+    CHECK(body_is(&r.tx[0], g_eicar, en));
+    result_free(&r);
+    /* declared chunked, sent plain: read to the end of the connection */
+    snprintf(g_lh[0], sizeof g_lh[0], "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n%s",
+             g_eicar);
+    run_resp(g_lh[0], NULL, 0, &r);
+    CHECK_EQ_U(r.ntx, 1);
+    CHECK(body_is(&r.tx[0], g_eicar, en));
+    CHECK(r.tx[0].flags & HTTP_TXF_RESP_CLOSE_DELIMITED);
+    CHECK(r.tx[0].flags & HTTP_TXF_LAX_FRAMING);
+    CHECK(has_anom(&r.tx[0], ANOM_HTTP_INVALID_RESPONSE_CHUNK_LEN));
+    result_free(&r);
+    /* requests stay strict: a bad chunk size is a framing error */
+    struct script sc = {0};
+    adds(&sc, TOSERVER, "POST /p HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n");
+    sc.flush = 1;
+    run_all(&sc, NULL, &r);
+    CHECK_EQ_U(r.ntx, 1);
+    CHECK(has_anom(&r.tx[0], ANOM_HTTP_INVALID_REQUEST_CHUNK_LEN));
+    result_free(&r);
+}
+
+static void test_lenient_heads(void)
+{
+    size_t en = strlen(g_eicar);
+    struct result r;
+    /* "HTTP/1.10", leading whitespace line and spaces before the status line */
+    snprintf(g_lh[0], sizeof g_lh[0], " \r\n  HTTP/1.10 200 ok\r\nContent-Length: 68\r\n\r\n%s",
+             g_eicar);
+    run_resp(g_lh[0], NULL, 0, &r);
+    CHECK_EQ_U(r.ntx, 1);
+    CHECK_EQ_U(r.tx[0].status, 200);
+    CHECK(body_is(&r.tx[0], g_eicar, en));
+    CHECK(r.tx[0].flags & HTTP_TXF_LAX_FRAMING);
+    result_free(&r);
+    /* a header block ended by "SP LF", a header line ended by a bare CR */
+    snprintf(g_lh[1], sizeof g_lh[1],
+             "HTTP/1.1 200 ok\r\nX-A: b\rContent-Length: 68\n \n%s", g_eicar);
+    run_resp(g_lh[1], NULL, 0, &r);
+    CHECK_EQ_U(r.ntx, 1);
+    CHECK_EQ_U(r.tx[0].resp_content_length, 68);
+    CHECK(body_is(&r.tx[0], g_eicar, en));
+    CHECK(r.tx[0].flags & HTTP_TXF_LAX_FRAMING);
+    result_free(&r);
+    /* bytes after a 204: the body of a response without status line */
+    snprintf(g_lh[2], sizeof g_lh[2], "HTTP/1.1 204 No Content\r\nContent-Length: 68\r\n\r\n%s",
+             g_eicar);
+    run_resp(g_lh[2], NULL, 0, &r);
+    CHECK_EQ_U(r.ntx, 2);
+    CHECK_EQ_U(r.tx[0].status, 204);
+    CHECK(r.tx[1].flags & HTTP_TXF_NO_REQUEST);
+    CHECK(body_is(&r.tx[1], g_eicar, en));
+    result_free(&r);
+    /* but junk where no response is due makes no transaction */
+    struct script sc = {0};
+    adds(&sc, TOCLIENT, "HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nxjunk junk\r\n");
+    sc.flush = 1;
+    run_all(&sc, NULL, &r);
+    CHECK_EQ_U(r.ntx, 1);
+    result_free(&r);
+    /* NUL and VT in a header name (libhtp matches names without NULs) */
+    static const char h[] = "HTTP/1.1 200 ok\r\nTransfer-\0Encoding\x0b: chunked\r\n\r\n"
+                            "4\r\nabcd\r\n0\r\n\r\n";
+    struct script s2 = {0};
+    adds(&s2, TOSERVER, "GET /e HTTP/1.1\r\nHost: h\r\n\r\n");
+    add(&s2, TOCLIENT, h, sizeof h - 1);
+    run_all(&s2, NULL, &r);
+    CHECK_EQ_U(r.ntx, 1);
+    CHECK(r.tx[0].flags & HTTP_TXF_RESP_CHUNKED);
+    CHECK(body_is(&r.tx[0], "abcd", 4));
+    result_free(&r);
+    /* a name line without colon continued by folded lines: "Transfer-Encoding\r\n :chunked" */
+    static const char *folds[2] = {"Transfer-Encoding\r\n :chunked\r\n",
+                                   "Transfer-Encoding\r\n \r\n :\r\n chunked\r\n"};
+    for (int k = 0; k < 2; k++) {
+        snprintf(g_lh[3], sizeof g_lh[3], "HTTP/1.1 200 ok\r\nX-A: b\r\n%s\r\n4\r\nabcd\r\n0\r\n\r\n",
+                 folds[k]);
+        run_resp(g_lh[3], NULL, 0, &r);
+        CHECK_EQ_U(r.ntx, 1);
+        CHECK(r.tx[0].flags & HTTP_TXF_RESP_CHUNKED);
+        CHECK(body_is(&r.tx[0], "abcd", 4));
+        CHECK(has_anom(&r.tx[0], ANOM_HTTP_INVALID_RESPONSE_FIELD_FOLDING));
+        result_free(&r);
+    }
+    /* "f CR CR LF" size lines; "SP LF LF" ends the block at the second LF; a "CR CR LF" line is
+     * junk, not the end of the block */
+    run_resp("HTTP/1.1 200 ok\r\nTransfer-Encoding: chunked\r\n\r\n4\r\r\nabcd\r\n0\r\n\r\n",
+             NULL, 0, &r);
+    CHECK(body_is(&r.tx[0], "abcd", 4));
+    result_free(&r);
+    run_resp("HTTP/1.1 200 ok\r\nContent-Length: 2\n \n\nab", NULL, 0, &r);
+    CHECK(body_is(&r.tx[0], "ab", 2));
+    result_free(&r);
+    run_resp("HTTP/1.1 200 ok\r\nX: y\r\n\r\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nab\r\n0\r\n\r\n",
+             NULL, 0, &r);
+    CHECK(r.tx[0].flags & HTTP_TXF_RESP_CHUNKED);
+    CHECK(body_is(&r.tx[0], "ab", 2));
+    result_free(&r);
+    /* without a fold the colon-less line is dropped */
+    run_resp("HTTP/1.1 200 ok\r\nTransfer-Encoding\r\nContent-Length: 2\r\n\r\nab", NULL, 0, &r);
+    CHECK_EQ_U(r.ntx, 1);
+    CHECK(!(r.tx[0].flags & HTTP_TXF_RESP_CHUNKED));
+    CHECK(body_is(&r.tx[0], "ab", 2));
+    CHECK(has_anom(&r.tx[0], ANOM_HTTP_RESPONSE_FIELD_MISSING_COLON));
+    result_free(&r);
+}
+
 int main(void)
 {
     RUN(test_get_200);
@@ -1243,6 +1469,9 @@ int main(void)
     RUN(test_probe);
     RUN(test_alloc_failures);
     RUN(test_api_edges);
+    RUN(test_ce_layers);
+    RUN(test_lenient_chunked);
+    RUN(test_lenient_heads);
     fprintf(stderr, "http: %lu feed runs compared\n", g_runs);
     return vg_test_done("http");
 }

@@ -72,6 +72,9 @@ enum {
     HTTP_TXF_RESP_CLOSE_DELIMITED = 1u << 23, /* response body ran until the connection closed */
     HTTP_TXF_FOLDED = 1u << 24,               /* a header used obs-fold (either direction) */
     HTTP_TXF_BODILESS = 1u << 25,             /* HEAD / 1xx / 204 / 304: no response body by rule */
+    HTTP_TXF_LAX_FRAMING = 1u << 26, /* the response was framed by libhtp's lenient rules: a header
+                                        block ended by "SP LF" or a bare CR, a status line that is
+                                        not "HTTP/d.d", chunked framing abandoned (either dir) */
 };
 
 /* One request/response exchange. Handed to http_tx_fn; every pointer in it (strings, header arrays,

@@ -21,6 +21,7 @@ enum http__st {
     HS_RQ_TAIL, /* whitespace after the protocol */
     HS_RQ_CR,
     HS_RS_PROTO, /* status line */
+    HS_RS_PJUNK, /* "HTTP" followed by something other than a version: read as the version */
     HS_RS_SP1,
     HS_RS_STATUS,
     HS_RS_REASON,
@@ -28,11 +29,15 @@ enum http__st {
     HS_H_LINE, /* field lines (headers and trailers) */
     HS_H_NAME,
     HS_H_NAME_WS,
+    HS_H_NAME_CR, /* a name line ended without colon: a fold may continue it (libhtp) */
+    HS_H_NAME_NL,
     HS_H_OWS,
     HS_H_VALUE,
     HS_H_CR,
     HS_H_END_CR,
     HS_H_SKIP,
+    HS_H_LWS, /* a field line starting with SP/HT: a fold, or "SP LF" ending the block */
+    HS_H_LWS_NL, /* after "SP LF": an LF next makes that the end, else the SP LF line is */
     HS_B_LENGTH, /* bodies */
     HS_B_CLOSE,
     HS_C_SIZE,
@@ -64,15 +69,33 @@ enum http__hk {
 
 enum http__enc { HENC_NONE, HENC_GZIP, HENC_DEFLATE, HENC_UNSUPPORTED };
 
+/* Content codings decoded per body at most (libhtp's response-body-decompress-layer-limit; the
+ * suricata-verify http-evader cases use 3). More listed codings: the first ones are decoded. */
+#define HTTP_CE_LAYERS 3
+/* Input bytes a layer keeps until it has produced output: replayed when the first format fails. */
+#define HTTP_ZHOLD 256
+
+/* One content-coding layer of a body (see http_body.c). */
+struct http__zl {
+    uint8_t enc;      /* declared coding: HENC_GZIP or HENC_DEFLATE */
+    uint8_t mode;     /* ZL_* in http_body.c */
+    uint8_t fmt;      /* format being tried: ZF_* in http_body.c */
+    uint8_t tried;    /* bit set of the formats tried */
+    uint8_t hold_ovf; /* the hold filled up before any output */
+    uint16_t nhold;
+    uint64_t out; /* bytes produced */
+    uint64_t pos; /* input bytes the current format has consumed (from the body's start) */
+    uint8_t hold[HTTP_ZHOLD];
+};
+
 /* Decoding of one message body: de-chunked bytes in, excerpt and counters out. */
 struct http__body {
-    uint8_t enc;      /* enum http__enc, from Content-Encoding */
-    uint8_t zmode;    /* 0 collecting the first 2 bytes, 1 inflating, 2 ended, 3 stopped */
-    uint8_t npre;     /* bytes in pre */
-    uint8_t pre[2];   /* first bytes: gzip magic, zlib header or raw deflate */
+    uint8_t enc;     /* enum http__enc of the first listed coding (flags, counters) */
+    uint8_t nlayers; /* content codings to undo; layers[0] was applied first */
+    uint8_t stop;    /* decoding stopped (limit): later bytes only count */
+    struct http__zl layers[HTTP_CE_LAYERS];
     uint64_t len;     /* de-chunked bytes */
     uint64_t decoded; /* bytes after content decoding */
-    uint64_t zin;     /* compressed bytes consumed by inflate */
     uint8_t *keep;    /* excerpt storage (not owned); NULL: keep nothing */
     uint32_t keep_cap, kept;
 };
@@ -85,6 +108,7 @@ struct http__dir {
     uint8_t state;   /* enum http__st */
     uint8_t is_resp; /* 1 for the response direction */
     uint8_t resync;  /* junk at a message start is skipped silently instead of giving up */
+    uint8_t after_bodiless; /* the last response had no body by rule (HEAD, 204, 304) */
     uint8_t in_trailer, in_body, hdr_open, line_ovf, fold_sp;
     uint8_t sl_ovf, hdr_trunc, too_many, sp_count, pidx, major, minor, nomem;
     uint8_t kind;           /* enum http__hk of the open field */
@@ -94,6 +118,10 @@ struct http__dir {
     char cv[40];
     uint8_t tok_len, tok_ovf; /* current token of a Transfer-/Content-Encoding value */
     char tok[16];
+    uint8_t te_m, te_has_chunked; /* "chunked" matcher over the TE values (NULs and case ignored) */
+    uint8_t ce_mg, ce_md, ce_tok; /* "gzip" / "deflate" matchers of the current CE token */
+    uint8_t nenc, enc_over;       /* content codings listed (up to HTTP_CE_LAYERS), beyond */
+    uint8_t encs[HTTP_CE_LAYERS];
     struct vg_ts ts; /* time of the message's first byte */
     uint32_t
         mflags; /* HTTP_TXF_REQ_* flags of this message (the RESP_ flag is the REQ_ one << 1) */
@@ -125,8 +153,8 @@ struct http__dir {
     uint8_t chunk_digits, chunk_ext;
     uint64_t wire; /* body bytes incl. chunk framing */
     struct http__body body;
-    z_stream *zs;  /* lazily created, reset per body */
-    uint8_t zinit; /* zs holds an initialised inflate stream */
+    z_stream *zs[HTTP_CE_LAYERS]; /* per layer, lazily created, reset per body */
+    uint8_t zinit[HTTP_CE_LAYERS]; /* zs[i] holds an initialised inflate stream */
     uint8_t *keep; /* response excerpt storage (body_keep bytes), lazily allocated */
 
     /* anomalies of the message before it has a transaction */
@@ -184,6 +212,6 @@ void http__tx_add_anom(struct http_tx *tx, int id);
 void http__body_begin(struct http_state *st, struct http__dir *d, uint8_t *keep, uint32_t keep_cap);
 void http__body_data(struct http_state *st, struct http__dir *d, const uint8_t *p, size_t n);
 void http__body_gap(struct http_state *st, struct http__dir *d, uint64_t n);
-void http__body_fini(struct http__dir *d);
+void http__body_fini(struct http_state *st, struct http__dir *d);
 
 #endif

@@ -196,6 +196,8 @@ static void msg_start(struct http_state *st, struct http__dir *d)
     d->cl = -1;
     d->cl_bad = d->te_present = d->te_chunked_last = d->te_bad = d->ce_count = 0;
     d->enc = HENC_NONE;
+    d->te_m = d->te_has_chunked = d->ce_mg = d->ce_md = d->ce_tok = 0;
+    d->nenc = d->enc_over = 0;
     d->mflags = d->xflags = 0;
     d->nanom = d->nanom_dropped = 0;
     d->wire = d->remaining = d->chunk_size = 0;
@@ -220,7 +222,7 @@ static void give_up(struct http_state *st, struct http__dir *d, int id)
 
 static void msg_done(struct http_state *st, struct http__dir *d, uint32_t flags)
 {
-    http__body_fini(d);
+    http__body_fini(st, d);
     d->in_body = 0;
     d->in_trailer = 0;
     d->mflags |= flags;
@@ -336,21 +338,28 @@ static void frame_response(struct http_state *st, struct http__dir *d)
         return;
     }
     if (connect && rq->state == HS_CONNECT_WAIT) rq->state = HS_IDLE;
+    d->after_bodiless = 0;
     if (method_is(st, t, "HEAD") || status == 204 || status == 304) {
+        d->after_bodiless = 1;
         d->xflags |= HTTP_TXF_BODILESS;
         msg_done(st, d, 0);
         return;
     }
-    if (d->te_present) {
+    /* Like libhtp (and browsers): a response is chunked when its Transfer-Encoding values contain
+     * "chunked" anywhere (case and NUL bytes ignored: "xchunked", "chu\0nked", a list ending in
+     * another coding); chunked framing the body does not follow falls back to reading it to the
+     * end of the connection (HS_C_SIZE). A Transfer-Encoding without it leaves Content-Length in
+     * charge. */
+    if (d->te_present && d->te_has_chunked) {
         if (d->cl >= 0 || d->cl_bad) http__anom(st, d, ANOM_HTTP_TE_WITH_CL);
-        if (d->te_chunked_last) {
-            if (d->major == 1 && d->minor == 0)
-                http__anom(st, d, ANOM_HTTP_RESPONSE_CHUNKED_OLD_PROTO);
-            begin_body(st, d, HS_C_SIZE);
-            return;
-        }
-        http__anom(st, d, ANOM_HTTP_INVALID_TE_RESPONSE);
-    } else if (!d->cl_bad && d->cl >= 0) {
+        if (!d->te_chunked_last || d->te_bad) http__anom(st, d, ANOM_HTTP_INVALID_TE_RESPONSE);
+        if (d->major == 1 && d->minor == 0)
+            http__anom(st, d, ANOM_HTTP_RESPONSE_CHUNKED_OLD_PROTO);
+        begin_body(st, d, HS_C_SIZE);
+        return;
+    }
+    if (d->te_present) http__anom(st, d, ANOM_HTTP_INVALID_TE_RESPONSE);
+    if (!d->cl_bad && d->cl >= 0) {
         if (d->cl == 0) {
             msg_done(st, d, 0);
             return;
@@ -418,17 +427,43 @@ static void tok_end(struct http_state *st, struct http__dir *d)
             http__anom(st, d, side(d, ANOM_HTTP_INVALID_TE_REQUEST, ANOM_HTTP_INVALID_TE_RESPONSE));
         return;
     }
-    /* Content-Encoding: one layer of gzip or deflate is decoded; anything else is not. */
-    if (!ovf && tok_is(t, n, "identity")) return;
-    d->ce_count++;
-    if (d->ce_count > 1)
-        d->enc = HENC_UNSUPPORTED;
-    else if (!ovf && (tok_is(t, n, "gzip") || tok_is(t, n, "x-gzip")))
-        d->enc = HENC_GZIP;
-    else if (!ovf && tok_is(t, n, "deflate"))
-        d->enc = HENC_DEFLATE;
+}
+
+/* Content-Encoding values, as libhtp reads them: the values of all Content-Encoding fields form one
+ * list split at ',' and SP (a bare CR or a fold reads as SP); NUL bytes and case are ignored; an
+ * element containing "gzip" is gzip, one containing "deflate" is deflate (x-gzip, "gzip_x", junk
+ * around the name ...), anything else (identity, br, unknown) is not decoded. */
+static void ce_tok_end(struct http__dir *d)
+{
+    if (!d->ce_tok) return;
+    uint8_t enc = d->ce_mg == 4 ? HENC_GZIP : d->ce_md == 7 ? HENC_DEFLATE : HENC_NONE;
+    d->ce_tok = d->ce_mg = d->ce_md = 0;
+    if (enc == HENC_NONE) return;
+    if (d->nenc < HTTP_CE_LAYERS)
+        d->encs[d->nenc++] = enc;
     else
-        d->enc = HENC_UNSUPPORTED;
+        d->enc_over = 1;
+}
+
+/* Advances a matcher of a word whose first letter does not occur again in it. */
+static uint8_t word_step(const char *w, uint8_t len, uint8_t m, char c)
+{
+    if (m >= len) return m;
+    if (c == w[m]) return (uint8_t)(m + 1);
+    return c == w[0] ? 1 : 0;
+}
+
+static void ce_feed(struct http__dir *d, uint8_t c)
+{
+    if (c == ',' || c == ' ' || c == '\t') {
+        ce_tok_end(d);
+        return;
+    }
+    if (c == 0) return;
+    char l = lower(c);
+    d->ce_tok = 1;
+    d->ce_mg = word_step("gzip", 4, d->ce_mg, l);
+    d->ce_md = word_step("deflate", 7, d->ce_md, l);
 }
 
 /* Content-Length: 1*DIGIT, or a list of identical values ("5, 5", RFC 9110 §8.6). */
@@ -496,8 +531,12 @@ static void crit_feed(struct http__dir *d, uint8_t c)
         else
             d->cv_bad = 1;
         break;
-    case HK_TE:
     case HK_CE:
+        ce_feed(d, c);
+        break;
+    case HK_TE:
+        if (c) d->te_m = word_step("chunked", 7, d->te_m, lower(c));
+        if (d->te_m == 7) d->te_has_chunked = 1;
         if (c == ',') {
             /* handled by the caller (needs st) */
         } else if (d->tok_len < sizeof d->tok) {
@@ -555,7 +594,11 @@ static void hdr_close(struct http_state *st, struct http__dir *d)
         tok_end(st, d);
         break;
     case HK_CE:
-        tok_end(st, d);
+        ce_tok_end(d);
+        if (d->enc_over)
+            http__anom(st, d, side(d, ANOM_HTTP_REQUEST_HEADER_INVALID,
+                                   ANOM_HTTP_RESPONSE_HEADER_INVALID));
+        d->enc_over = 0;
         break;
     }
     if (d->line_ovf) {
@@ -678,6 +721,12 @@ static bool head_close_partial(struct http_state *st, struct http__dir *d)
         return true;
     case HS_RS_PROTO:
         return false;
+    case HS_RS_PJUNK:
+        d->f_end[0] = d->len;
+        term_at(st, d, d->len);
+        d->f_off[1] = d->f_end[1] = d->f_off[2] = d->f_end[2] = d->len;
+        status_line_done(st, d);
+        return true;
     case HS_RS_SP1:
         d->f_off[1] = d->f_end[1] = d->f_off[2] = d->f_end[2] = d->len;
         status_line_done(st, d);
@@ -695,9 +744,12 @@ static bool head_close_partial(struct http_state *st, struct http__dir *d)
         return true;
     case HS_H_NAME:
     case HS_H_NAME_WS:
+    case HS_H_NAME_CR:
+    case HS_H_NAME_NL:
         d->len = d->line_off;
         return true;
     case HS_H_LINE:
+    case HS_H_LWS:
     case HS_H_OWS:
     case HS_H_VALUE:
     case HS_H_CR:
@@ -759,6 +811,12 @@ static void run(struct http_state *st, struct http__dir *d, const uint8_t *p, si
 
         case HS_IDLE:
             if (c == '\r' || c == '\n') {
+                i++;
+                break;
+            }
+            if (d->is_resp && !d->resync && (is_ws(c) || c == 0 || c == 0x0b || c == 0x0c)) {
+                /* libhtp: whitespace-only lines before a status line are ignored, and so is
+                 * whitespace (or NUL) before "HTTP" */
                 i++;
                 break;
             }
@@ -910,9 +968,46 @@ static void run(struct http_state *st, struct http__dir *d, const uint8_t *p, si
                 if (is_ws(c)) i++;
                 break;
             }
+            if (!d->resync && d->pidx >= 4) {
+                /* "HTTP" and then not "/d.d" ("HTTP/1.10", "HTTP/1.1foobar", a NUL): libhtp
+                 * (like browsers) takes any line starting with "http" as a status line; the
+                 * version token is read to the next whitespace and the message goes on */
+                http__anom(st, d, ANOM_HTTP_RESPONSE_INVALID_PROTOCOL);
+                d->xflags |= HTTP_TXF_LAX_FRAMING;
+                d->state = HS_RS_PJUNK;
+                break;
+            }
+            if (!d->resync && d->pidx == 0 &&
+                ((st->head && !st->head->resp_matched) || d->after_bodiless)) {
+                /* not a status line at all, where a response is due (a request waits) or where
+                 * the last response had no body by rule (bytes after a 204): libhtp (and browsers) read
+                 * the bytes as the body of a response without status line or headers, to the
+                 * end of the connection */
+                http__anom(st, d, ANOM_HTTP_RESPONSE_INVALID_PROTOCOL);
+                d->status = 0;
+                d->xflags |= HTTP_TXF_RESP_CLOSE_DELIMITED | HTTP_TXF_LAX_FRAMING;
+                for (int k = 0; k < 3; k++)
+                    d->f_off[k] = d->f_end[k] = d->len; /* empty protocol, status, reason */
+                term_at(st, d, d->len);
+                http__resp_head_done(st, d);
+                begin_body(st, d, HS_B_CLOSE);
+                break;
+            }
             give_up(st, d, ANOM_HTTP_RESPONSE_INVALID_PROTOCOL);
             break;
         }
+
+        case HS_RS_PJUNK:
+            if (is_ws(c) || c == '\r' || c == '\n') {
+                d->f_end[0] = d->len;
+                term_at(st, d, d->len);
+                d->state = HS_RS_SP1;
+                if (is_ws(c)) i++;
+                break;
+            }
+            put_sl(st, d, c);
+            i++;
+            break;
 
         case HS_RS_SP1:
             if (is_ws(c)) {
@@ -973,6 +1068,26 @@ static void run(struct http_state *st, struct http__dir *d, const uint8_t *p, si
         /* field lines: field-name ":" OWS field-value OWS CRLF, obs-fold, empty line */
         case HS_H_LINE:
             if (is_ws(c)) {
+                d->state = HS_H_LWS;
+                EAT(1);
+                break;
+            }
+            goto h_line;
+
+        case HS_H_LWS:
+            if (c == '\n' && !d->in_trailer) {
+                /* a line of one SP or HT then LF ends the header block (libhtp's terminator
+                 * rule, which Apache and IIS share) */
+                http__anom(
+                    st, d,
+                    side(d, ANOM_HTTP_REQUEST_HEADER_INVALID, ANOM_HTTP_RESPONSE_HEADER_INVALID));
+                d->xflags |= HTTP_TXF_LAX_FRAMING;
+                hdr_close(st, d);
+                EAT(1);
+                d->state = HS_H_LWS_NL;
+                break;
+            }
+            {
                 if (d->hdr_open) { /* obs-fold: the value goes on */
                     d->xflags |= HTTP_TXF_FOLDED;
                     if (!d->line_ovf) {
@@ -980,17 +1095,16 @@ static void run(struct http_state *st, struct http__dir *d, const uint8_t *p, si
                         d->fold_sp = d->trim_end > d->val_off;
                     }
                     crit_feed(d, ' ');
-                    d->state = HS_H_OWS;
-                    EAT(1);
+                    d->state = HS_H_OWS; /* the SP/HT was eaten in HS_H_LINE */
                     break;
                 }
                 http__anom(st, d,
                            side(d, ANOM_HTTP_INVALID_REQUEST_FIELD_FOLDING,
                                 ANOM_HTTP_INVALID_RESPONSE_FIELD_FOLDING));
                 d->state = HS_H_SKIP;
-                EAT(1);
                 break;
             }
+        h_line:
             hdr_close(st, d);
             if (c == '\r') {
                 d->state = HS_H_END_CR;
@@ -1007,6 +1121,12 @@ static void run(struct http_state *st, struct http__dir *d, const uint8_t *p, si
             d->line_ovf = d->in_trailer;
             d->kind = HK_NONE;
             d->state = HS_H_NAME;
+            break;
+
+        case HS_H_LWS_NL:
+            /* libhtp: "SP LF" ends the block, or the LF right after it does */
+            if (c == '\n') EAT(1);
+            head_end(st, d);
             break;
 
         case HS_H_NAME:
@@ -1028,11 +1148,26 @@ static void run(struct http_state *st, struct http__dir *d, const uint8_t *p, si
                 EAT(1);
                 break;
             }
-            if (is_ws(c) && d->nm_len) { /* whitespace before the colon (RFC 9112 §5.1) */
+            if (c == 0 && d->nm_len) { /* a NUL in a name: ignored, as libhtp matches names */
+                http__anom(
+                    st, d,
+                    side(d, ANOM_HTTP_REQUEST_HEADER_INVALID, ANOM_HTTP_RESPONSE_HEADER_INVALID));
+                EAT(1);
+                break;
+            }
+            if ((is_ws(c) || c == 0x0b || c == 0x0c) && d->nm_len) {
+                /* whitespace before the colon (RFC 9112 §5.1; VT and FF too, as libhtp) */
                 http__anom(
                     st, d,
                     side(d, ANOM_HTTP_REQUEST_HEADER_INVALID, ANOM_HTTP_RESPONSE_HEADER_INVALID));
                 d->state = HS_H_NAME_WS;
+                EAT(1);
+                break;
+            }
+            if ((c == '\r' || c == '\n') && d->nm_len && !d->in_trailer) {
+                /* no colon yet: libhtp folds a following line that starts with SP/HT into this
+                 * one before it splits name and value ("Transfer-Encoding\r\n :chunked") */
+                d->state = c == '\r' ? HS_H_NAME_CR : HS_H_NAME_NL;
                 EAT(1);
                 break;
             }
@@ -1050,10 +1185,13 @@ static void run(struct http_state *st, struct http__dir *d, const uint8_t *p, si
             break;
 
         case HS_H_NAME_WS:
-            if (is_ws(c)) {
+            if (is_ws(c) || c == 0x0b || c == 0x0c) {
                 EAT(1);
             } else if (c == ':') {
                 d->state = HS_H_NAME;
+            } else if ((c == '\r' || c == '\n') && !d->in_trailer) {
+                d->state = c == '\r' ? HS_H_NAME_CR : HS_H_NAME_NL;
+                EAT(1);
             } else {
                 d->len = d->line_off;
                 if (c == '\r' || c == '\n')
@@ -1062,6 +1200,35 @@ static void run(struct http_state *st, struct http__dir *d, const uint8_t *p, si
                                     ANOM_HTTP_RESPONSE_FIELD_MISSING_COLON));
                 d->state = HS_H_SKIP;
             }
+            break;
+
+        case HS_H_NAME_CR:
+            if (c == '\n') {
+                d->state = HS_H_NAME_NL;
+                EAT(1);
+            } else if (d->is_resp) {
+                d->state = HS_H_NAME_NL; /* a bare CR ends a response line */
+            } else {
+                d->len = d->line_off;
+                http__anom(st, d, ANOM_HTTP_REQUEST_HEADER_INVALID);
+                d->state = HS_H_SKIP;
+            }
+            break;
+
+        case HS_H_NAME_NL:
+            if (is_ws(c)) { /* folded: the name goes on, the colon may come */
+                http__anom(st, d,
+                           side(d, ANOM_HTTP_INVALID_REQUEST_FIELD_FOLDING,
+                                ANOM_HTTP_INVALID_RESPONSE_FIELD_FOLDING));
+                d->state = HS_H_NAME_WS;
+                EAT(1);
+                break;
+            }
+            d->len = d->line_off;
+            http__anom(st, d,
+                       side(d, ANOM_HTTP_REQUEST_FIELD_MISSING_COLON,
+                            ANOM_HTTP_RESPONSE_FIELD_MISSING_COLON));
+            d->state = HS_H_LINE;
             break;
 
         case HS_H_OWS:
@@ -1086,10 +1253,12 @@ static void run(struct http_state *st, struct http__dir *d, const uint8_t *p, si
                 uint8_t v = p[i++];
                 put_hdr(st, d, v);
                 if (!is_ws(v)) d->trim_end = d->len;
-                if (v == ',' && (d->kind == HK_TE || d->kind == HK_CE))
-                    tok_end(st, d);
-                else if (d->kind != HK_NONE)
+                if (v == ',' && d->kind == HK_TE) {
                     crit_feed(d, v);
+                    tok_end(st, d);
+                } else if (d->kind != HK_NONE) {
+                    crit_feed(d, v);
+                }
             }
             if (d->in_body) d->wire += i - i0;
             if (i == n) break;
@@ -1104,7 +1273,14 @@ static void run(struct http_state *st, struct http__dir *d, const uint8_t *p, si
                 EAT(1);
                 break;
             }
-            /* a bare CR inside a value is read as SP (RFC 9112 §2.2) */
+            if (d->is_resp) {
+                /* response: a bare CR ends the line, as in libhtp (and browsers) */
+                http__anom(st, d, ANOM_HTTP_RESPONSE_HEADER_INVALID);
+                d->xflags |= HTTP_TXF_LAX_FRAMING;
+                d->state = HS_H_LINE;
+                break;
+            }
+            /* request: a bare CR inside a value is read as SP (RFC 9112 §2.2) */
             http__anom(
                 st, d,
                 side(d, ANOM_HTTP_REQUEST_HEADER_INVALID, ANOM_HTTP_RESPONSE_HEADER_INVALID));
@@ -1114,8 +1290,17 @@ static void run(struct http_state *st, struct http__dir *d, const uint8_t *p, si
             break;
 
         case HS_H_END_CR:
-            if (c == '\n') {
-                EAT(1);
+            if (c == '\r' && d->is_resp) { /* "CR CR ...": a junk line, not the end (libhtp) */
+                http__anom(st, d, ANOM_HTTP_RESPONSE_HEADER_INVALID);
+                d->xflags |= HTTP_TXF_LAX_FRAMING;
+                d->state = HS_H_SKIP;
+                break;
+            }
+            if (c == '\n' || d->is_resp) { /* response: a bare CR line ends the block too */
+                if (c == '\n')
+                    EAT(1);
+                else
+                    d->xflags |= HTTP_TXF_LAX_FRAMING;
                 head_end(st, d);
                 break;
             }
@@ -1162,6 +1347,22 @@ static void run(struct http_state *st, struct http__dir *d, const uint8_t *p, si
                 break;
             }
             if (!d->chunk_digits) {
+                if (d->is_resp) {
+                    /* libhtp: control characters before the size are skipped; a size line
+                     * that does not start with a hex digit means the body is not chunked
+                     * after all: it is read to the end of the connection, this byte
+                     * included */
+                    if (c == '\r' || c == '\n' || c == ' ' || c == '\t' || c == 0x0b ||
+                        c == 0x0c) {
+                        EAT(1);
+                        break;
+                    }
+                    http__anom(st, d, ANOM_HTTP_INVALID_RESPONSE_CHUNK_LEN);
+                    d->mflags &= ~(uint32_t)HTTP_TXF_REQ_CHUNKED;
+                    d->xflags |= HTTP_TXF_RESP_CLOSE_DELIMITED | HTTP_TXF_LAX_FRAMING;
+                    d->state = HS_B_CLOSE;
+                    break;
+                }
                 chunk_error(st, d);
                 break;
             }
@@ -1173,11 +1374,18 @@ static void run(struct http_state *st, struct http__dir *d, const uint8_t *p, si
         case HS_C_EXT:
         case HS_C_SIZE_CR:
             if (d->state == HS_C_SIZE_CR && c != '\n') {
-                chunk_error(st, d);
-                break;
+                if (!d->is_resp) {
+                    chunk_error(st, d);
+                    break;
+                }
+                if (c == '\r') { /* "f\r\r\n": the line goes on to its LF (libhtp) */
+                    EAT(1);
+                    break;
+                }
+                /* response: a bare CR ends the size line too (libhtp) */
             }
-            if (c == '\n') {
-                EAT(1);
+            if (c == '\n' || d->state == HS_C_SIZE_CR) {
+                if (c == '\n') EAT(1);
                 if (d->chunk_size == 0) {
                     d->in_trailer = 1;
                     d->hdr_open = 0;
@@ -1200,6 +1408,12 @@ static void run(struct http_state *st, struct http__dir *d, const uint8_t *p, si
                 break;
             }
             if (is_ws(c)) { /* BWS before a chunk extension */
+                EAT(1);
+                break;
+            }
+            if (d->is_resp && c != ';') { /* libhtp ignores what follows the size digits */
+                http__anom(st, d, ANOM_HTTP_INVALID_RESPONSE_CHUNK_LEN);
+                d->state = HS_C_EXT;
                 EAT(1);
                 break;
             }
@@ -1234,6 +1448,10 @@ static void run(struct http_state *st, struct http__dir *d, const uint8_t *p, si
             } else if (c == '\n') {
                 d->state = HS_C_SIZE;
                 EAT(1);
+            } else if (d->is_resp) {
+                /* response: the size line follows directly (libhtp reads on) */
+                http__anom(st, d, ANOM_HTTP_INVALID_RESPONSE_CHUNK_LEN);
+                d->state = HS_C_SIZE;
             } else {
                 chunk_error(st, d);
             }
@@ -1243,6 +1461,8 @@ static void run(struct http_state *st, struct http__dir *d, const uint8_t *p, si
             if (c == '\n') {
                 d->state = HS_C_SIZE;
                 EAT(1);
+            } else if (d->is_resp) {
+                d->state = HS_C_SIZE; /* a bare CR after the data */
             } else {
                 chunk_error(st, d);
             }
@@ -1406,9 +1626,10 @@ void http_state_free(struct http_state *st)
         struct http__dir *d = &st->d[k];
         vg_free(d->buf);
         vg_free(d->keep);
-        if (d->zs) {
-            if (d->zinit) inflateEnd(d->zs);
-            vg_free(d->zs);
+        for (int li = 0; li < HTTP_CE_LAYERS; li++) {
+            if (!d->zs[li]) continue;
+            if (d->zinit[li]) inflateEnd(d->zs[li]);
+            vg_free(d->zs[li]);
         }
     }
     vg_free(st);
