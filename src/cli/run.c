@@ -444,8 +444,8 @@ int cli_run(int argc, char **argv)
     }
     if (lc.workers == 0) lc.workers = lc.kind == LIVE_PCAP ? 1 : cpu_workers();
     if (lc.kind == LIVE_PCAP && lc.workers != 1) {
-        fprintf(stderr, "vigil: error: --capture pcap runs one worker (no fanout); use "
-                        "--capture afpacket for --workers %d\n", lc.workers);
+        fprintf(stderr, "vigil: error: pcap capture (--capture / capture.method) runs one worker "
+                        "(no fanout); use afpacket for %d workers\n", lc.workers);
         return CLI_EXIT_USAGE;
     }
     if (redis_key && !redis_host[0]) {
