@@ -8,7 +8,8 @@
 # configuration (HOME_NET, a rule file relative to it, workers, stats-interval, the interface)
 # whose alerts must equal `vigil analyze -c` on the same captures, with --evidence files for every
 # alerting flow, and a SIGHUP that re-reads the file (a broken one is refused with file:line:col, a
-# new HOME_NET takes effect); then a BPF filter that keeps nothing of this TCP-only traffic (no
+# new HOME_NET takes effect); the eve-log Redis output from a configuration with 2 workers (the
+# stream must hold eve.json exactly; needs redis-server); then a BPF filter that keeps nothing of this TCP-only traffic (no
 # packet reaches vigil), and bad flags/interface/user.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
@@ -179,6 +180,45 @@ PY
   else ko "--evidence files"; fi
 else
   ko "-c: start" "$out/stderr"
+fi
+
+# ---- vigil run -c with eve-log redis: 2 workers share the one sink; Redis gets eve.json exactly ----
+if command -v redis-server >/dev/null && command -v redis-cli >/dev/null; then
+  RP=6391
+  ip netns exec "$LIVE_NS_B" redis-server --port $RP --bind 127.0.0.1 --save '' --appendonly no \
+    --dir "$LIVE_TMP" --logfile "$LIVE_TMP/redis.log" --daemonize no &
+  rpid=$!
+  for _ in $(seq 100); do
+    [ "$(ip netns exec "$LIVE_NS_B" redis-cli -p $RP ping 2>/dev/null)" = PONG ] && break; sleep 0.05
+  done
+  cat >"$C/redis.yaml" <<CONF
+rule-files: [$here/live.rules]
+rule-cache: {enabled: no}
+workers: 2
+stats-interval: 1
+capture: {interfaces: [vrx]}
+outputs:
+  - eve-log:
+      filetype: redis
+      redis: {server: 127.0.0.1, port: $RP, mode: xadd, key: "vigil:live"}
+CONF
+  out="$LIVE_TMP/run-redis"
+  if LIVE_NO_IFACE=1 live_start "$out" -c "$C/redis.yaml"; then
+    live_replay 2000 "${rw[@]}" || ko "redis: tcpreplay"
+    live_stop TERM
+    ip netns exec "$LIVE_NS_B" redis-cli -p $RP --raw XRANGE vigil:live - + | awk 'NR % 3 == 0' \
+      >"$out/redis.json"
+    n=$(wc -l <"$out/eve.json")
+    if [ "$LIVE_RC" -eq 0 ] && [ "$n" -gt 10 ] && cmp -s "$out/redis.json" "$out/eve.json" \
+       && grep -q "redis 127.0.0.1:$RP vigil:live: $n sent, 0 dropped" "$out/stderr"; then
+      ok "eve-log redis from the file, 2 workers: the stream holds eve.json exactly ($n events)"
+    else
+      ko "redis: rc $LIVE_RC, $n events in eve.json, $(wc -l <"$out/redis.json") in the stream" "$out/stderr"
+    fi
+  else
+    ko "redis: start" "$out/stderr"
+  fi
+  kill "$rpid" 2>/dev/null; wait "$rpid" 2>/dev/null
 fi
 
 # BPF: a filter that keeps nothing of this (TCP-only) traffic, with a short snaplen
