@@ -127,8 +127,9 @@ static int load_intel_file(struct intel_ctx *ctx, const char *opt, const char *p
             first = false;
         }
         if (st.prefixes) fprintf(stderr, "; %llu CIDR prefixes", (unsigned long long)st.prefixes);
-        fprintf(stderr, "%s), %llu duplicate(s) merged, %llu malformed skipped", first ? "none" : "",
-                (unsigned long long)st.duplicates, (unsigned long long)st.errors);
+        fprintf(stderr, "%s), %llu duplicate(s) merged, %llu malformed skipped",
+                first ? "none" : "", (unsigned long long)st.duplicates,
+                (unsigned long long)st.errors);
         if (st.skipped) fprintf(stderr, ", %llu not applicable", (unsigned long long)st.skipped);
         fprintf(stderr, "\n");
     }
@@ -139,8 +140,9 @@ int cli_load_intel(struct intel_ctx *ctx, const struct vg_config *conf, char *co
                    char *const *allow, int n_allow, bool quiet)
 {
     for (int a = 0; a < 2; a++) {
-        const struct vg_config_list *l =
-            !conf ? NULL : a ? &conf->allowlist_files : &conf->ioc_files;
+        const struct vg_config_list *l = !conf ? NULL
+                                         : a   ? &conf->allowlist_files
+                                               : &conf->ioc_files;
         const char *key = a ? "intel.allowlist-files" : "intel.ioc-files";
         size_t nconf = l ? l->n : 0;
         int nflag = a ? n_allow : n_ioc;
@@ -227,12 +229,12 @@ int cli_load_rules(const struct cli_rules_opts *o, char *const *paths, int n,
     unsigned shown = 0;
     for (size_t i = 0; i < nskip; i++) {
         if (refuse && !sk[i].unsupported && shown < RULE_ERRORS_SHOWN) {
-            fprintf(stderr, "vigil: error: %s:%u: %s\n", sk[i].file ? sk[i].file : "?",
-                    sk[i].line, sk[i].reason);
+            fprintf(stderr, "vigil: error: %s:%u: %s\n", sk[i].file ? sk[i].file : "?", sk[i].line,
+                    sk[i].reason);
             shown++;
         } else {
-            vg_info("rules: %s:%u: %s%s", sk[i].file ? sk[i].file : "?", sk[i].line,
-                    sk[i].reason, sk[i].unsupported ? " (unsupported)" : "");
+            vg_info("rules: %s:%u: %s%s", sk[i].file ? sk[i].file : "?", sk[i].line, sk[i].reason,
+                    sk[i].unsupported ? " (unsupported)" : "");
         }
     }
     if (refuse) {
@@ -265,7 +267,8 @@ int cli_load_rules(const struct cli_rules_opts *o, char *const *paths, int n,
             fprintf(stderr, "cache hit %s\n", info.cache_path);
         else
             fprintf(stderr, "compiled in %.2f s%s%s%s%s\n", info.compile_s,
-                    info.cache_written ? ", cached in " : "", info.cache_written ? info.cache_path : "",
+                    info.cache_written ? ", cached in " : "",
+                    info.cache_written ? info.cache_path : "",
                     info.cache_note[0] ? "; cache: " : "", info.cache_note);
         for (int i = 0; detect_inactive_reason(i); i++)
             if (info.inactive_by_reason[i])
@@ -286,11 +289,25 @@ bool cli_parse_size(const char *s, uint64_t *out)
     if (errno || end == s || s[0] == '-') return false;
     uint64_t mul = 1;
     switch (*end) {
-    case '\0': break;
-    case 'k': case 'K': mul = 1ull << 10; end++; break;
-    case 'm': case 'M': mul = 1ull << 20; end++; break;
-    case 'g': case 'G': mul = 1ull << 30; end++; break;
-    default: return false;
+    case '\0':
+        break;
+    case 'k':
+    case 'K':
+        mul = 1ull << 10;
+        end++;
+        break;
+    case 'm':
+    case 'M':
+        mul = 1ull << 20;
+        end++;
+        break;
+    case 'g':
+    case 'G':
+        mul = 1ull << 30;
+        end++;
+        break;
+    default:
+        return false;
     }
     if (*end == 'i' || *end == 'B' || *end == 'b') end++; /* 100MiB, 100MB */
     if (*end == 'B') end++;
@@ -306,10 +323,14 @@ bool cli_parse_duration(const char *s, uint64_t *out)
     unsigned long long v = strtoull(s, &end, 10);
     if (errno || end == s || s[0] == '-') return false;
     uint64_t mul = 1;
-    if (*end == 's') end++;
-    else if (*end == 'm') mul = 60, end++;
-    else if (*end == 'h') mul = 3600, end++;
-    else if (*end == 'd') mul = 86400, end++;
+    if (*end == 's')
+        end++;
+    else if (*end == 'm')
+        mul = 60, end++;
+    else if (*end == 'h')
+        mul = 3600, end++;
+    else if (*end == 'd')
+        mul = 86400, end++;
     if (*end != '\0' || v > UINT32_MAX / mul) return false;
     *out = v * mul;
     return true;
@@ -342,8 +363,8 @@ int cli_parse_eve_types(const char *list, unsigned *out)
     static const struct {
         const char *name;
         int type;
-    } names[] = {{"flow", ENG_EV_FLOW}, {"anomaly", ENG_EV_ANOMALY}, {"http", ENG_EV_HTTP},
-                 {"dns", ENG_EV_DNS},   {"tls", ENG_EV_TLS},         {"ssh", ENG_EV_SSH},
+    } names[] = {{"flow", ENG_EV_FLOW},   {"anomaly", ENG_EV_ANOMALY}, {"http", ENG_EV_HTTP},
+                 {"dns", ENG_EV_DNS},     {"tls", ENG_EV_TLS},         {"ssh", ENG_EV_SSH},
                  {"alert", ENG_EV_ALERT}, {"stats", ENG_EV_STATS}};
     unsigned mask = 0;
     const char *p = list;
@@ -356,8 +377,9 @@ int cli_parse_eve_types(const char *list, unsigned *out)
                 found = true;
             }
         if (!found && n) {
-            fprintf(stderr, "vigil: error: --eve-types: unknown event type '%.*s' (flow, anomaly, "
-                            "http, dns, tls, ssh, alert, stats)\n",
+            fprintf(stderr,
+                    "vigil: error: --eve-types: unknown event type '%.*s' (flow, anomaly, "
+                    "http, dns, tls, ssh, alert, stats)\n",
                     (int)n, p);
             return -1;
         }

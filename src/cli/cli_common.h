@@ -33,7 +33,7 @@ int cli_load_intel(struct intel_ctx *ctx, const struct vg_config *conf, char *co
                    char *const *allow, int n_allow, bool quiet);
 
 struct cli_rules_opts {
-    const struct vg_config *conf;     /* variables, classification, rule-files (may be NULL) */
+    const struct vg_config *conf; /* variables, classification, rule-files (may be NULL) */
     const struct detect_build_cfg *dbc;
     bool quiet;
     /* strict (a reload): refuse the set when it has more invalid rules than max_invalid, printing

@@ -9,7 +9,9 @@
  * for it (worker_set_rules) and drops its reference on the old one; the last reference frees it.
  *
  * The EVE sink is not yet safe for concurrent writers: each worker holds sink_mu while it runs a
- * batch of packets through its pipeline (with one worker the lock is never contended). */
+ * batch of packets through its pipeline (with one worker the lock is never contended). The Redis
+ * output hangs off that sink (its sender thread has its own lock), so it is covered too. Evidence
+ * contexts (live_config.evidence) are one per worker and take no lock. */
 
 #include "engine/live.h"
 
