@@ -5,7 +5,8 @@
 # rate, and the alerts (tamper findings and tests/tools/live.rules) must equal those of
 # `vigil analyze` on the rewritten captures, with no kernel drop. Runs: afpacket with 1 worker
 # (dropping privileges to nobody), afpacket with 2 workers, pcap; then `vigil run -c FILE` with a
-# configuration (HOME_NET, a rule file relative to it, workers, stats-interval, the interface)
+# configuration (HOME_NET, a rule file relative to it, workers, stats-interval, the interface,
+# capture.user nobody)
 # whose alerts must equal `vigil analyze -c` on the same captures, with --evidence files for every
 # alerting flow, and a SIGHUP that re-reads the file (a broken one is refused with file:line:col, a
 # new HOME_NET takes effect); the eve-log Redis output from a configuration with 2 workers (the
@@ -70,6 +71,7 @@ run_case "pcap" 1 --capture pcap
 # HOME_NET is the jsonip server (its address after the rewrite into 127.0.0.0/8): the rules only
 # alert towards $HOME_NET, so only sid 9100004 of live.rules can fire until HOME_NET changes.
 C=$LIVE_TMP/conf; mkdir -p "$C/rules"
+chmod 755 "$LIVE_TMP" # the user of capture.user writes the evidence files and re-reads the file
 sed 's/any any -> any any/any any -> $HOME_NET any/' "$here/live.rules" >"$C/rules/home.rules"
 write_conf() { # write_conf HOME_NET
   cat >"$C/vigil.yaml" <<CONF
@@ -89,6 +91,7 @@ capture:
   method: afpacket
   snaplen: 65535
   promisc: yes
+  user: nobody
 CONF
 }
 write_conf "[127.126.98.124]"
@@ -112,15 +115,15 @@ cp "$LIVE_TMP/conf1.yaml" "$C/vigil.yaml"
 out="$LIVE_TMP/run-config"
 t0=$SECONDS
 if LIVE_NO_IFACE=1 live_start "$out" -c "$C/vigil.yaml" --evidence; then
-  grep -q "capturing on vrx (afpacket, 2 workers)" "$out/stderr" \
-    && ok "-c: interface and workers from the file" || ko "-c: capture line" "$out/stderr"
+  grep -q "capturing on vrx (afpacket, 2 workers), running as nobody" "$out/stderr" \
+    && ok "-c: interface, workers and user from the file" || ko "-c: capture line" "$out/stderr"
   live_replay 2000 "${rw[@]}" || ko "-c: tcpreplay"
   sleep 0.5
   # a broken file: refused with file:line:col, the running set stays
   cp "$LIVE_TMP/conf1.yaml" "$C/vigil.yaml"; printf 'flow:\n  memcap: lots\n' >>"$C/vigil.yaml"
   kill -HUP "$LIVE_PID"
   for _ in $(seq 100); do grep -q "running rules and indicators stay" "$out/stderr" && break; sleep 0.05; done
-  if grep -q "vigil.yaml:18:11: memcap" "$out/stderr" && grep -q "running rules and indicators stay" "$out/stderr"
+  if grep -q "vigil.yaml:19:11: memcap" "$out/stderr" && grep -q "running rules and indicators stay" "$out/stderr"
   then ok "SIGHUP: a broken configuration is refused with file:line:col"
   else ko "SIGHUP: broken configuration not reported" "$out/stderr"; fi
   # the new HOME_NET
