@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "cli/cli_common.h"
 #include "config/config.h"
 #include "core/vg_alloc.h"
 #include "core/vg_anomaly.h"
@@ -92,116 +93,13 @@ static void analyze_usage(FILE *out)
 
 /* ---- intelligence: indicator files and beacon options ---- */
 
-#define INTEL_FILES_MAX 64
-#define INTEL_ERRORS_SHOWN 50 /* malformed lines printed per file; the rest are counted */
+#define INTEL_FILES_MAX CLI_INTEL_FILES_MAX
 
 /* The context outlives every early return (it is reachable from here, so leak checkers stay quiet
  * on error paths); freed after the worker. */
 static struct intel_ctx *g_intel;
 /* The -c configuration, for the same reason (freed at the end of cli_analyze). */
 static struct vg_config g_conf;
-/* Labels of the files that come from the configuration ("vigil.yaml:12:5: rule-files"). */
-static char g_labels[256][600];
-static unsigned g_nlabels;
-
-static char *conf_label(const struct vg_config_str *s, const char *key)
-{
-    if (g_nlabels >= sizeof g_labels / sizeof g_labels[0]) return NULL;
-    char *l = g_labels[g_nlabels++];
-    snprintf(l, sizeof g_labels[0], "%.400s:%u:%u: %s", g_conf.path ? g_conf.path : "config",
-             s->line, s->col, key);
-    return l;
-}
-
-/* -c FILE / --config FILE / --config=FILE / -cFILE, found before the other options are parsed so
- * that the file's values become the defaults the flags then overwrite, whatever their order. */
-static const char *find_config_arg(int argc, char **argv, bool *missing)
-{
-    const char *path = NULL;
-    *missing = false;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (strcmp(a, "--") == 0) break;
-        if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) return NULL; /* help wins */
-        if (strcmp(a, "-c") == 0 || strcmp(a, "--config") == 0) {
-            if (i + 1 >= argc) {
-                *missing = true;
-                return NULL;
-            }
-            path = argv[++i];
-        } else if (strncmp(a, "--config=", 9) == 0) {
-            path = a + 9;
-        } else if (a[0] == '-' && a[1] && a[1] != '-') {
-            /* a cluster of short options, as getopt reads it: -qc FILE, -cFILE, -o DIR */
-            for (const char *q = a + 1; *q; q++) {
-                if (*q == 'o' || *q == 'r') {
-                    if (!q[1]) i++; /* its argument is the next word */
-                    break;
-                }
-                if (*q == 'c') {
-                    if (q[1]) {
-                        path = q + 1;
-                    } else if (i + 1 < argc) {
-                        path = argv[++i];
-                    } else {
-                        *missing = true;
-                        return NULL;
-                    }
-                    break;
-                }
-            }
-        }
-    }
-    return path;
-}
-
-struct intel_load_report {
-    unsigned shown;
-};
-
-static void on_ioc_error(void *ud, const struct ioc_error *e)
-{
-    struct intel_load_report *r = ud;
-    if (r->shown++ >= INTEL_ERRORS_SHOWN) return;
-    if (e->line)
-        fprintf(stderr, "vigil: %s: %s:%u%s%.0u: %s\n", e->warning ? "warning" : "error", e->file,
-                e->line, e->col ? ":" : "", e->col, e->msg);
-    else
-        fprintf(stderr, "vigil: %s: %s: %s\n", e->warning ? "warning" : "error", e->file, e->msg);
-}
-
-/* Loads one --ioc or --beacon-allowlist file and prints its counts on stderr. Returns VG_OK, or
- * the load's error (VG_ERR_IO: unreadable; VG_ERR_FORMAT: unusable as a whole; VG_ERR_NOMEM). */
-static int load_intel_file(struct intel_ctx *ctx, const char *opt, const char *path, bool allow,
-                           bool quiet)
-{
-    struct ioc_load_stats st;
-    memset(&st, 0, sizeof st);
-    struct intel_load_report r = {0};
-    int rc = allow ? intel_ctx_load_allowlist(ctx, path, on_ioc_error, &r, &st)
-                   : intel_ctx_load_ioc(ctx, path, on_ioc_error, &r, &st);
-    if (r.shown > INTEL_ERRORS_SHOWN)
-        fprintf(stderr, "vigil: error: %s: %u more malformed line(s) not shown\n", path,
-                r.shown - INTEL_ERRORS_SHOWN);
-    if (rc == VG_ERR_IO) return rc;
-    if (!quiet || st.errors) {
-        fprintf(stderr, "vigil: %s %s: %llu loaded (", opt, path, (unsigned long long)st.added);
-        bool first = true;
-        for (int t = 0; t < IOC_TYPE_COUNT; t++) {
-            if (!st.by_type[t]) continue;
-            fprintf(stderr, "%s%s %llu", first ? "" : ", ", ioc_type_name(t),
-                    (unsigned long long)st.by_type[t]);
-            first = false;
-        }
-        if (st.prefixes) fprintf(stderr, "; %llu CIDR prefixes", (unsigned long long)st.prefixes);
-        fprintf(stderr, "%s), %llu duplicate(s) merged, %llu malformed skipped", first ? "none" : "",
-                (unsigned long long)st.duplicates, (unsigned long long)st.errors);
-        if (st.skipped) fprintf(stderr, ", %llu not applicable", (unsigned long long)st.skipped);
-        fprintf(stderr, "\n");
-    }
-    return rc;
-}
-
 /* "0.25,0.25,0.25,0.25" into the four weights. */
 static bool parse_weights(const char *s, struct beacon_config *b)
 {
@@ -245,59 +143,10 @@ static void print_intel_summary(const struct engine_summary *sum)
                (unsigned long long)bc->capped_total);
 }
 
-/* --eve-types flow,anomaly,http,dns: the event types written besides alert and stats (which are
- * always written). Suricata's eve-log `types` list, on the command line. */
-static int parse_eve_types(const char *list, unsigned *out)
-{
-    static const struct {
-        const char *name;
-        int type;
-    } names[] = {{"flow", ENG_EV_FLOW}, {"anomaly", ENG_EV_ANOMALY}, {"http", ENG_EV_HTTP},
-                 {"dns", ENG_EV_DNS},   {"tls", ENG_EV_TLS}, {"ssh", ENG_EV_SSH}, {"alert", ENG_EV_ALERT},     {"stats", ENG_EV_STATS}};
-    unsigned mask = 0;
-    const char *p = list;
-    while (*p) {
-        size_t n = strcspn(p, ",");
-        bool found = false;
-        for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
-            if (strlen(names[i].name) == n && strncmp(p, names[i].name, n) == 0) {
-                mask |= 1u << names[i].type;
-                found = true;
-            }
-        if (!found && n) {
-            fprintf(stderr, "vigil: error: --eve-types: unknown event type '%.*s' (flow, anomaly, "
-                            "http, dns, tls, ssh, alert, stats)\n",
-                    (int)n, p);
-            return -1;
-        }
-        p += n;
-        if (*p == ',') p++;
-    }
-    *out = mask;
-    return 0;
-}
-
 static void on_signal(int sig)
 {
     (void)sig;
     engine_stop_requested = 1;
-}
-
-/* mkdir -p for the output folder. */
-static int make_dirs(const char *path)
-{
-    char tmp[4096];
-    size_t n = strlen(path);
-    if (n == 0 || n >= sizeof tmp) return -1;
-    memcpy(tmp, path, n + 1);
-    for (char *p = tmp + 1; *p; p++) {
-        if (*p != '/') continue;
-        *p = '\0';
-        if (mkdir(tmp, 0755) != 0 && errno != EEXIST) return -1;
-        *p = '/';
-    }
-    if (mkdir(tmp, 0755) != 0 && errno != EEXIST) return -1;
-    return 0;
 }
 
 static double mono_now(void)
@@ -390,86 +239,6 @@ static void print_summary(const struct engine_summary *w, const struct engine_re
                (unsigned long long)res->capture_errors);
 }
 
-/* ---- rules: load the files, compile the engine ---- */
-
-/* Loads every --rules file and builds the matcher. Prints the counts on stderr (unless quiet),
- * each skipped rule as file:line: reason at -v. Returns CLI_EXIT_OK, CLI_EXIT_USAGE (a file could
- * not be read) or CLI_EXIT_RUNTIME. 0 rules loaded is a warning, not an error. */
-static int load_rules(char *const *paths, char *const *labels, int n,
-                      const struct vg_config *conf, const struct detect_build_cfg *bc, bool quiet,
-                      struct rule_loader **ldp, struct detect_engine **dep)
-{
-    *ldp = NULL;
-    *dep = NULL;
-    struct rule_loader *ld = rule_loader_new(NULL);
-    if (!ld) {
-        fprintf(stderr, "vigil: error: out of memory loading rules\n");
-        return CLI_EXIT_RUNTIME;
-    }
-    /* The configuration's variables ($HOME_NET...) and classification file, before any rule. */
-    struct rule_error cre;
-    memset(&cre, 0, sizeof cre);
-    int crc = vg_config_apply_rules(conf, ld, &cre);
-    if (crc != VG_OK) {
-        fprintf(stderr, "vigil: error: %s\n", cre.msg);
-        rule_loader_free(ld);
-        return crc == VG_ERR_NOMEM ? CLI_EXIT_RUNTIME : CLI_EXIT_USAGE;
-    }
-    for (int i = 0; i < n; i++) {
-        struct rule_error re;
-        const char *label = labels[i] ? labels[i] : "--rules";
-        int rc = rule_loader_load_file(ld, paths[i], &re);
-        if (rc == VG_ERR_IO) {
-            fprintf(stderr, "vigil: error: %s %s: %s\n", label, paths[i], re.msg);
-            rule_loader_free(ld);
-            return CLI_EXIT_USAGE;
-        }
-        if (rc != VG_OK) {
-            fprintf(stderr, "vigil: error: %s %s: out of memory\n", label, paths[i]);
-            rule_loader_free(ld);
-            return CLI_EXIT_RUNTIME;
-        }
-    }
-    size_t nskip, nr;
-    const struct rule_skip *sk = rule_loader_skips(ld, &nskip);
-    for (size_t i = 0; i < nskip; i++)
-        vg_info("rules: %s:%u: %s%s", sk[i].file ? sk[i].file : "?", sk[i].line, sk[i].reason,
-                sk[i].unsupported ? " (unsupported)" : "");
-    struct rule *const *rules = rule_loader_rules(ld, &nr);
-    const struct rule_loader_stats *st = rule_loader_stats(ld);
-    char err[512];
-    struct detect_build_info info;
-    struct detect_build_cfg cfg = *bc;
-    cfg.rules_failed = (uint32_t)st->skipped;
-    if (detect_engine_build(rules, nr, &cfg, dep, &info, err, sizeof err) != VG_OK) {
-        fprintf(stderr, "vigil: error: rules: %s\n", err);
-        rule_loader_free(ld);
-        return CLI_EXIT_RUNTIME;
-    }
-    *ldp = ld;
-    if (!quiet) {
-        fprintf(stderr,
-                "vigil: rules: %llu loaded, %llu skipped (%llu unsupported) from %llu file(s); "
-                "%u inactive; %u prefilter database(s), %u pattern(s), %u rule(s) without a fast "
-                "pattern, %u by address; ",
-                (unsigned long long)st->loaded, (unsigned long long)st->skipped,
-                (unsigned long long)st->unsupported, (unsigned long long)st->files, info.inactive,
-                info.groups, info.patterns, info.no_fast_pattern, info.ip_indexed);
-        if (info.cache_used)
-            fprintf(stderr, "cache hit %s\n", info.cache_path);
-        else
-            fprintf(stderr, "compiled in %.2f s%s%s%s%s\n", info.compile_s,
-                    info.cache_written ? ", cached in " : "", info.cache_written ? info.cache_path : "",
-                    info.cache_note[0] ? "; cache: " : "", info.cache_note);
-        for (int i = 0; detect_inactive_reason(i); i++)
-            if (info.inactive_by_reason[i])
-                vg_info("rules: %u inactive: %s", info.inactive_by_reason[i],
-                        detect_inactive_reason(i));
-    }
-    if (st->loaded == 0) vg_warn("rules: no rule loaded from %d file(s)", n);
-    return CLI_EXIT_OK;
-}
-
 static int usage_error(char **files, const char *opt, const char *arg, const char *what)
 {
     fprintf(stderr, "vigil: error: %s: expected %s, not '%s'\n", opt, what, arg);
@@ -488,8 +257,7 @@ int cli_analyze(int argc, char **argv)
     enum { OPT_TAMPER_THRESHOLD = 1024 };
     struct detect_build_cfg dbc;
     memset(&dbc, 0, sizeof dbc);
-    const char *ioc_paths[INTEL_FILES_MAX], *allow_paths[INTEL_FILES_MAX];
-    const char *ioc_labels[INTEL_FILES_MAX] = {NULL}, *allow_labels[INTEL_FILES_MAX] = {NULL};
+    char *ioc_paths[INTEL_FILES_MAX], *allow_paths[INTEL_FILES_MAX];
     int n_ioc = 0, n_allow = 0;
     struct beacon_config bcfg;
     beacon_config_default(&bcfg);
@@ -537,28 +305,15 @@ int cli_analyze(int argc, char **argv)
     const char *outdir = "vigil-out";
     /* The configuration file first: its values are the defaults the flags overwrite. */
     vg_config_fini(&g_conf); /* (an initialised struct: a second call in one process) */
-    g_nlabels = 0;
     bool conf_missing;
-    const char *conf_path = find_config_arg(argc, argv, &conf_missing);
+    const char *conf_path = cli_find_config_arg(argc, argv, "or", &conf_missing);
     if (conf_missing) {
         fprintf(stderr, "vigil: error: -c/--config needs a FILE\n");
         return CLI_EXIT_USAGE;
     }
     if (conf_path) {
-        struct vg_config_errors cerrs;
-        int crc = vg_config_load(conf_path, &g_conf, &cerrs);
-        vg_config_errors_print(&cerrs, stderr);
-        if (crc != VG_OK) {
-            if (crc == VG_ERR_NOMEM) fprintf(stderr, "vigil: error: out of memory\n");
-            vg_config_fini(&g_conf);
-            return crc == VG_ERR_NOMEM ? CLI_EXIT_RUNTIME : CLI_EXIT_USAGE;
-        }
-        if (g_conf.ioc_files.n > INTEL_FILES_MAX || g_conf.allowlist_files.n > INTEL_FILES_MAX) {
-            fprintf(stderr, "vigil: error: %s: at most %d indicator and %d allowlist files\n",
-                    conf_path, INTEL_FILES_MAX, INTEL_FILES_MAX);
-            vg_config_fini(&g_conf);
-            return CLI_EXIT_USAGE;
-        }
+        int crc = cli_config_load(conf_path, &g_conf);
+        if (crc != CLI_EXIT_OK) return crc;
     }
     if (g_conf.log_dir) outdir = g_conf.log_dir;
     vg_config_apply_eve(&g_conf, &scfg);
@@ -574,21 +329,11 @@ int cli_analyze(int argc, char **argv)
     beacons = g_conf.beacons_enabled;
     dbc.cache_dir = g_conf.rule_cache_dir;
     dbc.no_cache = !g_conf.rule_cache_enabled;
-    for (size_t i = 0; i < g_conf.ioc_files.n; i++) {
-        ioc_labels[n_ioc] = conf_label(&g_conf.ioc_files.v[i], "intel.ioc-files");
-        ioc_paths[n_ioc++] = g_conf.ioc_files.v[i].s;
-    }
-    for (size_t i = 0; i < g_conf.allowlist_files.n; i++) {
-        allow_labels[n_allow] = conf_label(&g_conf.allowlist_files.v[i], "intel.allowlist-files");
-        allow_paths[n_allow++] = g_conf.allowlist_files.v[i].s;
-    }
-    /* One allocation for the three lists (capture files, rule files, their labels), so that every
-     * early return that frees `files` frees them all. */
-    size_t nconf_rules = g_conf.rule_files.n;
-    size_t rcap = (size_t)argc + 1 + nconf_rules;
-    char **files = vg_calloc((size_t)argc + 1 + 2 * rcap, sizeof *files);
+    /* One allocation for the two lists (capture files, --rules files), so that every early
+     * return that frees `files` frees them both. The configuration's rule files are loaded
+     * first by cli_load_rules. */
+    char **files = vg_calloc(2 * ((size_t)argc + 1), sizeof *files);
     char **rule_paths = files ? files + argc + 1 : NULL;
-    char **rule_labels = files ? rule_paths + rcap : NULL;
     struct rule_loader *rules_ld = NULL;
     struct detect_engine *rules_de = NULL;
     int nfiles = 0, nrules = 0;
@@ -603,11 +348,6 @@ int cli_analyze(int argc, char **argv)
     if (!files || !rule_paths) {
         vg_free(files);
         return CLI_EXIT_RUNTIME;
-    }
-    for (size_t i = 0; i < nconf_rules; i++) {
-        rule_paths[nrules] = g_conf.rule_files.v[i].s;
-        /* past 256 labels: the plain "--rules" label (the path is still named) */
-        rule_labels[nrules++] = conf_label(&g_conf.rule_files.v[i], "rule-files");
     }
     optind = 1;
     int c;
@@ -641,7 +381,7 @@ int cli_analyze(int argc, char **argv)
         }
         case OPT_NO_PROGRESS: progress = false; break;
         case OPT_EVE_TYPES:
-            if (parse_eve_types(optarg, &eve_types) != 0) {
+            if (cli_parse_eve_types(optarg, &eve_types) != 0) {
                 vg_free(files);
                 return CLI_EXIT_USAGE;
             }
@@ -692,23 +432,10 @@ int cli_analyze(int argc, char **argv)
             scfg.rotate_interval_s = (uint32_t)v;
             break;
         case OPT_SPLIT: scfg.split_types = true; break;
-        case OPT_REDIS: {
-            const char *colon = strrchr(optarg, ':');
-            char *end;
-            unsigned long port = colon ? strtoul(colon + 1, &end, 10) : 0;
-            size_t hl = colon ? (size_t)(colon - optarg) : 0;
-            if (!colon || hl == 0 || hl >= sizeof redis_host || *end || port == 0 || port > 65535)
+        case OPT_REDIS:
+            if (!cli_parse_hostport(optarg, redis_host, sizeof redis_host, &scfg.redis_port))
                 return usage_error(files, "--redis", optarg, "HOST:PORT");
-            if (optarg[0] == '[' && optarg[hl - 1] == ']') { /* [::1]:6379 */
-                memcpy(redis_host, optarg + 1, hl - 2);
-                redis_host[hl - 2] = '\0';
-            } else {
-                memcpy(redis_host, optarg, hl);
-                redis_host[hl] = '\0';
-            }
-            scfg.redis_port = (uint16_t)port;
             break;
-        }
         case OPT_REDIS_STREAM: redis_key = optarg; redis_mode = EVE_REDIS_STREAM; break;
         case OPT_REDIS_LIST: redis_key = optarg; redis_mode = EVE_REDIS_LIST; break;
         case OPT_REDIS_MAXLEN:
@@ -728,7 +455,9 @@ int cli_analyze(int argc, char **argv)
         case OPT_IOC:
         case OPT_BEACON_ALLOWLIST: {
             bool is_ioc = c == OPT_IOC;
-            if ((is_ioc ? n_ioc : n_allow) >= INTEL_FILES_MAX)
+            if ((size_t)(is_ioc ? n_ioc : n_allow) +
+                    (is_ioc ? g_conf.ioc_files.n : g_conf.allowlist_files.n) >=
+                (size_t)INTEL_FILES_MAX)
                 return usage_error(files, is_ioc ? "--ioc" : "--beacon-allowlist", optarg,
                                    "at most 64 files");
             if (is_ioc)
@@ -792,12 +521,8 @@ int cli_analyze(int argc, char **argv)
     }
     g_intel->beacon = bcfg;
     g_intel->beacon_enabled = beacons;
-    for (int i = 0; i < n_ioc + n_allow; i++) {
-        bool allow = i >= n_ioc;
-        const char *path = allow ? allow_paths[i - n_ioc] : ioc_paths[i];
-        const char *label = allow ? allow_labels[i - n_ioc] : ioc_labels[i];
-        if (!label) label = allow ? "--beacon-allowlist" : "--ioc";
-        int lrc = load_intel_file(g_intel, label, path, allow, quiet);
+    {
+        int lrc = cli_load_intel(g_intel, &g_conf, ioc_paths, n_ioc, allow_paths, n_allow, quiet);
         if (lrc == VG_ERR_IO || lrc == VG_ERR_NOMEM) {
             vg_free(files);
             return lrc == VG_ERR_IO ? CLI_EXIT_USAGE : CLI_EXIT_RUNTIME;
@@ -808,9 +533,9 @@ int cli_analyze(int argc, char **argv)
         vg_free(files);
         return CLI_EXIT_RUNTIME;
     }
-    if (nrules) {
-        int lrc = load_rules(rule_paths, rule_labels, nrules, &g_conf, &dbc, quiet, &rules_ld,
-                             &rules_de);
+    {
+        struct cli_rules_opts ro = {&g_conf, &dbc, quiet, false, 0};
+        int lrc = cli_load_rules(&ro, rule_paths, nrules, &rules_ld, &rules_de, NULL);
         if (lrc != CLI_EXIT_OK) {
             intel_ctx_free(g_intel);
             g_intel = NULL;
@@ -818,7 +543,7 @@ int cli_analyze(int argc, char **argv)
             return lrc;
         }
     }
-    if (make_dirs(outdir) != 0) {
+    if (cli_make_dirs(outdir) != 0) {
         fprintf(stderr, "vigil: error: %s: cannot create output folder: %s\n", outdir,
                 strerror(errno));
         vg_free(files);

@@ -1,6 +1,7 @@
-/* run.c - `vigil run -i IFACE [-i IFACE]... [-o DIR] [--workers N]`: the live sensor. Loads the
- * rules and indicators, opens the EVE output and the capture, then hands over to engine/live.c
- * (threads, signals, stats, reload). docs/cli.md, docs/live.md. */
+/* run.c - `vigil run [-c FILE] -i IFACE [-i IFACE]... [-o DIR] [--workers N]`: the live sensor.
+ * Loads the configuration (as vigil analyze does: cli_common.c), the rules and indicators, opens
+ * the EVE output (file, Redis) and the capture, then hands over to engine/live.c (threads, signals,
+ * stats, reload, evidence per worker). docs/cli.md, docs/live.md, docs/config.md. */
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -11,6 +12,8 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "cli/cli_common.h"
+#include "config/config.h"
 #include "core/vg_alloc.h"
 #include "core/vg_log.h"
 #include "core/vg_status.h"
@@ -19,19 +22,25 @@
 #include "intel/intel.h"
 
 #define RUN_FILES_MAX 64
-#define RULE_ERRORS_SHOWN 20
 
 static void run_usage(FILE *out)
 {
-    fputs("usage: vigil run -i IFACE [-i IFACE]... [options]\n"
+    fputs("usage: vigil run [-c FILE] -i IFACE [-i IFACE]... [options]\n"
           "\n"
           "Captures live traffic and writes EVE JSON events until SIGINT/SIGTERM.\n"
           "\n"
+          "  -c, --config FILE    a vigil.yaml configuration (docs/config.md): variables, rule and\n"
+          "                       indicator files, outputs, evidence, memcaps, timeouts, workers,\n"
+          "                       capture; the flags below win, --rules/--ioc/--beacon-allowlist\n"
+          "                       files are added to the file's lists\n"
+          "\n"
           "capture:\n"
-          "  -i, --interface IFACE  interface to capture on (repeatable)\n"
+          "  -i, --interface IFACE  interface to capture on (repeatable; replaces the\n"
+          "                       configuration's capture.interfaces)\n"
           "      --capture KIND   afpacket (default: TPACKET_V3 rings with fanout) or pcap\n"
           "      --workers N      worker threads, one AF_PACKET ring each per interface\n"
-          "                       (default 1; pcap: 1)\n"
+          "                       (default 1; with -c: the file's workers, 0 = one per core;\n"
+          "                       pcap: 1)\n"
           "  -f, --bpf EXPR       BPF filter (tcpdump syntax)\n"
           "      --snaplen N      bytes kept per frame (default 65535)\n"
           "      --no-promisc     do not put the interfaces in promiscuous mode\n"
@@ -40,10 +49,16 @@ static void run_usage(FILE *out)
           "\n"
           "output:\n"
           "  -o, --output DIR     output folder (default vigil-out); eve.json is written there\n"
-          "      --stats-interval S  a stats event every S seconds per worker (default 60; 0 off)\n"
+          "      --stats-interval S  a stats event every S seconds per worker (default 60, with\n"
+          "                       -c the file's stats-interval; 0 off)\n"
           "      --eve-types LIST  flow, anomaly, http, dns, tls, ssh (alert and stats always)\n"
           "      --eve-rotate-size SIZE, --eve-rotate-interval DUR, --eve-split-types\n"
+          "      --redis HOST:PORT, --redis-stream NAME, --redis-list NAME, --redis-maxlen N,\n"
+          "      --redis-spool SIZE, --redis-drain-timeout DUR\n"
           "                       as for vigil analyze (docs/outputs.md)\n"
+          "      --evidence       write DIR/evidence/<flow_id>.pcap for every flow with a finding\n"
+          "      --evidence-packets N,M, --evidence-memcap SIZE  as for vigil analyze (the memcap\n"
+          "                       is per worker)\n"
           "\n"
           "detection (reloaded on SIGHUP):\n"
           "      --rules FILE     a Suricata rule file (repeatable)\n"
@@ -57,8 +72,10 @@ static void run_usage(FILE *out)
           "  -h, --help           this help\n"
           "\n"
           "Signals: SIGINT/SIGTERM stop (every flow flushed, exit 0); SIGHUP reloads rules and\n"
-          "indicators (a broken rule file keeps the running ones); SIGUSR1 writes a stats event.\n"
-          "Exit codes: 0 ok, 1 runtime failure, 2 usage error (bad flag, interface, filter, user).\n",
+          "indicators, and with -c the file's variables, rule-files and intel lists (a broken\n"
+          "rule or configuration file keeps the running set); SIGUSR1 writes a stats event.\n"
+          "Exit codes: 0 ok, 1 runtime failure, 2 usage error (bad flag, configuration,\n"
+          "interface, filter, user).\n",
           out);
 }
 
@@ -70,7 +87,9 @@ struct run_ctx {
     char *ioc_paths[RUN_FILES_MAX], *allow_paths[RUN_FILES_MAX];
     int n_ioc, n_allow;
     struct detect_build_cfg dbc;
-    bool beacons, quiet;
+    bool no_beacons, quiet;
+    const char *conf_path;     /* -c FILE; NULL: none (SIGHUP re-reads only the flag files) */
+    const struct vg_config *conf; /* the startup configuration (vg_config_init'ed without -c) */
     uint64_t invalid_accepted; /* invalid rules in the running set: a reload may not add more */
 };
 
@@ -78,6 +97,7 @@ struct run_gen {
     struct rule_loader *ld;
     struct detect_engine *de;
     struct intel_ctx *intel;
+    struct vg_config *conf; /* a configuration re-read on SIGHUP (owned); NULL: the startup one */
 };
 
 static void gen_free(void *ud, struct live_rules *r)
@@ -88,26 +108,20 @@ static void gen_free(void *ud, struct live_rules *r)
     detect_engine_free(g->de); /* the engine points into the loader's rules */
     rule_loader_free(g->ld);
     intel_ctx_free(g->intel);
+    if (g->conf) {
+        vg_config_fini(g->conf);
+        vg_free(g->conf);
+    }
     vg_free(g);
     r->owner = NULL;
 }
 
-struct ioc_report {
-    unsigned shown;
-};
-
-static void on_ioc_error(void *ud, const struct ioc_error *e)
-{
-    struct ioc_report *r = ud;
-    if (r->shown++ >= RULE_ERRORS_SHOWN) return;
-    fprintf(stderr, "vigil: %s: %s:%u: %s\n", e->warning ? "warning" : "error", e->file, e->line,
-            e->msg);
-}
-
-/* Loads every rule and indicator file into a new generation. Returns 0, or -1 having printed
+/* Loads the rule and indicator files of conf (with its variables, classification file and beacon
+ * settings), then those given as flags, into a new generation. Returns 0, or -1 having printed
  * why (file:line and the reason for a broken rule). strict: refuse rule files with more invalid
  * rules than the running set accepted (a reload). */
-static int gen_load(struct run_ctx *rc, bool strict, struct live_rules *out)
+static int gen_load(struct run_ctx *rc, const struct vg_config *conf, bool strict,
+                    struct live_rules *out)
 {
     memset(out, 0, sizeof *out);
     struct run_gen *g = vg_calloc(1, sizeof *g);
@@ -118,77 +132,18 @@ static int gen_load(struct run_ctx *rc, bool strict, struct live_rules *out)
     struct live_rules tmp = {NULL, NULL, g};
     g->intel = intel_ctx_new();
     if (!g->intel) goto nomem;
-    g->intel->beacon_enabled = rc->beacons;
-    for (int i = 0; i < rc->n_ioc + rc->n_allow; i++) {
-        bool allow = i >= rc->n_ioc;
-        const char *path = allow ? rc->allow_paths[i - rc->n_ioc] : rc->ioc_paths[i];
-        struct ioc_load_stats st;
-        memset(&st, 0, sizeof st);
-        struct ioc_report r = {0};
-        int lrc = allow ? intel_ctx_load_allowlist(g->intel, path, on_ioc_error, &r, &st)
-                        : intel_ctx_load_ioc(g->intel, path, on_ioc_error, &r, &st);
-        if (lrc == VG_ERR_IO || lrc == VG_ERR_NOMEM) {
-            fprintf(stderr, "vigil: error: %s %s: %s\n", allow ? "--beacon-allowlist" : "--ioc",
-                    path, lrc == VG_ERR_IO ? "cannot be read" : "out of memory");
-            goto fail;
-        }
-        if (!rc->quiet)
-            fprintf(stderr, "vigil: %s %s: %llu loaded, %llu malformed skipped\n",
-                    allow ? "--beacon-allowlist" : "--ioc", path, (unsigned long long)st.added,
-                    (unsigned long long)st.errors);
-    }
+    g->intel->beacon = conf->beacon;
+    g->intel->beacon_enabled = conf->beacons_enabled && !rc->no_beacons;
+    int lrc = cli_load_intel(g->intel, conf, rc->ioc_paths, rc->n_ioc, rc->allow_paths,
+                             rc->n_allow, rc->quiet);
+    if (lrc == VG_ERR_NOMEM) goto nomem;
+    if (lrc != VG_OK) goto fail;
     if (intel_ctx_build(g->intel) != VG_OK) goto nomem;
-    if (rc->n_rules) {
-        g->ld = rule_loader_new(NULL);
-        if (!g->ld) goto nomem;
-        for (int i = 0; i < rc->n_rules; i++) {
-            struct rule_error re;
-            int lrc = rule_loader_load_file(g->ld, rc->rule_paths[i], &re);
-            if (lrc != VG_OK) {
-                fprintf(stderr, "vigil: error: --rules %s: %s\n", rc->rule_paths[i],
-                        lrc == VG_ERR_IO ? re.msg : "out of memory");
-                goto fail;
-            }
-        }
-        const struct rule_loader_stats *st = rule_loader_stats(g->ld);
-        uint64_t not_invalid = st->unsupported + st->duplicates;
-        uint64_t invalid = st->skipped > not_invalid ? st->skipped - not_invalid : 0;
-        size_t nskip, nr;
-        const struct rule_skip *sk = rule_loader_skips(g->ld, &nskip);
-        bool refuse = strict && invalid > rc->invalid_accepted;
-        unsigned shown = 0;
-        for (size_t i = 0; i < nskip; i++) {
-            if (refuse && !sk[i].unsupported && shown < RULE_ERRORS_SHOWN) {
-                fprintf(stderr, "vigil: error: %s:%u: %s\n", sk[i].file ? sk[i].file : "?",
-                        sk[i].line, sk[i].reason);
-                shown++;
-            } else {
-                vg_info("rules: %s:%u: %s%s", sk[i].file ? sk[i].file : "?", sk[i].line,
-                        sk[i].reason, sk[i].unsupported ? " (unsupported)" : "");
-            }
-        }
-        if (refuse) {
-            fprintf(stderr, "vigil: error: rules: %llu invalid rule(s), the running set had %llu\n",
-                    (unsigned long long)invalid, (unsigned long long)rc->invalid_accepted);
-            goto fail;
-        }
-        struct rule *const *rules = rule_loader_rules(g->ld, &nr);
-        struct detect_build_cfg cfg = rc->dbc;
-        cfg.rules_failed = (uint32_t)st->skipped;
-        struct detect_build_info info;
-        char err[512];
-        if (detect_engine_build(rules, nr, &cfg, &g->de, &info, err, sizeof err) != VG_OK) {
-            fprintf(stderr, "vigil: error: rules: %s\n", err);
-            goto fail;
-        }
-        if (!rc->quiet)
-            fprintf(stderr, "vigil: rules: %llu loaded, %llu skipped (%llu unsupported, %llu "
-                            "invalid) from %d file(s)%s\n",
-                    (unsigned long long)st->loaded, (unsigned long long)st->skipped,
-                    (unsigned long long)st->unsupported, (unsigned long long)invalid, rc->n_rules,
-                    info.cache_used ? "; cache hit" : "");
-        rc->invalid_accepted = invalid;
-    }
+    struct cli_rules_opts ro = {conf, &rc->dbc, rc->quiet, strict, rc->invalid_accepted};
+    uint64_t invalid = 0;
+    if (cli_load_rules(&ro, rc->rule_paths, rc->n_rules, &g->ld, &g->de, &invalid) != CLI_EXIT_OK)
+        goto fail;
+    rc->invalid_accepted = invalid;
     out->de = g->de;
     out->intel = g->intel;
     out->owner = g;
@@ -200,30 +155,37 @@ fail:
     return -1;
 }
 
+/* SIGHUP: with -c, the configuration file is read again and its variables, rule-files,
+ * classification file, indicator and allowlist files and beacon settings are used (a file with
+ * errors keeps the running set); the other keys need a restart. Then every file is re-read. */
 static int gen_reload(void *ud, struct live_rules *out)
 {
     struct run_ctx *rc = ud;
-    if (!rc->quiet) fprintf(stderr, "vigil: SIGHUP: reloading rules and indicators\n");
-    return gen_load(rc, true, out);
+    if (!rc->quiet)
+        fprintf(stderr, "vigil: SIGHUP: reloading %s%srules and indicators\n",
+                rc->conf_path ? rc->conf_path : "", rc->conf_path ? ", " : "");
+    if (!rc->conf_path) return gen_load(rc, rc->conf, true, out);
+    struct vg_config *nc = vg_calloc(1, sizeof *nc);
+    if (!nc) {
+        fprintf(stderr, "vigil: error: out of memory reloading %s\n", rc->conf_path);
+        return -1;
+    }
+    vg_config_init(nc);
+    if (cli_config_load(rc->conf_path, nc) != CLI_EXIT_OK) {
+        vg_config_fini(nc);
+        vg_free(nc);
+        return -1;
+    }
+    if (gen_load(rc, nc, true, out) != 0) {
+        vg_config_fini(nc);
+        vg_free(nc);
+        return -1;
+    }
+    ((struct run_gen *)out->owner)->conf = nc;
+    return 0;
 }
 
 /* ---- flags ---- */
-
-static int make_dirs(const char *path)
-{
-    char tmp[4096];
-    size_t n = strlen(path);
-    if (n == 0 || n >= sizeof tmp) return -1;
-    memcpy(tmp, path, n + 1);
-    for (char *p = tmp + 1; *p; p++) {
-        if (*p != '/') continue;
-        *p = '\0';
-        if (mkdir(tmp, 0755) != 0 && errno != EEXIST) return -1;
-        *p = '/';
-    }
-    if (mkdir(tmp, 0755) != 0 && errno != EEXIST) return -1;
-    return 0;
-}
 
 static bool parse_u(const char *s, unsigned long lo, unsigned long hi, unsigned long *out)
 {
@@ -235,70 +197,32 @@ static bool parse_u(const char *s, unsigned long lo, unsigned long hi, unsigned 
     return true;
 }
 
-/* "100M", "64k": bytes; "1h", "30s": seconds (as vigil analyze). */
-static bool parse_scaled(const char *s, bool duration, uint64_t *out)
-{
-    char *end;
-    errno = 0;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (errno || end == s || s[0] == '-') return false;
-    uint64_t mul = 1;
-    if (duration) {
-        if (*end == 's') end++;
-        else if (*end == 'm') mul = 60, end++;
-        else if (*end == 'h') mul = 3600, end++;
-        else if (*end == 'd') mul = 86400, end++;
-    } else {
-        if (*end == 'k' || *end == 'K') mul = 1ull << 10, end++;
-        else if (*end == 'm' || *end == 'M') mul = 1ull << 20, end++;
-        else if (*end == 'g' || *end == 'G') mul = 1ull << 30, end++;
-    }
-    if (*end != '\0' || v > UINT32_MAX) return false;
-    *out = v * mul;
-    return true;
-}
-
-static int parse_eve_types(const char *list, unsigned *out)
-{
-    static const struct {
-        const char *name;
-        int type;
-    } names[] = {{"flow", ENG_EV_FLOW}, {"anomaly", ENG_EV_ANOMALY}, {"http", ENG_EV_HTTP},
-                 {"dns", ENG_EV_DNS},   {"tls", ENG_EV_TLS},         {"ssh", ENG_EV_SSH},
-                 {"alert", ENG_EV_ALERT}, {"stats", ENG_EV_STATS}};
-    unsigned mask = 0;
-    const char *p = list;
-    while (*p) {
-        size_t n = strcspn(p, ",");
-        bool found = false;
-        for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
-            if (strlen(names[i].name) == n && strncmp(p, names[i].name, n) == 0) {
-                mask |= 1u << names[i].type;
-                found = true;
-            }
-        if (!found && n) {
-            fprintf(stderr, "vigil: error: --eve-types: unknown event type '%.*s'\n", (int)n, p);
-            return -1;
-        }
-        p += n;
-        if (*p == ',') p++;
-    }
-    *out = mask;
-    return 0;
-}
-
 static int bad(const char *opt, const char *arg, const char *what)
 {
     fprintf(stderr, "vigil: error: %s: expected %s, not '%s'\n", opt, what, arg);
     return CLI_EXIT_USAGE;
 }
 
+/* One worker per online CPU (at most 64): the configuration's `workers: 0`. */
+static int cpu_workers(void)
+{
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n < 1 ? 1 : n > 64 ? 64 : (int)n;
+}
+
+/* The configuration, reachable for the whole run: the EVE sink's Redis host and key and the
+ * interface names point into it. */
+static struct vg_config g_conf;
+
 int cli_run(int argc, char **argv)
 {
     enum { OPT_CAPTURE = 256, OPT_WORKERS, OPT_SNAPLEN, OPT_NO_PROMISC, OPT_RING, OPT_USER,
            OPT_STATS, OPT_EVE_TYPES, OPT_ROT_SIZE, OPT_ROT_INT, OPT_SPLIT, OPT_RULES,
-           OPT_RULES_CACHE, OPT_NO_RULES_CACHE, OPT_IOC, OPT_ALLOW, OPT_NO_BEACONS };
+           OPT_RULES_CACHE, OPT_NO_RULES_CACHE, OPT_IOC, OPT_ALLOW, OPT_NO_BEACONS,
+           OPT_EVIDENCE, OPT_EVIDENCE_PACKETS, OPT_EVIDENCE_MEMCAP, OPT_REDIS, OPT_REDIS_STREAM,
+           OPT_REDIS_LIST, OPT_REDIS_MAXLEN, OPT_REDIS_SPOOL, OPT_REDIS_DRAIN };
     static const struct option opts[] = {
+        {"config", required_argument, NULL, 'c'},
         {"interface", required_argument, NULL, 'i'},
         {"output", required_argument, NULL, 'o'},
         {"capture", required_argument, NULL, OPT_CAPTURE},
@@ -313,6 +237,15 @@ int cli_run(int argc, char **argv)
         {"eve-rotate-size", required_argument, NULL, OPT_ROT_SIZE},
         {"eve-rotate-interval", required_argument, NULL, OPT_ROT_INT},
         {"eve-split-types", no_argument, NULL, OPT_SPLIT},
+        {"evidence", no_argument, NULL, OPT_EVIDENCE},
+        {"evidence-packets", required_argument, NULL, OPT_EVIDENCE_PACKETS},
+        {"evidence-memcap", required_argument, NULL, OPT_EVIDENCE_MEMCAP},
+        {"redis", required_argument, NULL, OPT_REDIS},
+        {"redis-stream", required_argument, NULL, OPT_REDIS_STREAM},
+        {"redis-list", required_argument, NULL, OPT_REDIS_LIST},
+        {"redis-maxlen", required_argument, NULL, OPT_REDIS_MAXLEN},
+        {"redis-spool", required_argument, NULL, OPT_REDIS_SPOOL},
+        {"redis-drain-timeout", required_argument, NULL, OPT_REDIS_DRAIN},
         {"rules", required_argument, NULL, OPT_RULES},
         {"rules-cache", required_argument, NULL, OPT_RULES_CACHE},
         {"no-rules-cache", no_argument, NULL, OPT_NO_RULES_CACHE},
@@ -325,7 +258,6 @@ int cli_run(int argc, char **argv)
         {NULL, 0, NULL, 0}};
     static struct run_ctx rc; /* reachable from the reload callback for the whole run */
     memset(&rc, 0, sizeof rc);
-    rc.beacons = true;
     char *ifaces[RUN_FILES_MAX];
     int n_if = 0;
     const char *outdir = "vigil-out", *user = NULL;
@@ -336,15 +268,57 @@ int cli_run(int argc, char **argv)
     lc.opts.snaplen = 65535;
     lc.opts.promisc = true;
     lc.stats_interval_s = 60;
-    unsigned eve_types = ~0u;
     struct eve_sink_config scfg;
     eve_sink_config_default(&scfg);
+    struct evidence_config evcfg;
+    evidence_config_default(&evcfg);
+    bool evidence = false;
+    char redis_host[256] = "";
+    const char *redis_key = NULL;
+    int redis_mode = EVE_REDIS_STREAM;
     unsigned long ul;
     uint64_t v;
+
+    /* The configuration file first (as vigil analyze): its values are the defaults the flags
+     * then overwrite. Without -c, g_conf holds every module's defaults. */
+    vg_config_fini(&g_conf);
+    vg_config_init(&g_conf);
+    bool conf_missing;
+    const char *conf_path = cli_find_config_arg(argc, argv, "iof", &conf_missing);
+    if (conf_missing) {
+        fprintf(stderr, "vigil: error: -c/--config needs a FILE\n");
+        return CLI_EXIT_USAGE;
+    }
+    if (conf_path) {
+        int crc = cli_config_load(conf_path, &g_conf);
+        if (crc != CLI_EXIT_OK) return crc;
+        rc.conf_path = conf_path;
+        if (g_conf.log_dir) outdir = g_conf.log_dir;
+        vg_config_apply_eve(&g_conf, &scfg);
+        if (scfg.redis_mode) {
+            snprintf(redis_host, sizeof redis_host, "%s", scfg.redis_host);
+            redis_key = scfg.redis_key;
+            redis_mode = scfg.redis_mode;
+        }
+        evcfg = g_conf.evidence;
+        evidence = g_conf.evidence_enabled;
+        rc.dbc.cache_dir = g_conf.rule_cache_dir;
+        rc.dbc.no_cache = !g_conf.rule_cache_enabled;
+        /* the keys only run uses (docs/config.md "Live capture and workers") */
+        if (g_conf.capture_method == VG_CAPTURE_PCAP) lc.kind = LIVE_PCAP;
+        if (g_conf.snaplen) lc.opts.snaplen = g_conf.snaplen;
+        lc.opts.bpf = g_conf.bpf;
+        lc.opts.promisc = g_conf.promisc;
+        user = g_conf.user;
+        lc.stats_interval_s = g_conf.stats_interval_s;
+        lc.workers = (int)g_conf.workers; /* 0: one per core, decided below */
+    }
+    rc.conf = &g_conf;
     optind = 1;
     int c;
-    while ((c = getopt_long(argc, argv, "i:o:f:qvh", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "c:i:o:f:qvh", opts, NULL)) != -1) {
         switch (c) {
+        case 'c': break; /* loaded above */
         case 'i':
             if (n_if >= RUN_FILES_MAX) return bad("-i", optarg, "at most 64 interfaces");
             ifaces[n_if++] = optarg;
@@ -375,23 +349,62 @@ int cli_run(int argc, char **argv)
             lc.stats_interval_s = (unsigned)ul;
             break;
         case OPT_EVE_TYPES:
-            if (parse_eve_types(optarg, &eve_types) != 0) return CLI_EXIT_USAGE;
+            if (cli_parse_eve_types(optarg, &g_conf.eve_types) != 0) return CLI_EXIT_USAGE;
             break;
         case OPT_ROT_SIZE:
-            if (!parse_scaled(optarg, false, &v) || v < 4096) return bad("--eve-rotate-size", optarg, "a size of at least 4K");
+            if (!cli_parse_size(optarg, &v) || v < 4096) return bad("--eve-rotate-size", optarg, "a size of at least 4K");
             scfg.rotate_size = v;
             break;
         case OPT_ROT_INT:
-            if (!parse_scaled(optarg, true, &v) || v == 0) return bad("--eve-rotate-interval", optarg, "a duration (1h, 15m, 30s)");
+            if (!cli_parse_duration(optarg, &v) || v == 0) return bad("--eve-rotate-interval", optarg, "a duration (1h, 15m, 30s)");
             scfg.rotate_interval_s = (uint32_t)v;
             break;
         case OPT_SPLIT: scfg.split_types = true; break;
+        case OPT_EVIDENCE: evidence = true; break;
+        case OPT_EVIDENCE_PACKETS: {
+            unsigned a, b;
+            char tail;
+            if (sscanf(optarg, "%u,%u%c", &a, &b, &tail) != 2 || a > 100000 || b > 100000 || a + b == 0)
+                return bad("--evidence-packets", optarg, "N,M (e.g. 32,64)");
+            evcfg.first_n = a;
+            evcfg.last_m = b;
+            evidence = true;
+            break;
+        }
+        case OPT_EVIDENCE_MEMCAP:
+            if (!cli_parse_size(optarg, &v) || v < (1u << 20))
+                return bad("--evidence-memcap", optarg, "a size of at least 1M");
+            evcfg.memcap = (size_t)v;
+            evidence = true;
+            break;
+        case OPT_REDIS:
+            if (!cli_parse_hostport(optarg, redis_host, sizeof redis_host, &scfg.redis_port))
+                return bad("--redis", optarg, "HOST:PORT");
+            break;
+        case OPT_REDIS_STREAM: redis_key = optarg; redis_mode = EVE_REDIS_STREAM; break;
+        case OPT_REDIS_LIST: redis_key = optarg; redis_mode = EVE_REDIS_LIST; break;
+        case OPT_REDIS_MAXLEN:
+            if (!cli_parse_size(optarg, &v)) return bad("--redis-maxlen", optarg, "a number");
+            scfg.redis_maxlen = v;
+            break;
+        case OPT_REDIS_SPOOL:
+            if (!cli_parse_size(optarg, &v) || v < (1u << 20))
+                return bad("--redis-spool", optarg, "a size of at least 1M");
+            scfg.redis_spool = (size_t)v;
+            break;
+        case OPT_REDIS_DRAIN:
+            if (!cli_parse_duration(optarg, &v))
+                return bad("--redis-drain-timeout", optarg, "a duration (e.g. 30s)");
+            scfg.redis_drain_ms = (uint32_t)(v * 1000);
+            break;
         case OPT_RULES:
         case OPT_IOC:
         case OPT_ALLOW: {
             int *n = c == OPT_RULES ? &rc.n_rules : c == OPT_IOC ? &rc.n_ioc : &rc.n_allow;
             char **list = c == OPT_RULES ? rc.rule_paths : c == OPT_IOC ? rc.ioc_paths : rc.allow_paths;
-            if (*n >= RUN_FILES_MAX) return bad("--rules/--ioc", optarg, "at most 64 files");
+            size_t nconf = c == OPT_IOC ? g_conf.ioc_files.n : c == OPT_ALLOW ? g_conf.allowlist_files.n : 0;
+            if (*n >= RUN_FILES_MAX || (size_t)*n + nconf >= CLI_INTEL_FILES_MAX)
+                return bad("--rules/--ioc", optarg, "at most 64 files");
             if (access(optarg, R_OK) != 0) {
                 fprintf(stderr, "vigil: error: %s: %s\n", optarg, strerror(errno));
                 return CLI_EXIT_USAGE;
@@ -401,7 +414,7 @@ int cli_run(int argc, char **argv)
         }
         case OPT_RULES_CACHE: rc.dbc.cache_dir = optarg; break;
         case OPT_NO_RULES_CACHE: rc.dbc.no_cache = true; break;
-        case OPT_NO_BEACONS: rc.beacons = false; break;
+        case OPT_NO_BEACONS: rc.no_beacons = true; break;
         case 'q': rc.quiet = true; vg_log_set_level(VG_LOG_ERROR); break;
         case 'v': vg_log_set_level(VG_LOG_INFO); break;
         case 'h': run_usage(stdout); return CLI_EXIT_OK;
@@ -412,27 +425,55 @@ int cli_run(int argc, char **argv)
         fprintf(stderr, "vigil: error: unexpected argument '%s' (a filter goes in --bpf)\n", argv[optind]);
         return CLI_EXIT_USAGE;
     }
+    /* -i flags replace the configuration's capture.interfaces */
+    for (size_t i = 0; n_if == 0 && i < g_conf.interfaces.n; i++) {
+        if (i >= RUN_FILES_MAX) {
+            fprintf(stderr, "vigil: error: %s:%u:%u: capture.interfaces: at most %d interfaces\n",
+                    g_conf.path, g_conf.interfaces.v[i].line, g_conf.interfaces.v[i].col,
+                    RUN_FILES_MAX);
+            return CLI_EXIT_USAGE;
+        }
+        ifaces[i] = g_conf.interfaces.v[i].s;
+        if (i + 1 == g_conf.interfaces.n) n_if = (int)g_conf.interfaces.n;
+    }
     if (n_if == 0) {
-        fprintf(stderr, "vigil: error: run needs at least one interface (-i IFACE)\n");
+        fprintf(stderr, "vigil: error: run needs at least one interface (-i IFACE, or "
+                        "capture.interfaces in the configuration)\n");
         run_usage(stderr);
         return CLI_EXIT_USAGE;
     }
+    if (lc.workers == 0) lc.workers = lc.kind == LIVE_PCAP ? 1 : cpu_workers();
     if (lc.kind == LIVE_PCAP && lc.workers != 1) {
-        fprintf(stderr, "vigil: error: --capture pcap runs one worker (no fanout); use "
-                        "--capture afpacket for --workers %d\n", lc.workers);
+        fprintf(stderr, "vigil: error: pcap capture (--capture / capture.method) runs one worker "
+                        "(no fanout); use afpacket for %d workers\n", lc.workers);
+        return CLI_EXIT_USAGE;
+    }
+    if (redis_key && !redis_host[0]) {
+        fprintf(stderr, "vigil: error: --redis-stream/--redis-list need --redis HOST:PORT\n");
         return CLI_EXIT_USAGE;
     }
     /* The rules and indicators first: a bad file is reported before anything is opened. */
     struct live_rules first;
-    if (gen_load(&rc, false, &first) != 0) return CLI_EXIT_USAGE;
-    if (make_dirs(outdir) != 0) {
+    if (gen_load(&rc, &g_conf, false, &first) != 0) return CLI_EXIT_USAGE;
+    if (cli_make_dirs(outdir) != 0) {
         fprintf(stderr, "vigil: error: %s: cannot create output folder: %s\n", outdir, strerror(errno));
         gen_free(NULL, &first);
         return CLI_EXIT_RUNTIME;
     }
     char eve_path[4200], err[512];
-    snprintf(eve_path, sizeof eve_path, "%s/eve.json", outdir);
+    const char *eve_name = g_conf.eve_filename ? g_conf.eve_filename : "eve.json";
+    if (eve_name[0] == '/')
+        snprintf(eve_path, sizeof eve_path, "%.4000s", eve_name);
+    else
+        snprintf(eve_path, sizeof eve_path, "%.2000s/%.2000s", outdir, eve_name);
     scfg.path = eve_path;
+    if (redis_host[0]) {
+        scfg.redis_mode = redis_mode;
+        scfg.redis_host = redis_host;
+        scfg.redis_key = redis_key ? redis_key : "vigil:eve";
+    }
+    /* One sink for every worker: live.c runs each worker's pipeline under its sink lock, so the
+     * file and the Redis spool (which has its own sender thread and lock) see one writer. */
     struct eve_sink *eve = eve_sink_open_cfg(&scfg, err, sizeof err);
     if (!eve) {
         fprintf(stderr, "vigil: error: %s\n", err);
@@ -441,7 +482,11 @@ int cli_run(int argc, char **argv)
     }
     struct engine_config ecfg;
     engine_config_default(&ecfg);
-    ecfg.eve_types = eve_types;
+    vg_config_apply_engine(&g_conf, &ecfg); /* decode, flow, stream, tamper, EVE types */
+    if (evidence) {
+        evcfg.dir = outdir;
+        lc.evidence = &evcfg; /* one context per worker, made by live_run */
+    }
     lc.ecfg = &ecfg;
     lc.ifaces = ifaces;
     lc.n_ifaces = n_if;
@@ -453,12 +498,15 @@ int cli_run(int argc, char **argv)
     lc.ud = &rc;
     struct live_result res;
     int lrc = live_run(&lc, &first, &res, err, sizeof err);
-    int close_rc = eve_sink_close(eve);
+    struct eve_sink_stats sst;
+    memset(&sst, 0, sizeof sst);
+    int close_rc = eve_sink_close_stats(eve, &sst);
     if (lrc != VG_OK) {
         fprintf(stderr, "vigil: error: %s\n", err);
+        vg_config_fini(&g_conf);
         return lrc == VG_ERR_USAGE ? CLI_EXIT_USAGE : CLI_EXIT_RUNTIME;
     }
-    if (!rc.quiet)
+    if (!rc.quiet) {
         fprintf(stderr,
                 "vigil run: %llu packets (%.1f MB), kernel: %llu received, %llu dropped%s; %llu "
                 "alert(s), %llu event(s); %llu reload(s), %llu refused\n",
@@ -467,6 +515,21 @@ int cli_run(int argc, char **argv)
                 res.kernel_ifdrops ? " (and by the interface)" : "",
                 (unsigned long long)res.alerts, (unsigned long long)res.events,
                 (unsigned long long)res.reloads, (unsigned long long)res.reload_failures);
+        if (evidence)
+            fprintf(stderr, "vigil run: evidence: %llu pcap file(s) in %s/evidence%s\n",
+                    (unsigned long long)res.evidence_files, outdir,
+                    res.evidence_memcap_drops ? " (packets not kept: memcap)" : "");
+        if (sst.redis)
+            fprintf(stderr, "vigil run: redis %s:%u %s: %llu sent, %llu dropped, %llu errors, "
+                            "%llu reconnect(s)\n",
+                    redis_host, scfg.redis_port, scfg.redis_key, (unsigned long long)sst.redis_sent,
+                    (unsigned long long)sst.redis_dropped, (unsigned long long)sst.redis_errors,
+                    (unsigned long long)(sst.redis_connects ? sst.redis_connects - 1 : 0));
+    }
+    if (sst.redis && sst.redis_dropped)
+        fprintf(stderr, "vigil: warning: redis: %llu event(s) were not delivered\n",
+                (unsigned long long)sst.redis_dropped);
+    vg_config_fini(&g_conf);
     if (res.write_errors || close_rc != 0) {
         fprintf(stderr, "vigil: error: %s: events could not be written\n", eve_path);
         return CLI_EXIT_RUNTIME;

@@ -9,7 +9,9 @@
  * for it (worker_set_rules) and drops its reference on the old one; the last reference frees it.
  *
  * The EVE sink is not yet safe for concurrent writers: each worker holds sink_mu while it runs a
- * batch of packets through its pipeline (with one worker the lock is never contended). */
+ * batch of packets through its pipeline (with one worker the lock is never contended). The Redis
+ * output hangs off that sink (its sender thread has its own lock), so it is covered too. Evidence
+ * contexts (live_config.evidence) are one per worker and take no lock. */
 
 #include "engine/live.h"
 
@@ -57,6 +59,7 @@ struct shared {
 
 struct lworker {
     struct worker w;
+    struct evidence_ctx *ev; /* NULL: no evidence; owned, freed after the worker */
     struct shared *sh;
     struct live_src *src[MAX_SOURCES];
     int nsrc;
@@ -272,13 +275,21 @@ static void *worker_main(void *arg)
     return NULL;
 }
 
-static int drop_privileges(const char *user, char *err, size_t errlen)
+static int drop_privileges(const char *user, const struct evidence_config *ev, char *err,
+                           size_t errlen)
 {
     errno = 0;
     struct passwd *pw = getpwnam(user);
     if (!pw) {
         snprintf(err, errlen, "--user %s: %s", user, errno ? strerror(errno) : "no such user");
         return VG_ERR_USAGE;
+    }
+    if (ev && ev->dir) { /* the evidence files are created later, by the user */
+        char evdir[4200];
+        snprintf(evdir, sizeof evdir, "%.4000s/evidence", ev->dir);
+        if (chown(evdir, pw->pw_uid, pw->pw_gid) != 0)
+            vg_warn("%s: cannot give it to %s: %s; evidence files may not be written", evdir,
+                    user, strerror(errno));
     }
     if (setgroups(1, &pw->pw_gid) != 0 || setgid(pw->pw_gid) != 0 || setuid(pw->pw_uid) != 0) {
         snprintf(err, errlen, "--user %s: cannot switch to uid %u gid %u: %s", user,
@@ -392,9 +403,18 @@ int live_run(const struct live_config *cfg, const struct live_rules *initial,
         if (worker_init(&ws[k].w, &ec, cfg->eve) != VG_OK) {
             snprintf(err, errlen, "out of memory setting up worker %d", k);
             rc = VG_ERR_NOMEM;
+            break;
+        }
+        if (cfg->evidence) { /* one per worker: evidence contexts take no locks */
+            ws[k].ev = evidence_ctx_new(cfg->evidence, err, errlen);
+            if (!ws[k].ev) {
+                rc = VG_ERR_IO;
+                break;
+            }
+            ws[k].w.evidence = ws[k].ev;
         }
     }
-    if (rc == VG_OK && cfg->user) rc = drop_privileges(cfg->user, err, errlen);
+    if (rc == VG_OK && cfg->user) rc = drop_privileges(cfg->user, cfg->evidence, err, errlen);
 
     /* 4. signals: blocked here and in every thread (inherited), taken by sigtimedwait below */
     sigset_t set, oldset;
@@ -458,6 +478,12 @@ int live_run(const struct live_config *cfg, const struct live_rules *initial,
         }
         for (int i = 0; i < lw->nsrc; i++) live_close(lw->src[i]);
         if (lw->w.flows) worker_fini(&lw->w);
+        if (lw->ev) {
+            const struct evidence_counters *ec = evidence_counters(lw->ev);
+            res->evidence_files += ec->files_written;
+            res->evidence_memcap_drops += ec->memcap_drops;
+            evidence_ctx_free(lw->ev); /* after the worker: its last flows were written */
+        }
     }
     /* each worker held a reference on its generation; the main thread on the current one */
     struct gen *to_free[MAX_WORKERS + 1];

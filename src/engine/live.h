@@ -12,6 +12,7 @@
 
 #include "capture/live.h"
 #include "engine/engine.h"
+#include "output/evidence_pcap.h"
 
 /* One set of rules and indicators (a generation). The engine never builds or frees one itself:
  * it calls the config's reload and free callbacks. */
@@ -31,6 +32,9 @@ struct live_config {
     unsigned stats_interval_s;        /* 0: no periodic stats */
     struct eve_sink *eve;
     const char *user;                 /* drop privileges to this user after opening; NULL: no */
+    /* Evidence pcaps: NULL off; else one context per worker is made from it (its memcap is per
+     * worker) and DIR/evidence is handed to `user` before privileges are dropped. */
+    const struct evidence_config *evidence;
     bool quiet;
     /* Called on SIGHUP, in the main thread, while the workers go on with the old rules. Returns 0
      * with *out filled, or -1 (it logged why): the old rules stay. */
@@ -44,6 +48,7 @@ struct live_result {
     uint64_t kernel_packets, kernel_drops, kernel_ifdrops;
     uint64_t reloads, reload_failures;
     uint64_t alerts, events, write_errors;
+    uint64_t evidence_files, evidence_memcap_drops; /* summed over the workers' contexts */
     bool capture_failed; /* a source failed while running */
 };
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # config_test.sh - `vigil config check` and `vigil analyze -c`: the OK line and the exit codes,
 # file:line:column errors and warnings, and that the file's values reach the pipeline (HOME_NET
-# changes which packets a rule alerts on in tests/sample/demo.pcap) with flags winning over them.
+# changes which packets a rule alerts on in tests/sample/demo.pcap) with flags winning over them;
+# the capture section of `vigil run` (checked, and run -c's errors before any capture is opened).
 # Prints "config cli: N passed, N failed".
 set -u
 cd "$(dirname "$0")/../.."
@@ -110,6 +111,32 @@ expect "analyze --help with a broken -c" 0 "$V" analyze -c "$T/bad.yaml" --help
 has "analyze help mentions -c" "$T/out" '^  -c, --config FILE'
 expect "analyze -c without FILE" 2 "$V" analyze $PCAP -c
 expect "analyze -c missing" 2 "$V" analyze -c "$T/none.yaml" $PCAP
+
+# ---- the capture section (vigil run): config check, and run -c errors before any capture ----
+printf 'capture:\n  interfaces: [eth0, eth1]\n  method: pcap\n  snaplen: 1500\n  bpf: "tcp port 80"\n  promisc: no\n  user: nobody\nworkers: 1\nstats-interval: 30s\n' >"$T/cap.yaml"
+expect "capture section" 0 "$V" config check "$T/cap.yaml"
+has "capture section OK line" "$T/out" "^OK $T/cap.yaml: .*1 worker\(s\)$"
+printf 'capture:\n  interfaces: [eth0]\n  method: netmap\n  snaplen: 10\n  promisc: maybe\nstats-interval: 2d\n' >"$T/capbad.yaml"
+expect "broken capture section" 1 "$V" config check "$T/capbad.yaml"
+has "capture.method at 3:11" "$T/err" "$T/capbad.yaml:3:11: method: expected afpacket, pcap or auto, not 'netmap'$"
+has "capture.snaplen at 4:12" "$T/err" "$T/capbad.yaml:4:12: snaplen: 10 is out of range \(64 to 262144\)$"
+has "capture.promisc at 5:12" "$T/err" "$T/capbad.yaml:5:12: promisc: expected yes or no"
+has "stats-interval at 6:17" "$T/err" "$T/capbad.yaml:6:17: stats-interval: 2d is out of range"
+expect "run -c broken" 2 "$V" run -c "$T/capbad.yaml" -o "$T/o4"
+has "run prints the position" "$T/err" "$T/capbad.yaml:3:11: method"
+if [ ! -e "$T/o4" ]; then ok; else bad "run: output written despite a broken config"; fi
+expect "run --help with a broken -c" 0 "$V" run -c "$T/capbad.yaml" --help
+has "run help mentions -c" "$T/out" '^  -c, --config FILE'
+printf 'workers: 2\n' >"$T/noif.yaml"
+expect "run -c without interfaces" 2 "$V" run -c "$T/noif.yaml" -o "$T/o5"
+has "run names capture.interfaces" "$T/err" "capture.interfaces in the configuration"
+printf 'workers: 2\ncapture:\n  interfaces: [lo]\n  method: pcap\n' >"$T/pcap2.yaml"
+expect "run -c pcap with 2 workers" 2 "$V" run -c "$T/pcap2.yaml" -o "$T/o6"
+has "pcap runs one worker" "$T/err" "runs one worker"
+printf 'rule-files: [nothere.rules]\ncapture:\n  interfaces: [lo]\n' >"$T/runnorules.yaml"
+expect "run -c missing rule file" 2 "$V" run -c "$T/runnorules.yaml" -o "$T/o7"
+has "run: missing rule file names the config line" "$T/err" "$T/runnorules.yaml:1:14: rule-files $T/nothere.rules: "
+expect "run -c without FILE" 2 "$V" run -i lo -c
 
 echo "config cli: $pass passed, $fail failed"
 [ $fail -eq 0 ]

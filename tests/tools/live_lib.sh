@@ -49,10 +49,13 @@ live_rewrite() {
 }
 
 # live_start OUTDIR ARGS...: vigil run on vrx in namespace B; waits until it captures.
+# LIVE_NO_IFACE=1: no -i flag (the interface comes from the configuration given in ARGS).
 live_start() {
   local out=$1; shift
+  local ifa=(-i vrx)
+  [ -n "${LIVE_NO_IFACE:-}" ] && ifa=()
   mkdir -p "$out"
-  ip netns exec "$LIVE_NS_B" "$LIVE_BIN" run -i vrx -o "$out" "$@" 2>"$out/stderr" &
+  ip netns exec "$LIVE_NS_B" "$LIVE_BIN" run "${ifa[@]}" -o "$out" "$@" 2>"$out/stderr" &
   LIVE_PID=$!
   for _ in $(seq 100); do
     grep -q "capturing on" "$out/stderr" 2>/dev/null && return 0
