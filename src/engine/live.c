@@ -8,10 +8,10 @@
  * they differ it takes a reference on the current one, rebuilds its matcher and indicator state
  * for it (worker_set_rules) and drops its reference on the old one; the last reference frees it.
  *
- * The EVE sink is not yet safe for concurrent writers: each worker holds sink_mu while it runs a
- * batch of packets through its pipeline (with one worker the lock is never contended). The Redis
- * output hangs off that sink (its sender thread has its own lock), so it is covered too. Evidence
- * contexts (live_config.evidence) are one per worker and take no lock. */
+ * The workers share nothing on the packet path: each owns its rings, flows and matcher state. The
+ * EVE sink takes one event at a time from any thread (output/eve_sink_file.c: a mutex per event,
+ * never a split line), and the Redis output hangs off it; evidence contexts (live_config.evidence)
+ * are one per worker and take no lock. */
 
 #include "engine/live.h"
 
@@ -46,7 +46,7 @@ struct gen {
 
 struct shared {
     const struct live_config *cfg;
-    pthread_mutex_t sink_mu, gen_mu;
+    pthread_mutex_t gen_mu;
     struct gen *cur;          /* under gen_mu */
     _Atomic uint64_t cur_no;  /* cur->no, read without the lock */
     _Atomic uint64_t stats_req;
@@ -146,9 +146,7 @@ static void write_stats(struct lworker *lw)
     struct eve_stats_in in;
     struct eve_live_stats ls;
     fill_extra(lw, &in, &ls);
-    pthread_mutex_lock(&lw->sh->sink_mu);
     worker_stats(&lw->w, &in);
-    pthread_mutex_unlock(&lw->sh->sink_mu);
 }
 
 /* Between packets: move to the current rule generation if it changed. */
@@ -217,7 +215,6 @@ static void *worker_main(void *arg)
             write_stats(lw);
         }
         unsigned got = 0;
-        pthread_mutex_lock(&sh->sink_mu);
         for (int i = 0; i < lw->nsrc; i++) {
             for (unsigned n = 0; n < BATCH; n++) {
                 struct capture_frame fr;
@@ -242,7 +239,6 @@ static void *worker_main(void *arg)
             decode_expire(lw->w.dec, lw->w.now, EXPIRE_BUDGET);
             last_expire = now;
         }
-        pthread_mutex_unlock(&sh->sink_mu);
         if (got) {
             last_busy = now;
             continue;
@@ -263,7 +259,6 @@ static void *worker_main(void *arg)
      * every flow ends and the last stats event goes out with the kernel counters. */
     struct eve_stats_in in;
     struct eve_live_stats ls;
-    pthread_mutex_lock(&sh->sink_mu);
     for (int i = 0; i < lw->nsrc && !atomic_load(&sh->failed); i++) {
         struct capture_frame fr;
         for (unsigned n = 0; n < (1u << 20) && live_next(lw->src[i], &fr) == VG_OK; n++)
@@ -271,7 +266,6 @@ static void *worker_main(void *arg)
     }
     fill_extra(lw, &in, &ls);
     worker_finish(&lw->w, &in);
-    pthread_mutex_unlock(&sh->sink_mu);
     return NULL;
 }
 
@@ -360,7 +354,6 @@ int live_run(const struct live_config *cfg, const struct live_rules *initial,
     struct shared sh;
     memset(&sh, 0, sizeof sh);
     sh.cfg = cfg;
-    pthread_mutex_init(&sh.sink_mu, NULL);
     pthread_mutex_init(&sh.gen_mu, NULL);
     sh.start = mono_now();
     struct gen *g0 = vg_calloc(1, sizeof *g0);
@@ -503,7 +496,6 @@ int live_run(const struct live_config *cfg, const struct live_rules *initial,
     res->reload_failures = atomic_load(&sh.reload_failures);
     res->capture_failed = atomic_load(&sh.failed);
     vg_free(ws);
-    pthread_mutex_destroy(&sh.sink_mu);
     pthread_mutex_destroy(&sh.gen_mu);
     return rc;
 }
