@@ -156,45 +156,6 @@ static double mono_now(void)
     return (double)t.tv_sec + t.tv_nsec / 1e9;
 }
 
-/* "100M", "64k", "1G", "4096": bytes (binary multiples). False on anything else. */
-static bool parse_size(const char *s, uint64_t *out)
-{
-    char *end;
-    errno = 0;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (errno || end == s || s[0] == '-') return false;
-    uint64_t mul = 1;
-    switch (*end) {
-    case '\0': break;
-    case 'k': case 'K': mul = 1ull << 10; end++; break;
-    case 'm': case 'M': mul = 1ull << 20; end++; break;
-    case 'g': case 'G': mul = 1ull << 30; end++; break;
-    default: return false;
-    }
-    if (*end == 'i' || *end == 'B' || *end == 'b') end++; /* 100MiB, 100MB */
-    if (*end == 'B') end++;
-    if (*end != '\0' || v > UINT64_MAX / mul) return false;
-    *out = v * mul;
-    return true;
-}
-
-/* "1h", "15m", "30s", "2d", "90": seconds. */
-static bool parse_duration(const char *s, uint64_t *out)
-{
-    char *end;
-    errno = 0;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (errno || end == s || s[0] == '-') return false;
-    uint64_t mul = 1;
-    if (*end == 's') end++;
-    else if (*end == 'm') mul = 60, end++;
-    else if (*end == 'h') mul = 3600, end++;
-    else if (*end == 'd') mul = 86400, end++;
-    if (*end != '\0' || v > UINT32_MAX / mul) return false;
-    *out = v * mul;
-    return true;
-}
-
 static void print_summary(const struct engine_summary *w, const struct engine_result *res,
                           const char *eve_path, double secs, unsigned workers)
 {
@@ -416,18 +377,18 @@ int cli_analyze(int argc, char **argv)
             break;
         }
         case OPT_EVIDENCE_MEMCAP:
-            if (!parse_size(optarg, &v) || v < (1u << 20))
+            if (!cli_parse_size(optarg, &v) || v < (1u << 20))
                 return usage_error(files, "--evidence-memcap", optarg, "a size of at least 1M");
             ecfg.memcap = (size_t)v;
             evidence = true;
             break;
         case OPT_ROT_SIZE:
-            if (!parse_size(optarg, &v) || v < 4096)
+            if (!cli_parse_size(optarg, &v) || v < 4096)
                 return usage_error(files, "--eve-rotate-size", optarg, "a size of at least 4K (e.g. 100M)");
             scfg.rotate_size = v;
             break;
         case OPT_ROT_INT:
-            if (!parse_duration(optarg, &v) || v == 0)
+            if (!cli_parse_duration(optarg, &v) || v == 0)
                 return usage_error(files, "--eve-rotate-interval", optarg, "a duration (e.g. 1h, 15m, 30s)");
             scfg.rotate_interval_s = (uint32_t)v;
             break;
@@ -439,16 +400,16 @@ int cli_analyze(int argc, char **argv)
         case OPT_REDIS_STREAM: redis_key = optarg; redis_mode = EVE_REDIS_STREAM; break;
         case OPT_REDIS_LIST: redis_key = optarg; redis_mode = EVE_REDIS_LIST; break;
         case OPT_REDIS_MAXLEN:
-            if (!parse_size(optarg, &v)) return usage_error(files, "--redis-maxlen", optarg, "a number");
+            if (!cli_parse_size(optarg, &v)) return usage_error(files, "--redis-maxlen", optarg, "a number");
             scfg.redis_maxlen = v;
             break;
         case OPT_REDIS_SPOOL:
-            if (!parse_size(optarg, &v) || v < (1u << 20))
+            if (!cli_parse_size(optarg, &v) || v < (1u << 20))
                 return usage_error(files, "--redis-spool", optarg, "a size of at least 1M");
             scfg.redis_spool = (size_t)v;
             break;
         case OPT_REDIS_DRAIN:
-            if (!parse_duration(optarg, &v))
+            if (!cli_parse_duration(optarg, &v))
                 return usage_error(files, "--redis-drain-timeout", optarg, "a duration (e.g. 30s)");
             scfg.redis_drain_ms = (uint32_t)(v * 1000);
             break;
