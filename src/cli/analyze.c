@@ -516,11 +516,7 @@ int cli_analyze(int argc, char **argv)
         return CLI_EXIT_USAGE;
     }
     char eve_path[4200], err[512];
-    const char *eve_name = g_conf.eve_filename ? g_conf.eve_filename : "eve.json";
-    if (eve_name[0] == '/')
-        snprintf(eve_path, sizeof eve_path, "%.4000s", eve_name);
-    else
-        snprintf(eve_path, sizeof eve_path, "%.2000s/%.2000s", outdir, eve_name);
+    cli_eve_path(eve_path, sizeof eve_path, outdir, g_conf.eve_filename);
     scfg.path = eve_path;
     if (redis_host[0]) {
         scfg.redis_mode = redis_mode;

@@ -281,6 +281,15 @@ int cli_load_rules(const struct cli_rules_opts *o, char *const *paths, int n,
 
 /* ---- value syntaxes ---- */
 
+void cli_eve_path(char *buf, size_t n, const char *outdir, const char *filename)
+{
+    const char *name = filename ? filename : "eve.json";
+    if (name[0] == '/')
+        snprintf(buf, n, "%.4000s", name);
+    else
+        snprintf(buf, n, "%.2000s/%.2000s", outdir, name);
+}
+
 bool cli_parse_size(const char *s, uint64_t *out)
 {
     char *end;

@@ -52,6 +52,9 @@ int cli_load_rules(const struct cli_rules_opts *o, char *const *paths, int n,
                    struct rule_loader **ldp, struct detect_engine **dep, uint64_t *invalid);
 
 /* "100M", "64k", "1G", "4096", "100MiB": bytes (binary multiples). */
+/* cli_eve_path: where eve.json goes - the eve-log filename of the config (NULL: "eve.json"),
+ * under outdir unless it is absolute. */
+void cli_eve_path(char *buf, size_t n, const char *outdir, const char *filename);
 bool cli_parse_size(const char *s, uint64_t *out);
 /* "1h", "15m", "30s", "2d", "90": seconds (at most UINT32_MAX). */
 bool cli_parse_duration(const char *s, uint64_t *out);

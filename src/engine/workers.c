@@ -478,19 +478,6 @@ static void *ring_thread(void *arg)
         if (h.kind == REC_END) break;
         if (h.kind == REC_TICK) {
             worker_tick(w, h.ts);
-        } else if (h.kind == REC_LAN) {
-            struct packet p;
-            memset(&p, 0, sizeof p);
-            p.data = at + sizeof h;
-            p.caplen = h.caplen;
-            p.wirelen = h.wirelen;
-            p.ts = h.ts;
-            p.linktype = h.linktype;
-            p.iface = h.iface;
-            p.pcap_cnt = h.pcap_cnt;
-            w->pcap_cnt = h.pcap_cnt;
-            worker_lan_foreign(w, &p);
-            worker_tick(w, h.ts); /* as the file path: the frame, then the clock */
         } else {
             struct packet p;
             memset(&p, 0, sizeof p);
@@ -502,7 +489,12 @@ static void *ring_thread(void *arg)
             p.iface = h.iface;
             p.pcap_cnt = h.pcap_cnt;
             w->pcap_cnt = h.pcap_cnt;
-            worker_packet(w, &p);
+            if (h.kind == REC_LAN) {
+                worker_lan_foreign(w, &p);
+                worker_tick(w, h.ts); /* as the file path: the frame, then the clock */
+            } else {
+                worker_packet(w, &p);
+            }
         }
         atomic_store_explicit(&r->tail,
                               tail + rec_size(h.kind == REC_FRAME || h.kind == REC_LAN ? h.caplen : 0),

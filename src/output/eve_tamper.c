@@ -15,6 +15,19 @@
 #include "core/vg_time.h"
 #include "output/evidence_pcap.h"
 
+
+void eve_tamper_put_alert(struct jw *w, int sig)
+{
+    jw_obj_open(w, "alert");
+    jw_str(w, "action", "allowed");
+    jw_uint(w, "gid", TAMPER_GID);
+    jw_uint(w, "signature_id", tamper_sig_sid(sig));
+    jw_uint(w, "rev", tamper_sig_rev(sig));
+    jw_str(w, "signature", tamper_sig_msg(sig));
+    jw_str(w, "category", TAMPER_CATEGORY);
+    jw_uint(w, "severity", (uint64_t)tamper_sig_severity(sig));
+    jw_obj_close(w);
+}
 static void put_ts(struct jw *w, const char *key, struct vg_ts ts)
 {
     char b[VG_TS_BUFLEN];
@@ -231,15 +244,7 @@ void eve_tamper_alert_ev(struct jw *w, const struct flow *f, const struct tamper
     jw_str(w, "proto", proto_name(f->proto, p8));
     jw_str(w, "direction", dirs);
 
-    jw_obj_open(w, "alert");
-    jw_str(w, "action", "allowed");
-    jw_uint(w, "gid", TAMPER_GID);
-    jw_uint(w, "signature_id", tamper_sig_sid(fd->sig));
-    jw_uint(w, "rev", tamper_sig_rev(fd->sig));
-    jw_str(w, "signature", tamper_sig_msg(fd->sig));
-    jw_str(w, "category", TAMPER_CATEGORY);
-    jw_uint(w, "severity", (uint64_t)tamper_sig_severity(fd->sig));
-    jw_obj_close(w);
+    eve_tamper_put_alert(w, fd->sig);
 
     jw_obj_open(w, "flow");
     jw_uint(w, "pkts_toserver", f->pkts[FLOW_TOSERVER]);

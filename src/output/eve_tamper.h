@@ -26,4 +26,8 @@ struct evidence_ctx;
 void eve_tamper_alert_ev(struct jw *w, const struct flow *f, const struct tamper_finding *fd,
                          const struct evidence_ctx *ev);
 
+/* eve_tamper_put_alert writes the "alert" member of a built-in tamper signature (gid 1, sid, rev,
+ * signature, category, severity): shared by the flow and the LAN findings. */
+void eve_tamper_put_alert(struct jw *w, int sig);
+
 #endif

@@ -1,5 +1,6 @@
 /* eve_tamper_lan.c - EVE alert events for ARP / ND spoofing findings (see eve_tamper_lan.h). */
 #include "output/eve_tamper_lan.h"
+#include "output/eve_tamper.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -116,15 +117,7 @@ void eve_tamper_lan_alert(struct jw *w, const struct tamper_lan_finding *fd,
         jw_obj_close(w);
     }
 
-    jw_obj_open(w, "alert");
-    jw_str(w, "action", "allowed");
-    jw_uint(w, "gid", TAMPER_GID);
-    jw_uint(w, "signature_id", tamper_sig_sid(fd->sig));
-    jw_uint(w, "rev", tamper_sig_rev(fd->sig));
-    jw_str(w, "signature", tamper_sig_msg(fd->sig));
-    jw_str(w, "category", TAMPER_CATEGORY);
-    jw_uint(w, "severity", (uint64_t)tamper_sig_severity(fd->sig));
-    jw_obj_close(w);
+    eve_tamper_put_alert(w, fd->sig);
 
     jw_obj_open(w, "tamper");
     jw_str(w, "class", tamper_sig_class(fd->sig));

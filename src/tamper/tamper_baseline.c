@@ -460,9 +460,7 @@ static void basis_init(struct basis *bs, const struct tamper__pending *pd,
 }
 
 /* Appends "; "-separated text to buf. */
-static void add_txt(char *buf, size_t n, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void add_txt(char *buf, size_t n, const char *fmt, ...)
+void tamper__add_txt(char *buf, size_t n, const char *fmt, ...)
 {
     size_t l = strlen(buf);
     if (l + 3 >= n) return;
@@ -494,7 +492,7 @@ static uint8_t judge_one(const struct basis *bs, const struct tamper_contestant 
         dep |= TAMPER_DEP_TTL;
         if (bs->ttl == pre) st |= TAMPER_DEP_TTL;
         unsigned h1 = initial_ttl(c->ttl) - c->ttl, h2 = initial_ttl(top) - top;
-        add_txt(why, whyn, "TTL %u (%u hop%s from %u) vs %u (%u hop%s from %u)", c->ttl, h1,
+        tamper__add_txt(why, whyn, "TTL %u (%u hop%s from %u) vs %u (%u hop%s from %u)", c->ttl, h1,
                 h1 == 1 ? "" : "s", initial_ttl(c->ttl), top, h2, h2 == 1 ? "" : "s",
                 initial_ttl(top));
     }
@@ -504,13 +502,13 @@ static uint8_t judge_one(const struct basis *bs, const struct tamper_contestant 
         strcmp(tamper__stats_id_pattern(&pd->pre), "copies_peer") != 0) {
         dep |= TAMPER_DEP_IP_ID;
         st |= TAMPER_DEP_IP_ID;
-        add_txt(why, whyn, "IP ID 0x%04x copies one the peer just sent", c->ip_id);
+        tamper__add_txt(why, whyn, "IP ID 0x%04x copies one the peer just sent", c->ip_id);
     } else if (!rst && bs->id) {
         const char *pat = tamper__stats_id_pattern(bs->id);
         if (bs->id == pre) st |= TAMPER_DEP_IP_ID; /* cleared below when nothing departs */
         if (strcmp(pat, "zero") == 0 && c->ip_id != 0) {
             dep |= TAMPER_DEP_IP_ID;
-            add_txt(why, whyn, "IP ID 0x%04x where the sender uses 0", c->ip_id);
+            tamper__add_txt(why, whyn, "IP ID 0x%04x where the sender uses 0", c->ip_id);
         } else if (strcmp(pat, "incrementing") == 0 && c->ip_id != 0) {
             bool hp, hn;
             uint16_t prev, next;
@@ -527,10 +525,10 @@ static uint8_t judge_one(const struct basis *bs, const struct tamper_contestant 
             uint16_t bound = id_step_bound(bs->id);
             if (hp && d1 == 0) {
                 dep |= TAMPER_DEP_IP_ID;
-                add_txt(why, whyn, "IP ID 0x%04x repeats the sender's previous one", c->ip_id);
+                tamper__add_txt(why, whyn, "IP ID 0x%04x repeats the sender's previous one", c->ip_id);
             } else if ((hp && d1 > bound) || (hn && (d2 == 0 || d2 > bound))) {
                 dep |= TAMPER_DEP_IP_ID;
-                add_txt(why, whyn,
+                tamper__add_txt(why, whyn,
                         "IP ID 0x%04x outside the sender's incrementing sequence (%s 0x%04x, "
                         "steps up to %u)",
                         c->ip_id, (hp && d1 > bound) ? "after" : "before",
@@ -543,7 +541,7 @@ static uint8_t judge_one(const struct basis *bs, const struct tamper_contestant 
     if (bs->ttl && !bs->ttl->df[c->df ? 1 : 0]) {
         dep |= TAMPER_DEP_DF;
         if (bs->ttl == pre) st |= TAMPER_DEP_DF;
-        add_txt(why, whyn, "DF %d vs %d", c->df ? 1 : 0, c->df ? 0 : 1);
+        tamper__add_txt(why, whyn, "DF %d vs %d", c->df ? 1 : 0, c->df ? 0 : 1);
     }
 
     if (!syn && !rst && bs->lay) {
@@ -559,7 +557,7 @@ static uint8_t judge_one(const struct basis *bs, const struct tamper_contestant 
                 tamper_options_str(bs->lay->lay[top], bs->lay->lay_len[top], bstr, sizeof bstr);
             else
                 bstr[0] = '\0';
-            add_txt(why, whyn, "options \"%s\" vs \"%s\"", a, bstr);
+            tamper__add_txt(why, whyn, "options \"%s\" vs \"%s\"", a, bstr);
         }
     } else if (syn && bs->full.lay_n >= 2) {
         /* A SYN/ACK has no SYN/ACK to compare with; its timestamps must agree with the sender's
@@ -567,7 +565,7 @@ static uint8_t judge_one(const struct basis *bs, const struct tamper_contestant 
         bool uses = bs->full.ts_n * 10 >= bs->full.lay_n * 9, never = bs->full.ts_n == 0;
         if ((c->opts.has_ts && never) || (!c->opts.has_ts && uses)) {
             dep |= TAMPER_DEP_TCP_OPTIONS;
-            add_txt(why, whyn, "SYN %s timestamps, the sender's segments %s",
+            tamper__add_txt(why, whyn, "SYN %s timestamps, the sender's segments %s",
                     c->opts.has_ts ? "offers" : "lacks", never ? "never carry them" : "carry them");
         }
     }
@@ -581,7 +579,7 @@ static uint8_t judge_one(const struct basis *bs, const struct tamper_contestant 
             int wi = winv_top(bs->win);
             dep |= TAMPER_DEP_WINDOW;
             if (bs->win == pre) st |= TAMPER_DEP_WINDOW;
-            add_txt(why, whyn, "window %u vs %u", c->window, wi >= 0 ? bs->win->winv[wi] : 0);
+            tamper__add_txt(why, whyn, "window %u vs %u", c->window, wi >= 0 ? bs->win->winv[wi] : 0);
         }
     }
 
@@ -589,11 +587,11 @@ static uint8_t judge_one(const struct basis *bs, const struct tamper_contestant 
         if (pflags & TAMPER__PF_TS_ECR_ZERO) {
             dep |= TAMPER_DEP_TS;
             st |= TAMPER_DEP_TS;
-            add_txt(why, whyn, "TS echo 0 though the peer sends timestamps");
+            tamper__add_txt(why, whyn, "TS echo 0 though the peer sends timestamps");
         } else if (pflags & TAMPER__PF_TS_ECR_UNSENT) {
             dep |= TAMPER_DEP_TS;
             st |= TAMPER_DEP_TS;
-            add_txt(why, whyn, "TS echo %u is a value the peer never sent", c->opts.ts_ecr);
+            tamper__add_txt(why, whyn, "TS echo %u is a value the peer never sent", c->opts.ts_ecr);
         } else if (pd->have_prev_ts && !rst) {
             uint32_t hz = bs->hz ? bs->hz : 1000;
             int64_t dt_us = vg_ts_diff_us(c->ts, pd->prev_ts_t);
@@ -604,7 +602,7 @@ static uint8_t judge_one(const struct basis *bs, const struct tamper_contestant 
             if (off > tol || off < -tol) {
                 dep |= TAMPER_DEP_TS;
                 st |= TAMPER_DEP_TS;
-                add_txt(why, whyn, "TSval %u off the sender's %u Hz clock by %lld ticks",
+                tamper__add_txt(why, whyn, "TSval %u off the sender's %u Hz clock by %lld ticks",
                         c->opts.ts_val, hz, (long long)off);
             }
         }

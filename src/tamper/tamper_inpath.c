@@ -126,23 +126,6 @@ static void sg_list(unsigned sig, char *buf, size_t n)
     }
 }
 
-static void add_txt(char *buf, size_t n, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void add_txt(char *buf, size_t n, const char *fmt, ...)
-{
-    size_t l = strlen(buf);
-    if (l + 3 >= n) return;
-    char *at = buf + l;
-    if (l) {
-        memcpy(at, "; ", 3);
-        at += 2;
-    }
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(at, n - (size_t)(at - buf), fmt, ap);
-    va_end(ap);
-}
-
 bool tamper__inpath_sig(int sig)
 {
     return sig == TAMPER_SIG_INPATH_FLOW || sig == TAMPER_SIG_INPATH_SERVER ||
@@ -379,28 +362,28 @@ static unsigned flow_signals(const struct tamper__base *b, const struct tamper__
         uint8_t i1 = tamper__initial_ttl(p->ttl), i0 = tamper__initial_ttl(top);
         if (i1 != i0) {
             s |= SG_ITTL;
-            add_txt(why, n, "TTL %u (initial %u, %u hops) vs %u (initial %u, %u hops)", p->ttl, i1,
+            tamper__add_txt(why, n, "TTL %u (initial %u, %u hops) vs %u (initial %u, %u hops)", p->ttl, i1,
                     i1 - p->ttl, top, i0, i0 - top);
         } else {
             s |= SG_HOPS;
-            add_txt(why, n, "TTL %u vs %u (same initial TTL %u)", p->ttl, top, i0);
+            tamper__add_txt(why, n, "TTL %u vs %u (same initial TTL %u)", p->ttl, top, i0);
         }
     }
     if (p->ip_ver == 4 && !st->df[p->df ? 1 : 0]) {
         s |= SG_DF;
-        add_txt(why, n, "DF %d vs %d", p->df ? 1 : 0, p->df ? 0 : 1);
+        tamper__add_txt(why, n, "DF %d vs %d", p->df ? 1 : 0, p->df ? 0 : 1);
     }
     if (p->proto == 6) {
         const struct vg_tcp_opts *o = &p->tcp_opts;
         bool negotiated = ip->synack_seen ? ip->synack_ts : b->ts_have;
         if (negotiated && !o->has_ts) {
             s |= SG_TSPRES;
-            add_txt(why, n, "no TCP timestamp though the %s",
+            tamper__add_txt(why, n, "no TCP timestamp though the %s",
                     ip->synack_seen ? "handshake negotiated them (RFC 7323)"
                                     : "sender's earlier segments carried them");
         } else if (!negotiated && o->has_ts && ip->synack_seen) {
             s |= SG_TSPRES;
-            add_txt(why, n, "a TCP timestamp though the sender's SYN/ACK offered none");
+            tamper__add_txt(why, n, "a TCP timestamp though the sender's SYN/ACK offered none");
         } else if (o->has_ts && b->ts_have) {
             int64_t dt_us = vg_ts_diff_us(p->ts, b->ts_last_t);
             if (dt_us < 0) dt_us = 0;
@@ -410,7 +393,7 @@ static unsigned flow_signals(const struct tamper__base *b, const struct tamper__
             int64_t hi = (int64_t)hz * dt_us / 1000000 * 5 / 4 + (int64_t)hz * 2 + 100;
             if (d < -((int64_t)hz * 2 + 100) || d > hi) {
                 s |= SG_TSCLK;
-                add_txt(why, n, "TSval %u off the sender's clock (last %u, %lld ticks apart)",
+                tamper__add_txt(why, n, "TSval %u off the sender's clock (last %u, %lld ticks apart)",
                         o->ts_val, b->ts_last_val, (long long)d);
             }
         }
@@ -420,7 +403,7 @@ static unsigned flow_signals(const struct tamper__base *b, const struct tamper__
                 char a[80];
                 tamper_options_str(o->layout, len, a, sizeof a);
                 s |= SG_OPTS;
-                add_txt(why, n, "TCP options \"%s\" never used by the sender", a);
+                tamper__add_txt(why, n, "TCP options \"%s\" never used by the sender", a);
             }
         }
         if (st->win_n >= 2) {
@@ -432,7 +415,7 @@ static unsigned flow_signals(const struct tamper__base *b, const struct tamper__
             if (wb + 1 < TAMPER__WIN_BUCKETS) near += st->win_b[wb + 1];
             if (!near) {
                 s |= SG_WIN;
-                add_txt(why, n, "window %u far from the sender's", p->tcp_win);
+                tamper__add_txt(why, n, "window %u far from the sender's", p->tcp_win);
             }
         }
     }
@@ -440,16 +423,16 @@ static unsigned flow_signals(const struct tamper__base *b, const struct tamper__
         const char *pat = tamper__stats_id_pattern(st);
         if (strcmp(pat, "zero") == 0 && p->ip_id != 0) {
             s |= SG_IPID;
-            add_txt(why, n, "IP ID 0x%04x where the sender uses 0", p->ip_id);
+            tamper__add_txt(why, n, "IP ID 0x%04x where the sender uses 0", p->ip_id);
         } else if (strcmp(pat, "incrementing") == 0 && b->have_last_nz) {
             uint16_t d = (uint16_t)(p->ip_id - b->last_nz_id);
             uint16_t bound = tamper__stats_id_bound(st);
             if (p->ip_id == 0 && !st->id_zero && st->id_nz >= 3) {
                 s |= SG_IPID;
-                add_txt(why, n, "IP ID 0 where the sender counts (last 0x%04x)", b->last_nz_id);
+                tamper__add_txt(why, n, "IP ID 0 where the sender counts (last 0x%04x)", b->last_nz_id);
             } else if (p->ip_id != 0 && d > bound) {
                 s |= SG_IPID;
-                add_txt(why, n,
+                tamper__add_txt(why, n,
                         "IP ID 0x%04x outside the sender's sequence (last 0x%04x, steps up to %u)",
                         p->ip_id, b->last_nz_id, bound);
             }
@@ -457,7 +440,7 @@ static unsigned flow_signals(const struct tamper__base *b, const struct tamper__
             uint16_t d = (uint16_t)(p->ip_id - b->last_nz_id);
             if (d > 12288) {
                 s |= SG_IPIDW;
-                add_txt(why, n, "IP ID 0x%04x far from the sender's 0x%04x", p->ip_id,
+                tamper__add_txt(why, n, "IP ID 0x%04x far from the sender's 0x%04x", p->ip_id,
                         b->last_nz_id);
             }
         }
@@ -473,7 +456,7 @@ static unsigned host_signals(const struct tamper__host *e, const struct tamper__
     if (p->proto == 6 && e->syn_set && ip->synack_seen &&
         (ip->synack_mss != e->syn_mss || ip->synack_ws != e->syn_ws)) {
         s |= SG_SYNOPT;
-        add_txt(why, n,
+        tamper__add_txt(why, n,
                 "SYN/ACK MSS %u, window scale %d where the server's flows had MSS %u, "
                 "window scale %d",
                 ip->synack_mss, ip->synack_ws, e->syn_mss, e->syn_ws);
@@ -481,29 +464,29 @@ static unsigned host_signals(const struct tamper__host *e, const struct tamper__
     uint8_t it = tamper__initial_ttl(p->ttl);
     if (it != e->ittl) {
         s |= SG_ITTL;
-        add_txt(why, n, "TTL %u (initial %u) where the server's flows had initial %u (%u-%u hops)",
+        tamper__add_txt(why, n, "TTL %u (initial %u) where the server's flows had initial %u (%u-%u hops)",
                 p->ttl, it, e->ittl, e->hops_min, e->hops_max);
     }
     if (p->ip_ver == 4 && p->df != e->df) {
         s |= SG_DF;
-        add_txt(why, n, "DF %d where the server's flows had %d", p->df, e->df);
+        tamper__add_txt(why, n, "DF %d where the server's flows had %d", p->df, e->df);
     }
     if (p->ip_ver == 4 && (p->ip_id == 0) != e->idzero) {
         s |= SG_IDZERO;
-        add_txt(why, n, "IP ID 0x%04x where the server's flows %s", p->ip_id,
+        tamper__add_txt(why, n, "IP ID 0x%04x where the server's flows %s", p->ip_id,
                 e->idzero ? "used 0" : "used non-zero IDs");
     }
     if (p->proto == 6) {
         if (p->tcp_opts.has_ts != e->ts) {
             s |= SG_TSPRES;
-            add_txt(why, n, "TCP timestamps %s where the server's flows %s",
+            tamper__add_txt(why, n, "TCP timestamps %s where the server's flows %s",
                     p->tcp_opts.has_ts ? "used" : "absent", e->ts ? "used them" : "had none");
         } else {
             uint8_t len = p->tcp_opts.layout_len > 16 ? 16 : p->tcp_opts.layout_len;
             if (len != e->lay_len || memcmp(p->tcp_opts.layout, e->lay, len) != 0) {
                 char a[80], b2[80];
                 s |= SG_OPTS;
-                add_txt(why, n, "TCP options \"%s\" where the server's flows used \"%s\"",
+                tamper__add_txt(why, n, "TCP options \"%s\" where the server's flows used \"%s\"",
                         tamper_options_str(p->tcp_opts.layout, len, a, sizeof a),
                         tamper_options_str(e->lay, e->lay_len, b2, sizeof b2));
             }
@@ -783,14 +766,14 @@ void tamper_http_tx(struct tamper_ctx *ctx, struct flow *f, const struct packet 
     bool stable_srv = e->hdr_n >= TAMPER_HDR_MIN && e->server_n == e->hdr_n && e->server_hash;
     if (stable_srv && sh != e->server_hash) {
         hs |= SG_HSERVER;
-        add_txt(hwhy, sizeof hwhy,
+        tamper__add_txt(hwhy, sizeof hwhy,
                 "Server \"%.60s\" where the server's %u earlier responses "
                 "said \"%s\"",
                 srv && srv->value.p ? srv->value.p : "(none)", e->hdr_n, e->server);
     }
     if (e->hdr_n >= TAMPER_HDR_MIN && e->date_n == e->hdr_n && !date) {
         hs |= SG_HDATE;
-        add_txt(hwhy, sizeof hwhy,
+        tamper__add_txt(hwhy, sizeof hwhy,
                 "no Date header where the server's %u earlier responses all "
                 "had one",
                 e->hdr_n);
@@ -798,7 +781,7 @@ void tamper_http_tx(struct tamper_ctx *ctx, struct flow *f, const struct packet 
     if (e->hdr_n >= TAMPER_HDR_MIN &&
         ((fwd & e->order_rev & ~e->order_fwd) || (rev & e->order_fwd & ~e->order_rev))) {
         hs |= SG_HORDER;
-        add_txt(hwhy, sizeof hwhy, "header fields in an order the server never used");
+        tamper__add_txt(hwhy, sizeof hwhy, "header fields in an order the server never used");
     }
     if (!ip->hdr_done) {
         ip->hdr_done = true;

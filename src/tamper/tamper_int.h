@@ -327,4 +327,7 @@ void tamper__hosts_free(struct tamper__hosts *h);
 struct tamper__host *tamper__host_get(struct tamper_ctx *ctx, const struct vg_addr *addr,
                                       uint16_t port, uint8_t proto, int64_t now_sec, bool *fresh);
 
+/* Appends "; "-separated printf text to buf (size n), silently cut when full (tamper_baseline.c). */
+void tamper__add_txt(char *buf, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
 #endif
