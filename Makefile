@@ -41,7 +41,7 @@ unit: build
 demo: build
 	@./build/vigil analyze -o vigil-out tests/sample/demo.pcap
 	@echo "events written to vigil-out/eve.json; the alerts:"
-	@grep '"event_type":"alert"' vigil-out/eve.json | head -n 3 | cut -c1-300
+	@grep '"event_type":"alert"' vigil-out/eve.json | head -n 10 | cut -c1-300
 
 # Longer fuzzing by hand: make fuzz FUZZ_SECONDS=600
 FUZZ_SECONDS ?= 300
