@@ -64,7 +64,10 @@ print("soak: %d samples over %d s; RSS min %.1f MiB, max %.1f MiB, first %.1f, l
 print("soak: slope over the second half %+.1f KiB/hour (%+.2f %% of the mean per hour)" %
       (slope, 100 * slope / my if my else 0))
 last = {}
-for path in sorted(glob.glob(sys.argv[2] + "/eve.json*")):
+def age(path):  # rotated eve.json.<n> oldest first (n counts up), the live eve.json last
+    tail = path.rsplit("eve.json", 1)[1].lstrip(".")
+    return int(tail) if tail.isdigit() else 1 << 62
+for path in sorted(glob.glob(sys.argv[2] + "/eve.json*"), key=age):
     for line in open(path, errors="replace"):
         if '"event_type":"stats"' in line:
             e = json.loads(line)
