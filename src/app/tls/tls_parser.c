@@ -201,7 +201,9 @@ static bool parse_alpn(struct vg_reader *r, struct tls_alpn *a)
     if (!vg_rd_be16(r, &ll) || !vg_rd_bytes(r, ll, &lp)) return false;
     struct vg_reader l;
     vg_rd_init(&l, lp, ll);
-    unsigned used = 0;
+    /* A hello may carry the extension twice (a malformed or hostile one): the second list is
+     * appended after the first, never written over it (the kept entries point into buf). */
+    unsigned used = a->n ? a->off[a->n - 1] + a->len[a->n - 1] + 1u : 0;
     while (vg_rd_left(&l)) {
         uint8_t pl;
         const uint8_t *pp;
