@@ -203,6 +203,17 @@ static redisContext *redis_connect(struct sink_redis *r)
     return c;
 }
 
+/* Error replies that say "not now" rather than "never": the event is sent again later. */
+static bool transient_error(const char *str, size_t len)
+{
+    static const char *const pfx[] = {"LOADING", "BUSY", "TRYAGAIN", "MASTERDOWN", "CLUSTERDOWN"};
+    for (size_t i = 0; i < sizeof pfx / sizeof pfx[0]; i++) {
+        size_t n = strlen(pfx[i]);
+        if (str && len >= n && memcmp(str, pfx[i], n) == 0) return true;
+    }
+    return false;
+}
+
 /* Sends the chunk's unacknowledged events. Returns 0 when all were acknowledged (or answered with
  * an error), -1 when the connection broke (ch->off then points at the first event to resend). */
 static int send_chunk(struct sink_redis *r, redisContext *c, struct rchunk *ch)
@@ -242,6 +253,13 @@ static int send_chunk(struct sink_redis *r, redisContext *c, struct rchunk *ch)
         for (unsigned i = 0; i < n; i++) {
             redisReply *rep = NULL;
             if (redisGetReply(c, (void **)&rep) != REDIS_OK || !rep) {
+                rc = -1;
+                break;
+            }
+            if (rep->type == REDIS_REPLY_ERROR && transient_error(rep->str, rep->len)) {
+                /* the server is not ready (loading its data after a restart, busy, failing
+                 * over): the event is not lost but sent again after a reconnect with backoff */
+                freeReplyObject(rep);
                 rc = -1;
                 break;
             }
