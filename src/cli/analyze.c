@@ -377,18 +377,18 @@ int cli_analyze(int argc, char **argv)
             break;
         }
         case OPT_EVIDENCE_MEMCAP:
-            if (!cli_parse_size(optarg, &v) || v < (1u << 20))
+            if (!vg_config_parse_size(optarg, &v) || v < (1u << 20))
                 return usage_error(files, "--evidence-memcap", optarg, "a size of at least 1M");
             ecfg.memcap = (size_t)v;
             evidence = true;
             break;
         case OPT_ROT_SIZE:
-            if (!cli_parse_size(optarg, &v) || v < 4096)
+            if (!vg_config_parse_size(optarg, &v) || v < 4096)
                 return usage_error(files, "--eve-rotate-size", optarg, "a size of at least 4K (e.g. 100M)");
             scfg.rotate_size = v;
             break;
         case OPT_ROT_INT:
-            if (!cli_parse_duration(optarg, &v) || v == 0)
+            if (!vg_config_parse_duration(optarg, &v) || v == 0)
                 return usage_error(files, "--eve-rotate-interval", optarg, "a duration (e.g. 1h, 15m, 30s)");
             scfg.rotate_interval_s = (uint32_t)v;
             break;
@@ -400,16 +400,16 @@ int cli_analyze(int argc, char **argv)
         case OPT_REDIS_STREAM: redis_key = optarg; redis_mode = EVE_REDIS_STREAM; break;
         case OPT_REDIS_LIST: redis_key = optarg; redis_mode = EVE_REDIS_LIST; break;
         case OPT_REDIS_MAXLEN:
-            if (!cli_parse_size(optarg, &v)) return usage_error(files, "--redis-maxlen", optarg, "a number");
+            if (!vg_config_parse_size(optarg, &v)) return usage_error(files, "--redis-maxlen", optarg, "a number");
             scfg.redis_maxlen = v;
             break;
         case OPT_REDIS_SPOOL:
-            if (!cli_parse_size(optarg, &v) || v < (1u << 20))
+            if (!vg_config_parse_size(optarg, &v) || v < (1u << 20))
                 return usage_error(files, "--redis-spool", optarg, "a size of at least 1M");
             scfg.redis_spool = (size_t)v;
             break;
         case OPT_REDIS_DRAIN:
-            if (!cli_parse_duration(optarg, &v))
+            if (!vg_config_parse_duration(optarg, &v))
                 return usage_error(files, "--redis-drain-timeout", optarg, "a duration (e.g. 30s)");
             scfg.redis_drain_ms = (uint32_t)(v * 1000);
             break;

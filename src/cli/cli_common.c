@@ -290,61 +290,6 @@ void cli_eve_path(char *buf, size_t n, const char *outdir, const char *filename)
         snprintf(buf, n, "%.2000s/%.2000s", outdir, name);
 }
 
-bool cli_parse_size(const char *s, uint64_t *out)
-{
-    char *end;
-    errno = 0;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (errno || end == s || s[0] == '-') return false;
-    uint64_t mul = 1;
-    switch (*end) {
-    case '\0':
-        break;
-    case 'k':
-    case 'K':
-        mul = 1ull << 10;
-        end++;
-        break;
-    case 'm':
-    case 'M':
-        mul = 1ull << 20;
-        end++;
-        break;
-    case 'g':
-    case 'G':
-        mul = 1ull << 30;
-        end++;
-        break;
-    default:
-        return false;
-    }
-    if (*end == 'i' || *end == 'B' || *end == 'b') end++; /* 100MiB, 100MB */
-    if (*end == 'B') end++;
-    if (*end != '\0' || v > UINT64_MAX / mul) return false;
-    *out = v * mul;
-    return true;
-}
-
-bool cli_parse_duration(const char *s, uint64_t *out)
-{
-    char *end;
-    errno = 0;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (errno || end == s || s[0] == '-') return false;
-    uint64_t mul = 1;
-    if (*end == 's')
-        end++;
-    else if (*end == 'm')
-        mul = 60, end++;
-    else if (*end == 'h')
-        mul = 3600, end++;
-    else if (*end == 'd')
-        mul = 86400, end++;
-    if (*end != '\0' || v > UINT32_MAX / mul) return false;
-    *out = v * mul;
-    return true;
-}
-
 bool cli_parse_hostport(const char *s, char *host, size_t hostlen, uint16_t *port)
 {
     const char *colon = strrchr(s, ':');

@@ -55,9 +55,6 @@ int cli_load_rules(const struct cli_rules_opts *o, char *const *paths, int n,
 /* cli_eve_path: where eve.json goes - the eve-log filename of the config (NULL: "eve.json"),
  * under outdir unless it is absolute. */
 void cli_eve_path(char *buf, size_t n, const char *outdir, const char *filename);
-bool cli_parse_size(const char *s, uint64_t *out);
-/* "1h", "15m", "30s", "2d", "90": seconds (at most UINT32_MAX). */
-bool cli_parse_duration(const char *s, uint64_t *out);
 /* "host:port", "[::1]:6379" into host (hostlen bytes) and *port. */
 bool cli_parse_hostport(const char *s, char *host, size_t hostlen, uint16_t *port);
 /* --eve-types LIST: a mask of (1 << ENG_EV_x). Prints the error; -1 on an unknown name. */

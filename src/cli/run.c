@@ -352,11 +352,11 @@ int cli_run(int argc, char **argv)
             if (cli_parse_eve_types(optarg, &g_conf.eve_types) != 0) return CLI_EXIT_USAGE;
             break;
         case OPT_ROT_SIZE:
-            if (!cli_parse_size(optarg, &v) || v < 4096) return bad("--eve-rotate-size", optarg, "a size of at least 4K");
+            if (!vg_config_parse_size(optarg, &v) || v < 4096) return bad("--eve-rotate-size", optarg, "a size of at least 4K");
             scfg.rotate_size = v;
             break;
         case OPT_ROT_INT:
-            if (!cli_parse_duration(optarg, &v) || v == 0) return bad("--eve-rotate-interval", optarg, "a duration (1h, 15m, 30s)");
+            if (!vg_config_parse_duration(optarg, &v) || v == 0) return bad("--eve-rotate-interval", optarg, "a duration (1h, 15m, 30s)");
             scfg.rotate_interval_s = (uint32_t)v;
             break;
         case OPT_SPLIT: scfg.split_types = true; break;
@@ -372,7 +372,7 @@ int cli_run(int argc, char **argv)
             break;
         }
         case OPT_EVIDENCE_MEMCAP:
-            if (!cli_parse_size(optarg, &v) || v < (1u << 20))
+            if (!vg_config_parse_size(optarg, &v) || v < (1u << 20))
                 return bad("--evidence-memcap", optarg, "a size of at least 1M");
             evcfg.memcap = (size_t)v;
             evidence = true;
@@ -384,16 +384,16 @@ int cli_run(int argc, char **argv)
         case OPT_REDIS_STREAM: redis_key = optarg; redis_mode = EVE_REDIS_STREAM; break;
         case OPT_REDIS_LIST: redis_key = optarg; redis_mode = EVE_REDIS_LIST; break;
         case OPT_REDIS_MAXLEN:
-            if (!cli_parse_size(optarg, &v)) return bad("--redis-maxlen", optarg, "a number");
+            if (!vg_config_parse_size(optarg, &v)) return bad("--redis-maxlen", optarg, "a number");
             scfg.redis_maxlen = v;
             break;
         case OPT_REDIS_SPOOL:
-            if (!cli_parse_size(optarg, &v) || v < (1u << 20))
+            if (!vg_config_parse_size(optarg, &v) || v < (1u << 20))
                 return bad("--redis-spool", optarg, "a size of at least 1M");
             scfg.redis_spool = (size_t)v;
             break;
         case OPT_REDIS_DRAIN:
-            if (!cli_parse_duration(optarg, &v))
+            if (!vg_config_parse_duration(optarg, &v))
                 return bad("--redis-drain-timeout", optarg, "a duration (e.g. 30s)");
             scfg.redis_drain_ms = (uint32_t)(v * 1000);
             break;
