@@ -15,7 +15,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/.." && pwd)
 dur=${1:-3600}; sample=${2:-10}; pps=${3:-5000}; hup=${4:-300}
 LIVE_BIN=$(realpath "${VIGIL_BIN:-$repo/build/vigil}")
-corpus=${VIGIL_CORPUS:-/work/shared/corpus}
+corpus=${VIGIL_CORPUS:-$repo/../shared/corpus}
 . "$repo/tests/tools/live_lib.sh"
 label=soak
 live_setup "$label"

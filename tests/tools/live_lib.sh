@@ -18,27 +18,48 @@ live_cleanup() {
   return 0
 }
 
-# live_skip LABEL WHY: prints the skip and a zero count line.
+# live_skip LABEL WHY: prints the skip and a zero count line (only for a missing corpus, as the
+# other corpus suites do).
 live_skip() { echo "$1: SKIP ($2)"; echo "$1: 0 passed, 0 failed"; exit 0; }
+# live_fail LABEL WHY: the test cannot run here (not root, a tool missing, no namespaces): a
+# failure, so that a broken set-up never passes as an empty suite (make test installs the tools
+# and runs as root).
+live_fail() { echo "$1: FAILED ($2)"; echo "$1: 0 passed, 1 failed"; exit 1; }
+
+# live_test_begin LABEL: the common start of a live test: the corpus ($VIGIL_CORPUS, default
+# ../shared/corpus beside the repository), the Fox-IT QUANTUM INSERT and HoneyBadger captures in
+# caps[], the namespaces (live_setup), and the counters behind ok / ko. Needs $here (tests/tools).
+live_test_begin() {
+  label=$1
+  corpus=${VIGIL_CORPUS:-$here/../../../shared/corpus}
+  corpus=$(cd "$corpus" 2>/dev/null && pwd || echo "$corpus") # absolute: the tests change folders
+  export VIGIL_CORPUS=$corpus
+  caps=("$corpus"/foxit-quantuminsert/pcaps/*.pcap "$corpus"/honeybadger-pcap-files/*.pcap)
+  [ -r "${caps[0]}" ] || live_skip "$label" "no corpus at $corpus"
+  live_setup "$label"
+  pass=0; fail=0
+}
+ok() { pass=$((pass + 1)); echo "$label: ok: $1"; }
+ko() { fail=$((fail + 1)); echo "$label: FAILED: $1"; [ -n "${2:-}" ] && sed 's/^/    /' "$2" | tail -20; }
 
 # live_setup LABEL: the namespaces, the veth pair (vtx in A, vrx in B), LIVE_TMP.
 live_setup() {
   local label=$1
-  [ "$(id -u)" -eq 0 ] || live_skip "$label" "needs root for ip netns"
+  [ "$(id -u)" -eq 0 ] || live_fail "$label" "needs root for ip netns"
   for t in ip tcpreplay tcprewrite; do
-    command -v $t >/dev/null || live_skip "$label" "$t not installed"
+    command -v $t >/dev/null || live_fail "$label" "$t not installed (scripts/install-deps.sh)"
   done
   LIVE_TMP=$(mktemp -d)
   trap live_cleanup EXIT
   LIVE_NS_A=vgla$$
   LIVE_NS_B=vglb$$
-  ip netns add "$LIVE_NS_A" || { LIVE_NS_A=""; live_skip "$label" "ip netns add failed"; }
-  ip netns add "$LIVE_NS_B" || { LIVE_NS_B=""; live_skip "$label" "ip netns add failed"; }
+  ip netns add "$LIVE_NS_A" || { LIVE_NS_A=""; live_fail "$label" "ip netns add failed"; }
+  ip netns add "$LIVE_NS_B" || { LIVE_NS_B=""; live_fail "$label" "ip netns add failed"; }
   for n in "$LIVE_NS_A" "$LIVE_NS_B"; do
     ip netns exec "$n" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
     ip -n "$n" link set lo up
   done
-  ip -n "$LIVE_NS_A" link add vtx type veth peer name vrx netns "$LIVE_NS_B" || live_skip "$label" "veth failed"
+  ip -n "$LIVE_NS_A" link add vtx type veth peer name vrx netns "$LIVE_NS_B" || live_fail "$label" "veth failed"
   ip -n "$LIVE_NS_A" link set vtx mtu 65535 up
   ip -n "$LIVE_NS_B" link set vrx mtu 65535 up
 }

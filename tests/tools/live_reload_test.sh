@@ -15,18 +15,9 @@
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 LIVE_BIN=$(realpath "${1:-build/vigil}")
-corpus=${VIGIL_CORPUS:-$here/../../../shared/corpus}
-[ -d "$corpus" ] || corpus=/work/shared/corpus
-export VIGIL_CORPUS=$corpus
-label="live reload"
 . "$here/live_lib.sh"
 PY=/usr/bin/python3
-caps=("$corpus"/foxit-quantuminsert/pcaps/*.pcap "$corpus"/honeybadger-pcap-files/*.pcap)
-[ -r "${caps[0]}" ] || live_skip "$label" "no corpus"
-live_setup "$label"
-pass=0; fail=0
-ok() { pass=$((pass + 1)); echo "$label: ok: $1"; }
-ko() { fail=$((fail + 1)); echo "$label: FAILED: $1"; [ -n "${2:-}" ] && sed 's/^/    /' "$2" | tail -20; }
+live_test_begin "live reload"
 
 R=$LIVE_TMP/rules.rules; I=$LIVE_TMP/ioc.txt
 cp "$here/live.rules" "$R"
