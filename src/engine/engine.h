@@ -116,11 +116,12 @@ void worker_end_flows(struct worker *w);
 void worker_write_stats(struct worker *w, const struct eve_stats_in *in,
                         const struct evidence_counters *evc);
 /* worker_lan_foreign tells this worker's LAN spoofing detector about a frame another worker owns
- * (p as filled for worker_packet; only when w->lan): its source MAC and IPv4 source are noted and
+ * (frame number pcap_cnt; only when w->lan): its source MAC and IPv4 source are noted and
  * an ARP / ND message is judged, as worker_packet would, so that the LAN findings with N workers
  * are those of one worker. Plain IPv4 TCP/ICMP frames are read directly; the rest is decoded by a
  * decode context of its own (lan_dec: nothing of it reaches the stats). */
-void worker_lan_foreign(struct worker *w, struct packet *p);
+struct capture_frame;
+void worker_lan_foreign(struct worker *w, const struct capture_frame *fr, uint64_t pcap_cnt);
 void worker_fini(struct worker *w);
 
 struct engine_result {

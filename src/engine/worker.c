@@ -438,11 +438,11 @@ void worker_finish(struct worker *w, const struct eve_stats_in *extra)
  * tags, a sound unfragmented header, TCP or ICMP) without decoding it; false for anything else,
  * which goes through the decoder. Hand-written: it runs on every frame of the other workers, and
  * the decoder would cost worker 0 about a tenth of its time (src/engine/README.md). */
-static bool lan_plain_ipv4(struct worker *w, const struct packet *p)
+static bool lan_plain_ipv4(struct worker *w, const struct capture_frame *fr)
 {
-    const uint8_t *d = p->data;
-    uint32_t n = p->caplen, off = 14;
-    if (p->linktype != 1 || n < 14) return false; /* LINKTYPE_ETHERNET */
+    const uint8_t *d = fr->data;
+    uint32_t n = fr->caplen, off = 14;
+    if (fr->linktype != 1 || n < 14) return false; /* LINKTYPE_ETHERNET */
     uint16_t et = (uint16_t)(d[12] << 8 | d[13]), vl[2] = {0, 0};
     unsigned nv = 0;
     while (et == 0x8100 || et == 0x88a8 || et == 0x9100) {
@@ -461,19 +461,29 @@ static bool lan_plain_ipv4(struct worker *w, const struct packet *p)
     memset(&src, 0, sizeof src);
     src.family = 4;
     memcpy(src.a, ip + 12, 4);
-    tamper_lan_seen(w->tamper, p->ts, nv ? vl[0] | (uint32_t)(nv > 1 ? vl[1] : 0) << 12 : 0, d + 6,
+    tamper_lan_seen(w->tamper, fr->ts, nv ? vl[0] | (uint32_t)(nv > 1 ? vl[1] : 0) << 12 : 0, d + 6,
                     &src);
     return true;
 }
 
-void worker_lan_foreign(struct worker *w, struct packet *p)
+void worker_lan_foreign(struct worker *w, const struct capture_frame *fr, uint64_t pcap_cnt)
 {
     if (!w->lan || w->last_stage < ENG_STAGE_ALL) return;
-    if (vg_ts_cmp(p->ts, w->now) > 0) w->now = p->ts;
-    if (lan_plain_ipv4(w, p)) return;
+    if (vg_ts_cmp(fr->ts, w->now) > 0) w->now = fr->ts;
+    if (lan_plain_ipv4(w, fr)) return; /* most frames: no struct packet is built */
     if (!w->lan_dec && !(w->lan_dec = decode_ctx_new(&w->dec_cfg))) return;
-    decode_packet(w->lan_dec, p);
-    tamper_lan_packet(w->tamper, p, on_lan_finding, w);
+    struct packet p;
+    memset(&p, 0, sizeof p);
+    p.data = fr->data;
+    p.caplen = fr->caplen;
+    p.wirelen = fr->wirelen;
+    p.ts = fr->ts;
+    p.linktype = fr->linktype;
+    p.iface = fr->iface;
+    p.pcap_cnt = pcap_cnt;
+    w->pcap_cnt = pcap_cnt;
+    decode_packet(w->lan_dec, &p);
+    tamper_lan_packet(w->tamper, &p, on_lan_finding, w);
 }
 
 void worker_fini(struct worker *w)

@@ -400,12 +400,7 @@ static void *file_thread(void *arg)
             t->res.frames++;
             t->res.bytes += fr.caplen;
             if (engine_dispatch(fr.data, fr.caplen, fr.linktype, n) != me) {
-                if (w->lan) { /* worker 0: the link-wide LAN detector sees every frame */
-                    struct packet lp;
-                    fill_packet(&lp, &fr, cnt);
-                    w->pcap_cnt = cnt;
-                    worker_lan_foreign(w, &lp);
-                }
+                if (w->lan) worker_lan_foreign(w, &fr, cnt); /* worker 0: the whole link */
                 worker_tick(w, fr.ts);
                 continue;
             }
@@ -479,20 +474,16 @@ static void *ring_thread(void *arg)
         if (h.kind == REC_TICK) {
             worker_tick(w, h.ts);
         } else {
-            struct packet p;
-            memset(&p, 0, sizeof p);
-            p.data = at + sizeof h;
-            p.caplen = h.caplen;
-            p.wirelen = h.wirelen;
-            p.ts = h.ts;
-            p.linktype = h.linktype;
-            p.iface = h.iface;
-            p.pcap_cnt = h.pcap_cnt;
-            w->pcap_cnt = h.pcap_cnt;
+            struct capture_frame fr = {.data = at + sizeof h, .caplen = h.caplen,
+                                       .wirelen = h.wirelen, .ts = h.ts, .linktype = h.linktype,
+                                       .iface = h.iface};
             if (h.kind == REC_LAN) {
-                worker_lan_foreign(w, &p);
+                worker_lan_foreign(w, &fr, h.pcap_cnt);
                 worker_tick(w, h.ts); /* as the file path: the frame, then the clock */
             } else {
+                struct packet p;
+                fill_packet(&p, &fr, h.pcap_cnt);
+                w->pcap_cnt = h.pcap_cnt;
                 worker_packet(w, &p);
             }
         }
