@@ -13,6 +13,7 @@
 
 #include "cli/cli.h"
 #include "cli/cli_common.h"
+#include "core/vg_fs.h"
 #include "config/config.h"
 #include "core/vg_alloc.h"
 #include "core/vg_anomaly.h"
@@ -504,7 +505,7 @@ int cli_analyze(int argc, char **argv)
             return lrc;
         }
     }
-    if (cli_make_dirs(outdir) != 0) {
+    if (vg_mkdir_p(outdir) != 0) {
         fprintf(stderr, "vigil: error: %s: cannot create output folder: %s\n", outdir,
                 strerror(errno));
         vg_free(files);

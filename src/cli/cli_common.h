@@ -59,7 +59,5 @@ void cli_eve_path(char *buf, size_t n, const char *outdir, const char *filename)
 bool cli_parse_hostport(const char *s, char *host, size_t hostlen, uint16_t *port);
 /* --eve-types LIST: a mask of (1 << ENG_EV_x). Prints the error; -1 on an unknown name. */
 int cli_parse_eve_types(const char *list, unsigned *out);
-/* mkdir -p. */
-int cli_make_dirs(const char *path);
 
 #endif

@@ -13,6 +13,7 @@
 
 #include "cli/cli.h"
 #include "cli/cli_common.h"
+#include "core/vg_fs.h"
 #include "config/config.h"
 #include "core/vg_alloc.h"
 #include "core/vg_log.h"
@@ -455,7 +456,7 @@ int cli_run(int argc, char **argv)
     /* The rules and indicators first: a bad file is reported before anything is opened. */
     struct live_rules first;
     if (gen_load(&rc, &g_conf, false, &first) != 0) return CLI_EXIT_USAGE;
-    if (cli_make_dirs(outdir) != 0) {
+    if (vg_mkdir_p(outdir) != 0) {
         fprintf(stderr, "vigil: error: %s: cannot create output folder: %s\n", outdir, strerror(errno));
         gen_free(NULL, &first);
         return CLI_EXIT_RUNTIME;

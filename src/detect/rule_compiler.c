@@ -32,6 +32,7 @@
 
 #include "app/app.h"
 #include "core/vg_alloc.h"
+#include "core/vg_fs.h"
 #include "core/vg_status.h"
 #include "detect/detect_int.h"
 
@@ -957,22 +958,6 @@ static void cache_key(const struct build *b, uint8_t key[32])
     EVP_MD_CTX_free(c);
 }
 
-static int mkdir_p(const char *path)
-{
-    char tmp[512];
-    size_t n = strlen(path);
-    if (n == 0 || n >= sizeof tmp) return -1;
-    memcpy(tmp, path, n + 1);
-    for (char *p = tmp + 1; *p; p++) {
-        if (*p != '/') continue;
-        *p = '\0';
-        if (mkdir(tmp, 0755) != 0 && errno != EEXIST) return -1;
-        *p = '/';
-    }
-    if (mkdir(tmp, 0755) != 0 && errno != EEXIST) return -1;
-    return 0;
-}
-
 static bool cache_dir(const struct detect_build_cfg *cfg, char *out, size_t n)
 {
     if (cfg && cfg->cache_dir && cfg->cache_dir[0])
@@ -1205,7 +1190,7 @@ int detect_engine_build(struct rule *const *rules, size_t n, const struct detect
         info->compile_s = mono() - t0;
         if (use_cache) {
             char why[160];
-            if (mkdir_p(dir) != 0)
+            if (vg_mkdir_p(dir) != 0)
                 snprintf(info->cache_note, sizeof info->cache_note,
                          "cannot create cache directory %.100s: %s", dir, strerror(errno));
             else if (prefilter__cache_store(info->cache_path, key, dbs, b.nbg, why, sizeof why) ==
